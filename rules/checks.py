@@ -1,0 +1,181 @@
+"""Campaign checks on a proposal: plain facts in, findings (blocking or warning) out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from rules.calendar import TZ
+from rules.catalogue import load_catalogue
+from rules.expressions import ExpressionError, evaluate
+from rules.loader import CompiledRuleSet
+from rules.schema import AwardRule, PriorTitleRule, Severity
+
+
+@dataclass(frozen=True)
+class NomineeFacts:
+    name: str
+    kind: str
+    award_form: str
+    id: int | None = None
+    years_in_service: int | None = None
+    disciplined: bool = False
+    position: str | None = None
+    work_unit: str | None = None
+    prior_titles: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+    def expression_facts(self) -> dict[str, Any]:
+        facts: dict[str, Any] = dict(self.attributes)
+        facts.update(kind=self.kind, award_form=self.award_form, position=self.position or "",
+                     work_unit=self.work_unit or "", years_in_service=self.years_in_service,
+                     disciplined=self.disciplined)
+        return facts
+
+
+@dataclass(frozen=True)
+class ProposalFacts:
+    nominees: Sequence[NomineeFacts]
+    document_types: frozenset[str] = frozenset()
+    # Nominees per award form that the same unit already has in other live proposals
+    # of the same campaign (they count against the quota).
+    already_filed: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    nominee: str | None = None
+    nominee_id: int | None = None
+
+    @property
+    def blocking(self) -> bool:
+        return self.severity is Severity.BLOCKING
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity.value, "message": self.message,
+                "nominee": self.nominee, "nominee_id": self.nominee_id}
+
+
+def run_checks(rs: CompiledRuleSet, facts: ProposalFacts, now: datetime) -> list[Finding]:
+    """Every finding for the proposal, blocking ones first."""
+    findings = [*check_window(rs, now), *check_has_nominees(facts)]
+    findings += check_quota(rs, facts)
+    findings += check_documents(rs, facts)
+    for nominee in facts.nominees:
+        findings += check_nominee(rs, nominee)
+    return sorted(findings, key=lambda f: not f.blocking)
+
+
+def blocking(findings: Sequence[Finding]) -> list[Finding]:
+    return [f for f in findings if f.blocking]
+
+
+def check_window(rs: CompiledRuleSet, now: datetime) -> list[Finding]:
+    window = rs.rules.submission
+    today = now.astimezone(TZ).date()
+    if window.opens <= today <= window.closes:
+        return []
+    return [Finding("window_closed", Severity.BLOCKING,
+                    f"Ngoài thời hạn nộp hồ sơ của phong trào "
+                    f"(từ {window.opens:%d/%m/%Y} đến {window.closes:%d/%m/%Y})")]
+
+
+def check_has_nominees(facts: ProposalFacts) -> list[Finding]:
+    if facts.nominees:
+        return []
+    return [Finding("no_nominees", Severity.BLOCKING,
+                    "Hồ sơ chưa có cá nhân, tập thể nào được đề nghị")]
+
+
+def check_quota(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
+    counts = Counter(n.award_form for n in facts.nominees)
+    findings = []
+    for form, count in sorted(counts.items()):
+        award = rs.rules.award(form)
+        if award is None or award.quota_per_unit is None:
+            continue
+        total = count + facts.already_filed.get(form, 0)
+        if total > award.quota_per_unit:
+            findings.append(Finding(
+                "quota_exceeded", Severity.BLOCKING,
+                f"Vượt số lượng tối đa của đơn vị cho {_form_name(form)}: "
+                f"{total}/{award.quota_per_unit} (kể cả các hồ sơ khác đã nộp)"))
+    return findings
+
+
+def check_documents(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
+    required: dict[str, None] = {}
+    for form in dict.fromkeys(n.award_form for n in facts.nominees):
+        award = rs.rules.award(form)
+        required.update(dict.fromkeys(award.required_documents if award else []))
+    names = load_catalogue().document_types
+    return [Finding("missing_document", Severity.BLOCKING,
+                    f"Thiếu tài liệu bắt buộc: {names[doc].name_vi if doc in names else doc}")
+            for doc in required if doc not in facts.document_types]
+
+
+def check_nominee(rs: CompiledRuleSet, nominee: NomineeFacts) -> list[Finding]:
+    award = rs.rules.award(nominee.award_form)
+    if award is None:
+        return [_about(nominee, "award_not_offered", Severity.BLOCKING,
+                       f"Phong trào không xét hình thức {_form_name(nominee.award_form)}")]
+    if nominee.kind not in award.nominee:
+        kind = "cá nhân" if nominee.kind == "individual" else "tập thể"
+        return [_about(nominee, "kind_not_allowed", Severity.BLOCKING,
+                       f"{_form_name(award.form)} không xét cho {kind}")]
+    return [*_eligibility(rs, award, nominee), *_prior_titles(rs, award, nominee)]
+
+
+def _eligibility(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -> list[Finding]:
+    findings = []
+    facts = nominee.expression_facts()
+    for index, rule in enumerate(award.eligibility):
+        try:
+            ok = evaluate(rs.expressions[(award.form, index)], facts)
+        except ExpressionError:
+            findings.append(_about(nominee, "missing_data", rule.severity,
+                                   f"Thiếu thông tin để xét tiêu chí: {rule.message}"))
+            continue
+        if not ok:
+            findings.append(_about(nominee, "not_eligible", rule.severity, rule.message))
+    return findings
+
+
+def _prior_titles(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -> list[Finding]:
+    return [_about(nominee, "prior_titles", Severity.BLOCKING, _prior_message(rule))
+            for rule in award.prior_titles
+            if not has_consecutive_titles(nominee.prior_titles, rule, rs.rules.award_year)]
+
+
+def has_consecutive_titles(titles: Mapping[int, frozenset[str]], rule: PriorTitleRule,
+                           award_year: int) -> bool:
+    """N consecutive years holding the title, the latest being the award year or the one before.
+
+    The title of the award year itself is often conferred at the same sitting, so a run
+    ending the year before counts as well.
+    """
+    for last in (award_year, award_year - 1):
+        years = range(last - rule.consecutive_years + 1, last + 1)
+        if all(rule.title in titles.get(y, frozenset()) for y in years):
+            return True
+    return False
+
+
+def _prior_message(rule: PriorTitleRule) -> str:
+    return rule.message or (f"Cần {rule.consecutive_years} năm liên tục đạt danh hiệu "
+                            f"{_form_name(rule.title)}")
+
+
+def _about(nominee: NomineeFacts, code: str, severity: Severity, message: str) -> Finding:
+    return Finding(code, severity, message, nominee.name, nominee.id)
+
+
+def _form_name(code: str) -> str:
+    info = load_catalogue().award_forms.get(code)
+    return f"“{info.name_vi}”" if info else code

@@ -1,0 +1,118 @@
+"""The pydantic schema of a campaign rule set (one YAML document per campaign version)."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+PositiveInt = Annotated[int, Field(gt=0, le=365)]
+Ratio = Annotated[float, Field(gt=0, le=1)]
+Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
+MAX_EXPRESSION_LENGTH = 500
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CampaignKind(StrEnum):
+    REGULAR = "regular"
+    THEMATIC = "thematic"
+    AD_HOC = "ad_hoc"
+    CONTRIBUTION = "contribution"
+    LENGTH_OF_SERVICE = "length_of_service"
+    FOREIGN = "foreign"
+
+
+class Severity(StrEnum):
+    BLOCKING = "blocking"
+    WARNING = "warning"
+
+
+class AttributeType(StrEnum):
+    INTEGER = "integer"
+    FLOAT = "float"
+    BOOLEAN = "boolean"
+    STRING = "string"
+
+
+class Period(Strict):
+    starts: date
+    ends: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Period:
+        if self.ends < self.starts:
+            raise ValueError("ngày kết thúc phải sau ngày bắt đầu (ends must not precede starts)")
+        return self
+
+
+class Window(Strict):
+    opens: date
+    closes: date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Window:
+        if self.closes < self.opens:
+            raise ValueError("ngày đóng phải sau ngày mở (closes must not precede opens)")
+        return self
+
+
+class EscalationStep(Strict):
+    at: Annotated[int, Field(ge=-30, le=60)]
+    action: Literal["remind", "escalate", "auto_withdraw"]
+    to: Literal["assignee", "board_head", "council_secretary", "unit_clerk"] = "assignee"
+    reassign: bool = False
+    applies_to: list[Literal["review", "council", "resubmission"]] = ["review"]
+
+
+class EligibilityRule(Strict):
+    rule: Annotated[str, Field(min_length=1, max_length=MAX_EXPRESSION_LENGTH)]
+    message: Annotated[str, Field(min_length=1)]
+    severity: Severity = Severity.BLOCKING
+
+
+class PriorTitleRule(Strict):
+    title: Code
+    consecutive_years: Annotated[int, Field(ge=1, le=20)]
+    message: str | None = None
+
+
+class CouncilVote(Strict):
+    threshold: Ratio
+    denominator: Literal["all_members", "present_members"] = "all_members"
+    quorum: Ratio = 0.5
+    written_opinions_count: bool = True
+
+
+class AwardRule(Strict):
+    form: Code
+    nominee: list[Literal["individual", "collective"]] = Field(min_length=1)
+    quota_per_unit: Annotated[int, Field(ge=0)] | None = None
+    required_documents: list[Code] = []
+    eligibility: list[EligibilityRule] = []
+    prior_titles: list[PriorTitleRule] = []
+    council: CouncilVote
+    public_notice_working_days: Annotated[int, Field(ge=0, le=60)] = 0
+
+
+class RuleSet(Strict):
+    campaign: Code
+    title: Annotated[str, Field(min_length=1)]
+    legal_basis: list[Annotated[str, Field(min_length=1)]] = Field(min_length=1)
+    kind: CampaignKind
+    period: Period
+    award_year: Annotated[int, Field(ge=2000, le=2100)]
+    submission: Window
+    review_sla_working_days: PositiveInt
+    council_sla_working_days: PositiveInt
+    resubmission_working_days: PositiveInt
+    escalation: list[EscalationStep] = []
+    nominee_attributes: dict[str, AttributeType] = {}
+    awards: list[AwardRule] = Field(min_length=1)
+
+    def award(self, form: str) -> AwardRule | None:
+        return next((a for a in self.awards if a.form == form), None)

@@ -1,0 +1,130 @@
+"""The `tdkt` command: database, demo data, rule sets, audit."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from models.db import Database
+from models.migrate import upgrade
+from rules.loader import RuleSetError, load_file
+from web.config import Settings
+from workflow.actors import SYSTEM, Actor
+from workflow.audit import verify
+from workflow.rulesets import load_ruleset_file
+from workflow.seed import DEMO_PASSWORD, seed_demo
+
+
+def _database() -> Database:
+    return Database(Settings.from_env().database_url)
+
+
+@click.group(help="tdkt — quy trình xét khen thưởng (commendation workflow engine).")
+def main() -> None:
+    pass
+
+
+@main.group(help="Cơ sở dữ liệu (database).")
+def db() -> None:
+    pass
+
+
+@db.command("upgrade", help="Tạo hoặc nâng cấp lược đồ CSDL (apply Alembic migrations).")
+def db_upgrade() -> None:
+    database = _database()
+    upgrade(database.engine)
+    click.echo(f"Đã nâng cấp CSDL: {database.engine.url.render_as_string(hide_password=True)}")
+
+
+@main.command("seed-demo", help="Nạp dữ liệu mẫu (idempotent: chạy lại không nhân đôi).")
+def seed_demo_cmd() -> None:
+    _seed(_database())
+
+
+def _seed(database: Database) -> None:
+    settings = Settings.from_env()
+    steps = 5 + 2 + 10  # units+users, five rule sets, ten proposals at most
+    with click.progressbar(length=steps, label="Đang nạp dữ liệu mẫu",
+                           show_pos=True, file=sys.stderr) as bar, \
+            database.unit_of_work() as session:
+        report = seed_demo(session, settings.storage_dir, lambda _: bar.update(1))
+        bar.update(steps)
+    click.echo(f"Đơn vị: {report.units}, người dùng: {report.users}, "
+               f"phiên bản quy tắc mới: {report.rule_versions_created}, "
+               f"hồ sơ mới: {report.proposals_created}")
+    click.echo(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): unit1, unit2, reviewer, reviewer2, "
+               f"boardhead, secretary, member1, admin")
+
+
+@main.group(help="Bộ quy tắc của phong trào (campaign rule sets).")
+def rules() -> None:
+    pass
+
+
+@rules.command("validate", help="Kiểm tra tệp quy tắc; thoát 1 nếu có lỗi.")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def rules_validate(files: tuple[str, ...]) -> None:
+    failed = False
+    for name in files:
+        try:
+            rs = load_file(name)
+        except RuleSetError as exc:
+            failed = True
+            for error in exc.errors:
+                click.echo(str(error), err=True)
+            continue
+        click.echo(f"{name}: hợp lệ ({rs.rules.campaign}, {len(rs.rules.awards)} hình thức)")
+    sys.exit(1 if failed else 0)
+
+
+@rules.command("load", help="Nạp tệp quy tắc thành phiên bản mới của phong trào.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--as", "author", default=None, help="Tên người nạp (ghi vào nhật ký).")
+def rules_load(file: str, author: str | None) -> None:
+    actor = Actor(None, author, frozenset({"admin"})) if author else SYSTEM
+    database = _database()
+    try:
+        with database.unit_of_work() as session:
+            result = load_ruleset_file(session, Path(file), actor)
+            code, number = result.campaign.code, result.version.version
+    except RuleSetError as exc:
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        click.echo("Không nạp: phong trào giữ nguyên phiên bản quy tắc hiện hành.", err=True)
+        sys.exit(1)
+    verb = "Đã nạp phiên bản mới" if result.created else "Không đổi, vẫn là phiên bản"
+    click.echo(f"{code}: {verb} {number}")
+
+
+@main.group(help="Nhật ký kiểm toán (audit log).")
+def audit() -> None:
+    pass
+
+
+@audit.command("verify", help="Kiểm tra toàn vẹn chuỗi băm của nhật ký; thoát 1 nếu bị sửa.")
+def audit_verify() -> None:
+    with _database().session() as session:
+        report = verify(session)
+    if report.ok:
+        click.echo(f"Nhật ký toàn vẹn: {report.streams} chuỗi, {report.events} sự kiện.")
+        return
+    click.echo(f"Nhật ký bị thay đổi — sự kiện hỏng đầu tiên: {report.broken}", err=True)
+    sys.exit(1)
+
+
+@main.command(help="Chạy bản demo: nâng cấp CSDL, nạp dữ liệu mẫu, khởi động giao diện.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(host: str, port: int) -> None:
+    database = _database()
+    upgrade(database.engine)
+    _seed(database)
+    click.echo("Giao diện web và bộ lập lịch chưa có trong phiên bản này "
+               f"(sẽ chạy tại http://{host}:{port}). Dữ liệu mẫu đã sẵn sàng; "
+               "dùng lệnh `tdkt` để thao tác.")
+
+
+if __name__ == "__main__":
+    main()

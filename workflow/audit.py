@@ -1,0 +1,202 @@
+"""The hash-chained audit log: append one event, verify every chain, replay a proposal."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import AuditEvent, Proposal
+from workflow import machine
+from workflow.actors import Actor
+
+
+def proposal_stream(proposal_id: int) -> str:
+    return f"proposal:{proposal_id}"
+
+
+def event_hash(event: AuditEvent) -> str:
+    body = {
+        "stream": event.stream, "seq": event.seq, "proposal_id": event.proposal_id,
+        "action": event.action, "from": event.from_state, "to": event.to_state,
+        "actor_id": event.actor_id, "actor_name": event.actor_name,
+        "on_behalf_of_id": event.on_behalf_of_id, "reason": event.reason,
+        "payload": event.payload or {},
+        "at": event.occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "prev": event.prev_hash,
+    }
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def record_proposal_event(session: Session, proposal: Proposal, action: str, from_state: str | None,
+                          actor: Actor, now: datetime, *, reason: str | None = None,
+                          payload: dict[str, Any] | None = None,
+                          on_behalf_of_id: int | None = None) -> AuditEvent:
+    """Append the proposal's next event and move the proposal's chain head to it."""
+    event = _new_event(proposal_stream(proposal.id), proposal.audit_seq + 1, proposal.audit_head,
+                       action, from_state, proposal.state, actor, now, reason, payload,
+                       on_behalf_of_id)
+    event.proposal_id = proposal.id
+    event.hash = event_hash(event)
+    proposal.audit_seq = event.seq
+    proposal.audit_head = event.hash
+    proposal.updated_at = now
+    session.add(event)
+    return event
+
+
+def record_stream_event(session: Session, stream: str, action: str, actor: Actor, now: datetime,
+                        *, payload: dict[str, Any] | None = None) -> AuditEvent:
+    """Append an event to a chain that belongs to no proposal (e.g. `campaign:CDS-2022`)."""
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
+        .order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev = (last[0] + 1, last[1]) if last else (1, None)
+    event = _new_event(stream, seq, prev, action, None, None, actor, now, None, payload, None)
+    event.hash = event_hash(event)
+    session.add(event)
+    return event
+
+
+def _new_event(stream: str, seq: int, prev: str | None, action: str, from_state: str | None,
+               to_state: str | None, actor: Actor, now: datetime, reason: str | None,
+               payload: dict[str, Any] | None, on_behalf_of_id: int | None) -> AuditEvent:
+    return AuditEvent(
+        stream=stream, seq=seq, prev_hash=prev, action=action, from_state=from_state,
+        to_state=to_state, actor_id=actor.id, actor_name=actor.name,
+        on_behalf_of_id=on_behalf_of_id, reason=reason, payload=payload or {},
+        occurred_at=now.astimezone(UTC),
+    )
+
+
+def replay(events: Iterable[AuditEvent]) -> str | None:
+    """The state a proposal's events lead to, each checked against the machine."""
+    state: str | None = None
+    for event in events:
+        if event.from_state != state:
+            raise ValueError(f"event {event.id} starts from {event.from_state}, not {state}")
+        if event.action in machine.SPECS:
+            expected = machine.fire(state or "", event.action,
+                                    any_passed=(event.payload or {}).get("any_passed"))
+        elif state is None:
+            expected = machine.INITIAL
+        else:
+            expected = state
+        if event.to_state != expected:
+            raise ValueError(
+                f"event {event.id} ends in {event.to_state}, the machine says {expected}")
+        state = expected
+    return state
+
+
+@dataclass(frozen=True)
+class Broken:
+    stream: str
+    event_id: int | None
+    seq: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"event {self.event_id} (seq {self.seq})" if self.event_id else "no event"
+        return f"{self.stream}: {where}: {self.problem}"
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    streams: int
+    events: int
+    broken: Broken | None
+
+    @property
+    def ok(self) -> bool:
+        return self.broken is None
+
+
+def verify(session: Session) -> VerifyReport:
+    """Check every chain; the report names the first broken event, if any."""
+    streams = events = 0
+    seen: set[str] = set()
+    for stream, chain in _chains(session):
+        streams += 1
+        events += len(chain)
+        seen.add(stream)
+        broken = _verify_chain(stream, chain) or _verify_proposal(session, stream, chain)
+        if broken:
+            return VerifyReport(streams, events, broken)
+    missing = _proposals_without_events(session, seen)
+    return VerifyReport(streams, events, missing)
+
+
+def _chains(session: Session) -> Iterator[tuple[str, list[AuditEvent]]]:
+    rows = session.scalars(
+        select(AuditEvent).order_by(AuditEvent.stream, AuditEvent.seq, AuditEvent.id)
+        .execution_options(yield_per=2000)
+    )
+    stream: str | None = None
+    chain: list[AuditEvent] = []
+    for event in rows:
+        if event.stream != stream:
+            if stream is not None:
+                yield stream, chain
+            stream, chain = event.stream, []
+        chain.append(event)
+    if stream is not None:
+        yield stream, chain
+
+
+def _verify_chain(stream: str, chain: list[AuditEvent]) -> Broken | None:
+    prev_hash: str | None = None
+    prev_id = 0
+    for expected_seq, event in enumerate(chain, start=1):
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"sequence gap: expected {expected_seq} (an event was deleted)"
+        elif event.id <= prev_id:
+            problem = "events out of order"
+        elif event.prev_hash != prev_hash:
+            problem = "previous-hash link does not match (an event was deleted or reordered)"
+        elif event_hash(event) != event.hash:
+            problem = "content does not match its hash (the event was edited)"
+        if problem:
+            return Broken(stream, event.id, event.seq, problem)
+        prev_hash, prev_id = event.hash, event.id
+    return None
+
+
+def _verify_proposal(session: Session, stream: str, chain: list[AuditEvent]) -> Broken | None:
+    if not stream.startswith("proposal:"):
+        return None
+    last = chain[-1]
+    proposal = session.get(Proposal, int(stream.split(":", 1)[1]))
+    if proposal is None:
+        return Broken(stream, last.id, last.seq, "the proposal no longer exists")
+    if proposal.audit_head != last.hash or proposal.audit_seq != last.seq:
+        return Broken(stream, last.id, last.seq,
+                      "the chain does not end at the proposal's head (its last events are gone)")
+    try:
+        state = replay(chain)
+    except ValueError as exc:
+        return Broken(stream, last.id, last.seq, f"replay fails: {exc}")
+    if state != proposal.state:
+        return Broken(stream, last.id, last.seq,
+                      f"replay gives {state}, the proposal says {proposal.state}")
+    return None
+
+
+def _proposals_without_events(session: Session, seen: set[str]) -> Broken | None:
+    total = session.scalar(select(func.count()).select_from(Proposal)) or 0
+    if total == len([s for s in seen if s.startswith("proposal:")]):
+        return None
+    for pid in session.scalars(select(Proposal.id).order_by(Proposal.id)):
+        if proposal_stream(pid) not in seen:
+            return Broken(proposal_stream(pid), None, None, "the proposal has no audit events")
+    return None

@@ -1,0 +1,79 @@
+"""What each trigger requires as input, validated with pydantic before anything is written."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from workflow.errors import InvalidInput
+
+Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class NoInput(_Input):
+    pass
+
+
+class OptionalReason(_Input):
+    reason: Reason | None = None
+
+
+class ReasonInput(_Input):
+    reason: Reason
+
+
+class ClaimInput(_Input):
+    assignee_id: int | None = None
+
+
+class ReassignInput(_Input):
+    assignee_id: int
+    reason: Reason | None = None
+
+
+class NomineeOutcome(_Input):
+    nominee_id: int
+    outcome: Literal["passed", "rejected"]
+    reason: Reason | None = None
+
+
+class DecideInput(_Input):
+    outcomes: list[NomineeOutcome] = Field(min_length=1)
+
+
+class IssueDecisionInput(_Input):
+    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
+                                                      max_length=60)]
+    decision_date: date
+
+
+INPUTS: dict[str, type[_Input]] = {
+    "submit": NoInput, "resubmit": OptionalReason, "withdraw": OptionalReason,
+    "claim": ClaimInput, "reassign": ReassignInput, "return": ReasonInput,
+    "forward": OptionalReason, "decide": DecideInput, "send_back": ReasonInput,
+    "issue_decision": IssueDecisionInput,
+}
+
+_FIELD_VI = {
+    "reason": "lý do", "outcomes": "kết quả xét từng người",
+    "decision_number": "số quyết định", "decision_date": "ngày quyết định",
+    "assignee_id": "người được phân công",
+}
+
+
+def parse_input(trigger: str, payload: dict[str, object]) -> _Input:
+    try:
+        return INPUTS[trigger].model_validate(payload)
+    except ValidationError as exc:
+        problems = [
+            f"{_FIELD_VI.get(str(e['loc'][0]), '.'.join(map(str, e['loc'])))}: {e['msg']}"
+            for e in exc.errors()
+        ]
+        raise InvalidInput("Dữ liệu không hợp lệ — " + "; ".join(problems),
+                           errors=problems) from None

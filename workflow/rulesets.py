@@ -1,0 +1,126 @@
+"""Rule sets in the database: load a YAML as a new immutable version, compile it once."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+import rules
+from models import AwardForm, Campaign, RuleSetVersion
+from models.base import utcnow
+from rules.catalogue import load_catalogue
+from rules.loader import CompiledRuleSet, compile_parsed, load_file, load_text
+from workflow.actors import SYSTEM, Actor
+from workflow.audit import record_stream_event
+
+_cache: dict[tuple[int, str], CompiledRuleSet] = {}
+_cache_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    campaign: Campaign
+    version: RuleSetVersion
+    created: bool
+
+
+def compiled(version: RuleSetVersion) -> CompiledRuleSet:
+    """The compiled form of a stored version; compiled once per process."""
+    key = (version.id, version.source_sha256)
+    found = _cache.get(key)
+    if found is None:
+        found = compile_parsed(version.parsed)
+        with _cache_lock:
+            _cache[key] = found
+    return found
+
+
+def sync_award_forms(session: Session) -> int:
+    """Make the award_forms table match the shipped catalogue (insert or update)."""
+    count = 0
+    for info in load_catalogue().award_forms.values():
+        row = session.get(AwardForm, info.code)
+        if row is None:
+            row = AwardForm(code=info.code)
+            session.add(row)
+        row.name_vi, row.name_en = info.name_vi, info.name_en
+        row.nominee_kinds = list(info.nominee_kinds)
+        count += 1
+    session.flush()
+    return count
+
+
+def load_ruleset_file(session: Session, path: str | Path, actor: Actor = SYSTEM,
+                      now: datetime | None = None) -> LoadResult:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        load_file(path)  # raises RuleSetError naming the file
+        raise
+    return load_ruleset_text(session, text, str(path), actor, now)
+
+
+def load_ruleset_text(session: Session, text: str, filename: str = "<rules>",
+                      actor: Actor = SYSTEM, now: datetime | None = None) -> LoadResult:
+    """Validate, then store as the campaign's new active version (unless unchanged).
+
+    Validation happens before anything is written, so a bad rule set leaves the
+    campaign on its previous version.
+    """
+    rs = load_text(text, filename).rules
+    now = now or utcnow()
+    sync_award_forms(session)
+    sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    campaign = session.scalar(select(Campaign).where(Campaign.code == rs.campaign)
+                              .with_for_update())
+    if campaign is None:
+        campaign = Campaign(code=rs.campaign)
+        session.add(campaign)
+    campaign.title = rs.title
+    campaign.legal_basis = "\n".join(rs.legal_basis)
+    campaign.kind = rs.kind.value
+    campaign.period_start, campaign.period_end = rs.period.starts, rs.period.ends
+    session.flush()
+    active = campaign.active_ruleset
+    if active is not None and active.source_sha256 == sha:
+        return LoadResult(campaign, active, created=False)
+    number = (session.scalar(select(func.max(RuleSetVersion.version))
+                             .where(RuleSetVersion.campaign_id == campaign.id)) or 0) + 1
+    version = RuleSetVersion(
+        campaign_id=campaign.id, version=number, source_yaml=text, source_sha256=sha,
+        parsed=rs.model_dump(mode="json"), author_id=actor.id, author_name=actor.name,
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    campaign.active_ruleset_id = version.id
+    record_stream_event(session, f"campaign:{campaign.code}", "load_ruleset", actor, now,
+                        payload={"version": number, "sha256": sha, "file": Path(filename).name})
+    session.flush()
+    return LoadResult(campaign, version, created=True)
+
+
+def activate_version(session: Session, campaign_code: str, number: int,
+                     actor: Actor = SYSTEM, now: datetime | None = None) -> RuleSetVersion:
+    campaign = session.scalar(select(Campaign).where(Campaign.code == campaign_code))
+    if campaign is None:
+        raise LookupError(f"no campaign {campaign_code}")
+    version = session.scalar(select(RuleSetVersion).where(
+        RuleSetVersion.campaign_id == campaign.id, RuleSetVersion.version == number))
+    if version is None:
+        raise LookupError(f"campaign {campaign_code} has no version {number}")
+    campaign.active_ruleset_id = version.id
+    record_stream_event(session, f"campaign:{campaign.code}", "activate_ruleset", actor,
+                        now or utcnow(), payload={"version": number})
+    session.flush()
+    return version
+
+
+def shipped_ruleset_files() -> list[Path]:
+    return sorted((Path(rules.__file__).parent / "campaigns").glob("*.yaml"))

@@ -1,0 +1,199 @@
+"""Demo data: the seed article's five campaigns, a small unit tree, users, and proposals
+in every state, created through the service so that their audit trails are real."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from models import Proposal, Role, Unit, User
+from workflow.accounts import ensure_unit, ensure_user
+from workflow.dossier import add_document, add_nominee, create_proposal
+from workflow.rulesets import load_ruleset_file, shipped_ruleset_files
+from workflow.service import act
+
+DEMO_PASSWORD = "tdkt-demo"
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+Progress = Callable[[str], None]
+
+UNITS = [  # code, name, parent code
+    ("UBND-LS", "UBND tỉnh Lạng Sơn", None),
+    ("SNV", "Sở Nội vụ — Ban Thi đua – Khen thưởng", "UBND-LS"),
+    ("STTTT", "Sở Thông tin và Truyền thông", "UBND-LS"),
+    ("UBND-CL", "UBND huyện Cao Lộc", "UBND-LS"),
+    ("THCS-CL", "Trường THCS thị trấn Cao Lộc", "UBND-CL"),
+]
+
+USERS = [  # username, full name, roles, unit code
+    ("unit1", "Lường Thị Hoa (cán bộ TĐKT Sở TT&TT)", [Role.UNIT_CLERK], "STTTT"),
+    ("unit2", "Hoàng Văn Nam (cán bộ TĐKT huyện Cao Lộc)", [Role.UNIT_CLERK], "UBND-CL"),
+    ("reviewer", "Nông Thị Mai (chuyên viên Ban TĐKT)", [Role.BOARD_REVIEWER], "SNV"),
+    ("reviewer2", "Vi Văn Tùng (chuyên viên Ban TĐKT)", [Role.BOARD_REVIEWER], "SNV"),
+    ("boardhead", "Lăng Văn Quân (Trưởng ban TĐKT)", [Role.BOARD_HEAD, Role.BOARD_REVIEWER],
+     "SNV"),
+    ("secretary", "Chu Thị Lan (Thư ký Hội đồng TĐKT)", [Role.COUNCIL_SECRETARY], "SNV"),
+    ("member1", "Hà Văn Bình (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "UBND-LS"),
+    ("admin", "Quản trị hệ thống", [Role.ADMIN], "UBND-LS"),
+]
+
+
+@dataclass
+class SeedReport:
+    units: int = 0
+    users: int = 0
+    rule_versions_created: int = 0
+    proposals_created: int = 0
+
+
+def seed_demo(session: Session, storage_dir: Path, progress: Progress = lambda _: None,
+              password_hash: str | None = None) -> SeedReport:
+    """Idempotent: units, users and rule sets are brought up to date; proposals are only
+    created when the database has none."""
+    report = SeedReport()
+    units = seed_units(session)
+    report.units = len(units)
+    progress("units")
+    users = seed_users(session, units, password_hash)
+    report.users = len(users)
+    progress("users")
+    for path in shipped_ruleset_files():
+        report.rule_versions_created += load_ruleset_file(session, path).created
+        progress(f"rules {path.name}")
+    if (session.scalar(select(func.count()).select_from(Proposal)) or 0) == 0:
+        report.proposals_created = seed_proposals(session, users, storage_dir, progress)
+    return report
+
+
+def seed_units(session: Session) -> dict[str, Unit]:
+    units: dict[str, Unit] = {}
+    for code, name, parent in UNITS:
+        units[code] = ensure_unit(session, code, name, units.get(parent) if parent else None)
+    return units
+
+
+def seed_users(session: Session, units: dict[str, Unit],
+               password_hash: str | None = None) -> dict[str, User]:
+    return {
+        username: ensure_user(session, username, name, roles, units[unit], DEMO_PASSWORD,
+                              email=f"{username}@tdkt.example", password_hash=password_hash)
+        for username, name, roles, unit in USERS
+    }
+
+
+def _at(y: int, m: int, d: int, hour: int = 9) -> datetime:
+    return datetime(y, m, d, hour, 0, tzinfo=VN)
+
+
+def _person(name: str, form: str, **extra: Any) -> dict[str, Any]:
+    return {"kind": "individual", "full_name": name, "award_form": form, **extra}
+
+
+def _group(name: str, form: str, **extra: Any) -> dict[str, Any]:
+    return {"kind": "collective", "full_name": name, "award_form": form, **extra}
+
+
+# (unit clerk, campaign, title, nominees, documents, path through the machine, start time)
+DEMO_PROPOSALS: list[tuple[str, str, str, list[dict[str, Any]], list[str], str, datetime]] = [
+    ("unit1", "CDS-2022", "Đề nghị khen thưởng thành tích Chuyển đổi số năm 2022",
+     [_person("Nguyễn Văn An", "BK_CT_UBND", position="Trưởng phòng Chuyển đổi số",
+              years_in_service=8, attributes={"digital_outcome": True,
+                                              "initiative_recognised": True}),
+      _group("Phòng Bưu chính, Viễn thông và Chuyển đổi số", "GIAY_KHEN")],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "decided", _at(2022, 11, 10)),
+    ("unit1", "CDS-2022", "Đề nghị tặng Bằng khen cá nhân có sáng kiến chuyển đổi số",
+     [_person("Hoàng Thị Bình", "BK_CT_UBND", position="Chuyên viên", years_in_service=3,
+              attributes={"digital_outcome": True})],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "rejected", _at(2022, 11, 14)),
+    ("unit1", "CDS-2022", "Đề nghị tặng Giấy khen cho cá nhân hỗ trợ chuyển đổi số",
+     [_person("Đinh Văn Cường", "GIAY_KHEN", position="Kỹ sư phần mềm", years_in_service=4)],
+     ["to_trinh", "bao_cao_thanh_tich"], "at_council", _at(2022, 11, 21)),
+    ("unit2", "CDS-2022", "Đề nghị khen thưởng tập thể xã điển hình chuyển đổi số",
+     [_group("UBND xã Hợp Thành", "BK_CT_UBND", attributes={"digital_outcome": True})],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "approved", _at(2022, 11, 11)),
+    ("unit2", "CDS-2022", "Đề nghị tặng Giấy khen cán bộ một cửa số",
+     [_person("Lương Thị Dung", "GIAY_KHEN", position="Công chức Văn phòng – Thống kê",
+              years_in_service=6)],
+     ["to_trinh", "bao_cao_thanh_tich"], "under_review", _at(2022, 12, 5)),
+    ("unit2", "CDS-2022", "Đề nghị tặng Bằng khen giáo viên ứng dụng công nghệ",
+     [_person("Vy Thị Hằng", "BK_CT_UBND", position="Giáo viên", work_unit="Trường THCS "
+              "thị trấn Cao Lộc", years_in_service=12, attributes={"digital_outcome": True})],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "returned", _at(2022, 12, 1)),
+    ("unit1", "GN-2021-2025", "Đề nghị khen thưởng tổng kết phong trào vì người nghèo",
+     [_person("Triệu Văn Đức", "BK_CT_UBND", position="Phó Giám đốc Sở", years_in_service=20,
+              attributes={"households_lifted": 15, "contribution_million_vnd": 50.0})],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "submitted", _at(2026, 11, 2)),
+    ("unit2", "GN-2021-2025", "Đề nghị tặng Giấy khen (đã rút để bổ sung)",
+     [_person("Mã Văn Giang", "GIAY_KHEN", position="Trưởng thôn")],
+     [], "withdrawn", _at(2026, 11, 3)),
+    ("unit1", "GN-2021-2025", "Dự thảo đề nghị tặng Giấy khen tập thể",
+     [_group("Đoàn Thanh niên Sở Thông tin và Truyền thông", "GIAY_KHEN")],
+     ["to_trinh"], "draft", _at(2026, 11, 20)),
+    ("unit2", "TN-2021-2030", "Dự thảo đề nghị Chiến sĩ thi đua cấp tỉnh (thanh niên)",
+     [_person("Lộc Thị Kim", "CSTD_TINH", position="Bí thư Huyện đoàn", years_in_service=7,
+              prior_titles={2023: ["CSTD_CS"], 2024: ["CSTD_CS"], 2025: ["CSTD_CS"]},
+              attributes={"age": 29, "initiative_recognised": True})],
+     [], "draft", _at(2026, 11, 20)),
+]
+
+# The triggers that lead from draft to each demo state, with their actor and input.
+PATHS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
+    "draft": [],
+    "withdrawn": [("clerk", "withdraw", {"reason": "Rút để bổ sung thành tích"})],
+    "submitted": [("clerk", "submit", {})],
+    "under_review": [("clerk", "submit", {}), ("reviewer", "claim", {})],
+    "returned": [("clerk", "submit", {}), ("reviewer", "claim", {}),
+                 ("reviewer", "return", {"reason": "Báo cáo thành tích chưa có xác nhận "
+                                                   "của thủ trưởng đơn vị; đề nghị bổ sung"})],
+    "at_council": [("clerk", "submit", {}), ("reviewer", "claim", {}),
+                   ("reviewer", "forward", {})],
+    "approved": [("clerk", "submit", {}), ("reviewer", "claim", {}),
+                 ("reviewer", "forward", {}), ("secretary", "decide", {"pass": True})],
+    "rejected": [("clerk", "submit", {}), ("reviewer", "claim", {}),
+                 ("reviewer", "forward", {}), ("secretary", "decide", {"pass": False})],
+    "decided": [("clerk", "submit", {}), ("reviewer", "claim", {}),
+                ("reviewer", "forward", {}), ("secretary", "decide", {"pass": True}),
+                ("secretary", "issue_decision", {"decision_number": "2568/QĐ-UBND",
+                                                 "decision_date": date(2022, 12, 28)})],
+}
+
+
+def seed_proposals(session: Session, users: dict[str, User], storage_dir: Path,
+                   progress: Progress) -> int:
+    for clerk, campaign, title, nominees, docs, target, start in DEMO_PROPOSALS:
+        proposal = create_proposal(session, users[clerk], campaign, title, now=start)
+        for data in nominees:
+            add_nominee(session, proposal.id, users[clerk], data, now=start)
+        for doc in docs:
+            add_document(session, proposal.id, users[clerk], doc, f"{doc}.pdf",
+                         _demo_pdf(title, doc), storage_dir, "application/pdf", now=start)
+        _walk(session, proposal, users, clerk, target, start)
+        progress(f"proposal {proposal.id}: {target}")
+    return len(DEMO_PROPOSALS)
+
+
+def _walk(session: Session, proposal: Proposal, users: dict[str, User], clerk: str,
+          target: str, start: datetime) -> None:
+    actors = {"clerk": users[clerk], "reviewer": users["reviewer"],
+              "secretary": users["secretary"]}
+    for day, (who, trigger, data) in enumerate(PATHS[target], start=1):
+        payload = dict(data)
+        if trigger == "decide":
+            passed = payload.pop("pass")
+            payload["outcomes"] = [
+                {"nominee_id": n.id, "outcome": "passed" if passed else "rejected",
+                 "reason": None if passed else "Không đủ số phiếu đồng ý theo quy định"}
+                for n in proposal.nominees]
+        act(session, proposal.id, trigger, actors[who],
+            now=start + timedelta(days=day), **payload)
+
+
+def _demo_pdf(title: str, doc: str) -> bytes:
+    text = f"tdkt demo document: {doc} — {title}".encode()
+    return b"%PDF-1.4\n% demo\n" + text + b"\n%%EOF\n"

@@ -1,0 +1,256 @@
+"""The one door through which every change of a proposal goes.
+
+`act()` loads the proposal under lock, checks the actor, validates the input, runs the
+campaign's rules, fires the machine and appends exactly one audit event. It flushes but
+never commits: the caller owns the unit of work. Nothing is changed before every check
+has passed, so a refused action writes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from models import AuditEvent, Campaign, Outcome, Proposal, User
+from models.base import utcnow
+from rules.checks import Finding, blocking, run_checks
+from workflow import machine
+from workflow.actors import Actor, as_actor
+from workflow.audit import record_proposal_event
+from workflow.errors import (
+    ConflictError,
+    InvalidInput,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+)
+from workflow.facts import proposal_facts
+from workflow.inputs import parse_input
+from workflow.rulesets import compiled
+
+STATE_VI = {
+    "draft": "Dự thảo", "submitted": "Đã nộp", "under_review": "Đang thẩm định",
+    "returned": "Trả lại bổ sung", "at_council": "Trình Hội đồng", "approved": "Được chấp thuận",
+    "rejected": "Không được chấp thuận", "decided": "Đã có quyết định", "withdrawn": "Đã rút",
+}
+
+
+def load_for_update(session: Session, proposal_id: int) -> Proposal:
+    proposal = session.scalar(
+        select(Proposal).where(Proposal.id == proposal_id)
+        .options(selectinload(Proposal.nominees), selectinload(Proposal.documents))
+        .with_for_update(of=Proposal)
+        .execution_options(populate_existing=True)
+    )
+    if proposal is None:
+        raise NotFound(f"Không tìm thấy hồ sơ số {proposal_id}")
+    return proposal
+
+
+def check_version(proposal: Proposal, expected_version: int | None) -> None:
+    if expected_version is not None and proposal.version != expected_version:
+        raise ConflictError(
+            "Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại",
+            expected=expected_version, actual=proposal.version)
+
+
+def authorize(spec: machine.TriggerSpec, proposal: Proposal, actor: Actor) -> None:
+    if not actor.active:
+        raise PermissionDenied("Tài khoản đã bị khoá")
+    if not actor.has_any(spec.roles):
+        raise PermissionDenied(f"Vai trò của bạn không được phép “{spec.label_vi}”",
+                               trigger=spec.name)
+    if spec.own_unit and actor.unit_id != proposal.unit_id:
+        raise PermissionDenied("Bạn chỉ được thao tác trên hồ sơ của đơn vị mình",
+                               trigger=spec.name)
+    plain_reviewer = "board_head" not in actor.roles
+    if spec.assignee_only and plain_reviewer and proposal.assignee_id != actor.id:
+        raise PermissionDenied("Hồ sơ đang được phân công cho chuyên viên khác",
+                               trigger=spec.name)
+
+
+def can(proposal: Proposal, trigger: str, actor: User | Actor) -> bool:
+    spec = machine.SPECS[trigger]
+    try:
+        authorize(spec, proposal, as_actor(actor))
+    except PermissionDenied:
+        return False
+    return proposal.state in spec.sources
+
+
+def allowed_actions(proposal: Proposal, actor: User | Actor) -> list[str]:
+    """Exactly the triggers the machine allows now and this actor may fire."""
+    return [t for t in machine.triggers_from(proposal.state) if can(proposal, t, actor)]
+
+
+def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *,
+        now: datetime | None = None, expected_version: int | None = None,
+        on_behalf_of_id: int | None = None, **payload: Any) -> AuditEvent:
+    """Fire `trigger` on a proposal for `actor`; returns the audit event it wrote."""
+    who = as_actor(actor)
+    now = now or utcnow()
+    spec = machine.SPECS.get(trigger)
+    if spec is None:
+        raise InvalidInput(f"Thao tác không tồn tại: {trigger}")
+    proposal = load_for_update(session, proposal_id)
+    check_version(proposal, expected_version)
+    authorize(spec, proposal, who)
+    if proposal.state not in spec.sources:
+        raise InvalidTransition(
+            f"Không thể “{spec.label_vi}” khi hồ sơ ở trạng thái "
+            f"“{STATE_VI.get(proposal.state, proposal.state)}”",
+            state=proposal.state, trigger=trigger)
+    data = parse_input(trigger, payload)
+    step = _STEPS[trigger](session, proposal, who, data, now)
+    from_state = proposal.state
+    proposal.state = machine.fire(from_state, trigger, **step.machine_kwargs)
+    step.apply()
+    event = record_proposal_event(session, proposal, trigger, from_state, who, now,
+                                  reason=getattr(data, "reason", None), payload=step.audit,
+                                  on_behalf_of_id=on_behalf_of_id)
+    flush(session)
+    return event
+
+
+def flush(session: Session) -> None:
+    """Flush, turning a lost race into a ConflictError."""
+    try:
+        session.flush()
+    except (StaleDataError, IntegrityError) as exc:
+        raise ConflictError("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại"
+                            ) from exc
+
+
+class Step:
+    """What a trigger will do, prepared (and validated) before anything changes."""
+
+    def __init__(self, apply: Callable[[], None] | None = None,
+                 audit: dict[str, Any] | None = None, **machine_kwargs: Any) -> None:
+        self.apply = apply or (lambda: None)
+        self.audit = audit or {}
+        self.machine_kwargs = machine_kwargs
+
+
+def check_proposal(session: Session, proposal: Proposal, now: datetime) -> list[Finding]:
+    """Every rule finding for the proposal under its campaign's active rule set."""
+    campaign = session.get(Campaign, proposal.campaign_id)
+    version = campaign.active_ruleset if campaign else None
+    if version is None:
+        raise InvalidTransition("Phong trào chưa có bộ quy tắc đang áp dụng")
+    return run_checks(compiled(version), proposal_facts(session, proposal), now)
+
+
+def _submit(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    findings = check_proposal(session, p, now)
+    if blocking(findings):
+        raise RuleViolation("Hồ sơ chưa đáp ứng quy định của phong trào", blocking(findings))
+    campaign = session.get(Campaign, p.campaign_id)
+    assert campaign is not None and campaign.active_ruleset_id is not None
+    version_id = campaign.active_ruleset_id
+
+    def apply() -> None:
+        p.ruleset_version_id = version_id
+        p.submitted_at = now
+        if p.reference is None:
+            p.reference = f"{campaign.code}/{p.id:05d}"
+
+    warnings = [f.as_dict() for f in findings]
+    return Step(apply, {"ruleset_version_id": version_id, "warnings": warnings})
+
+
+def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    assignee_id = who.id
+    if data.assignee_id is not None and data.assignee_id != who.id:
+        if "board_head" not in who.roles:
+            raise PermissionDenied("Chỉ Trưởng ban được phân công hồ sơ cho người khác")
+        assignee_id = _reviewer(session, data.assignee_id).id
+
+    def apply() -> None:
+        p.assignee_id = assignee_id
+
+    return Step(apply, {"assignee_id": assignee_id})
+
+
+def _reassign(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    reviewer = _reviewer(session, data.assignee_id)
+    previous = p.assignee_id
+
+    def apply() -> None:
+        p.assignee_id = reviewer.id
+
+    return Step(apply, {"assignee_id": reviewer.id, "previous_assignee_id": previous})
+
+
+def _reviewer(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None or not user.active or not (
+            {r.value for r in user.roles} & machine.REVIEWERS):
+        raise InvalidInput("Người được phân công phải là chuyên viên hoặc Trưởng ban TĐKT "
+                           "đang hoạt động")
+    return user
+
+
+def _return(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    def apply() -> None:
+        p.last_reason = data.reason
+
+    return Step(apply)
+
+
+def _decide(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    by_id = {n.id: n for n in p.nominees}
+    given = [o.nominee_id for o in data.outcomes]
+    if sorted(given) != sorted(by_id) or len(set(given)) != len(given):
+        raise InvalidInput("Cần ghi kết quả cho đúng và đủ từng cá nhân, tập thể trong hồ sơ")
+    missing = [by_id[o.nominee_id].full_name for o in data.outcomes
+               if o.outcome == "rejected" and not o.reason]
+    if missing:
+        raise InvalidInput("Cần ghi lý do không được chấp thuận cho: " + ", ".join(missing))
+    any_passed = any(o.outcome == "passed" for o in data.outcomes)
+
+    def apply() -> None:
+        for o in data.outcomes:
+            by_id[o.nominee_id].outcome = Outcome(o.outcome)
+            by_id[o.nominee_id].outcome_reason = o.reason
+        p.decided_at = now
+
+    audit = {"any_passed": any_passed,
+             "outcomes": [o.model_dump(mode="json") for o in data.outcomes]}
+    return Step(apply, audit, any_passed=any_passed)
+
+
+def _send_back(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    def apply() -> None:
+        p.last_reason = data.reason
+        for n in p.nominees:
+            n.outcome, n.outcome_reason = Outcome.PENDING, None
+
+    return Step(apply)
+
+
+def _issue_decision(session: Session, p: Proposal, who: Actor, data: Any,
+                    now: datetime) -> Step:
+    def apply() -> None:
+        p.decision_number = data.decision_number
+        p.decision_date = data.decision_date
+
+    return Step(apply, {"decision_number": data.decision_number,
+                        "decision_date": data.decision_date.isoformat()})
+
+
+def _plain(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    return Step()
+
+
+_STEPS: dict[str, Callable[[Session, Proposal, Actor, Any, datetime], Step]] = {
+    "submit": _submit, "resubmit": _submit, "withdraw": _plain, "claim": _claim,
+    "reassign": _reassign, "return": _return, "forward": _plain, "decide": _decide,
+    "send_back": _send_back, "issue_decision": _issue_decision,
+}

@@ -173,13 +173,14 @@ def seed_proposals(session: Session, users: dict[str, User], storage_dir: Path,
         for doc in docs:
             add_document(session, proposal.id, users[clerk], doc, f"{doc}.pdf",
                          _demo_pdf(title, doc), storage_dir, "application/pdf", now=start)
-        _walk(session, proposal, users, clerk, target, start)
+        walk_to(session, proposal, users, clerk, target, start)
         progress(f"proposal {proposal.id}: {target}")
     return len(DEMO_PROPOSALS)
 
 
-def _walk(session: Session, proposal: Proposal, users: dict[str, User], clerk: str,
-          target: str, start: datetime) -> None:
+def walk_to(session: Session, proposal: Proposal, users: dict[str, User], clerk: str,
+            target: str, start: datetime) -> None:
+    """Drive a draft through the service to `target`, one day per step."""
     actors = {"clerk": users[clerk], "reviewer": users["reviewer"],
               "secretary": users["secretary"]}
     for day, (who, trigger, data) in enumerate(PATHS[target], start=1):

@@ -1,0 +1,149 @@
+"""Shared fixtures: a fresh database per test (SQLite always, PostgreSQL when
+TDKT_TEST_DATABASE_URL names one), the demo world, and a proposal factory."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import text
+from werkzeug.security import generate_password_hash
+
+from models import Base, Proposal, User
+from models.db import Database
+from models.migrate import upgrade
+from workflow.dossier import add_document, add_nominee, create_proposal
+from workflow.rulesets import load_ruleset_file, shipped_ruleset_files
+from workflow.seed import seed_units, seed_users, walk_to
+
+PG_URL = os.environ.get("TDKT_TEST_DATABASE_URL")
+VN = ZoneInfo("Asia/Ho_Chi_Minh")
+# Inside the CDS-2022 submission window (01/11/2022 – 15/12/2022).
+CDS_NOW = datetime(2022, 11, 15, 9, 0, tzinfo=VN)
+# A cheap hash: the tests exercise permissions, not password hashing cost.
+FAST_HASH = generate_password_hash("tdkt-demo", method="pbkdf2:sha256:1000")
+
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=[
+        pytest.mark.postgres,
+        pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set"),
+    ]),
+]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "tdkt.sqlite"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database.engine)
+    database.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> str:
+    assert PG_URL
+    database = Database(PG_URL)
+    with database.engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    upgrade(database.engine)
+    database.dispose()
+    return PG_URL
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        path = tmp_path / "tdkt.sqlite"
+        shutil.copy(template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("pg_schema")
+    database = Database(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with database.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    database.dispose()
+    return url
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
+    yield database
+    database.dispose()
+
+
+@dataclass
+class World:
+    """The demo units, users and the five campaigns, in a fresh database."""
+
+    db: Database
+    storage: Path
+    user_ids: dict[str, int]
+
+    def user(self, session: Any, name: str) -> User:
+        user = session.get(User, self.user_ids[name])
+        assert user is not None
+        return user
+
+    def proposal(self, session: Any, proposal_id: int) -> Proposal:
+        proposal = session.get(Proposal, proposal_id)
+        assert proposal is not None
+        return proposal
+
+
+@pytest.fixture
+def world(db: Database, tmp_path: Path) -> World:
+    with db.unit_of_work() as session:
+        units = seed_units(session)
+        users = seed_users(session, units, password_hash=FAST_HASH)
+        for path in [*shipped_ruleset_files(), TEST_CAMPAIGN]:
+            load_ruleset_file(session, path)
+        ids = {name: u.id for name, u in users.items()}
+    return World(db, tmp_path / "documents", ids)
+
+
+TEST_CAMPAIGN = Path(__file__).parent / "data" / "test-open.yaml"
+COMPLETE = {
+    "nominees": [{"kind": "individual", "full_name": "Nguyễn Văn A", "award_form": "BK_CT_UBND",
+                  "years_in_service": 5}],
+    "documents": ["to_trinh"],
+}
+
+
+@pytest.fixture
+def make_proposal(world: World) -> Callable[..., int]:
+    """Create a proposal (TEST-OPEN by default) through the service, drive it to `state`."""
+
+    def make(state: str = "draft", clerk: str = "unit1", campaign: str = "TEST-OPEN",
+             nominees: list[dict[str, Any]] | None = None,
+             documents: list[str] | None = None, now: datetime = CDS_NOW) -> int:
+        nominees = COMPLETE["nominees"] if nominees is None else nominees
+        documents = COMPLETE["documents"] if documents is None else documents
+        with world.db.unit_of_work() as session:
+            users = {n: world.user(session, n) for n in world.user_ids}
+            proposal = create_proposal(session, users[clerk], campaign, "Hồ sơ thử", now=now)
+            for data in nominees:
+                add_nominee(session, proposal.id, users[clerk], data, now=now)
+            for doc in documents:
+                add_document(session, proposal.id, users[clerk], doc, f"{doc}.pdf",
+                             f"%PDF {doc}".encode(), world.storage, now=now)
+            walk_to(session, proposal, users, clerk, state, now)
+            return proposal.id
+
+    return make

@@ -30,6 +30,14 @@ CDS_NOW = datetime(2022, 11, 15, 9, 0, tzinfo=VN)
 # A cheap hash: the tests exercise permissions, not password hashing cost.
 FAST_HASH = generate_password_hash("tdkt-demo", method="pbkdf2:sha256:1000")
 
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if os.environ.get("CI") and not PG_URL:
+        raise pytest.UsageError("CI must set TDKT_TEST_DATABASE_URL: PostgreSQL tests may "
+                                "not be skipped there")
+
+
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=[
@@ -49,15 +57,22 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_schema() -> str:
+def pg_schema() -> Iterator[str]:
+    """A schema of its own for this test run, so runs sharing the server don't collide."""
     assert PG_URL
-    database = Database(PG_URL)
-    with database.engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
+    schema = f"tdkt_test_{os.getpid()}"
+    admin = Database(PG_URL)
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
+    database = Database(url)
     upgrade(database.engine)
     database.dispose()
-    return PG_URL
+    yield url
+    with admin.engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -64,12 +64,10 @@ class WorkingCalendar:
 
 def calendar_from_config(data: dict[str, object] | None) -> WorkingCalendar:
     data = data or {}
-    end = data.get("end_of_working_day", "17:00")
-    hours, minutes = (int(x) for x in str(end).split(":"))
     return WorkingCalendar(
-        extra_days_off=frozenset(_dates(data.get("extra_days_off", []))),
-        extra_working_days=frozenset(_dates(data.get("extra_working_days", []))),
-        end_of_day=time(hours, minutes),
+        extra_days_off=frozenset(_dates(data.get("extra_days_off"))),
+        extra_working_days=frozenset(_dates(data.get("extra_working_days"))),
+        end_of_day=_time_of_day(data.get("end_of_working_day", "17:00")),
     )
 
 
@@ -78,7 +76,18 @@ def load_calendar(path: str | Path | None = None) -> WorkingCalendar:
     return calendar_from_config(yaml.safe_load(p.read_text(encoding="utf-8")))
 
 
+def _time_of_day(value: object) -> time:
+    """Parse HH:MM; an unquoted 16:30 reaches us from YAML 1.1 as 990 (base-60 minutes)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        hours, minutes = divmod(value, 60)
+    else:
+        hours, minutes = (int(x) for x in str(value).split(":"))
+    return time(hours, minutes)
+
+
 def _dates(items: object) -> Iterable[date]:
+    if items is None:  # a key left empty once every entry is commented out
+        return
     if not isinstance(items, list):
         raise ValueError("expected a list of dates")
     for item in items:

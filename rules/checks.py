@@ -77,6 +77,8 @@ def blocking(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def check_window(rs: CompiledRuleSet, now: datetime) -> list[Finding]:
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
     window = rs.rules.submission
     today = now.astimezone(TZ).date()
     if window.opens <= today <= window.closes:

@@ -30,9 +30,11 @@ class ExpressionError(ValueError):
     """An expression that does not compile, names an unknown symbol or is not a yes/no test."""
 
 
-def make_context(attributes: Mapping[str, AttributeType]) -> rule_engine.Context:
+def make_context(attributes: Mapping[str, AttributeType | None]) -> rule_engine.Context:
+    """Builtin symbols plus the declared attributes; a None type is left undefined."""
     symbols = dict(BUILTIN_SYMBOLS)
-    symbols.update({name: _TYPES[kind] for name, kind in attributes.items()})
+    symbols.update({name: _TYPES[kind] if kind else rule_engine.DataType.UNDEFINED
+                    for name, kind in attributes.items()})
     return rule_engine.Context(type_resolver=rule_engine.type_resolver_from_dict(symbols))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -13,9 +14,11 @@ from pydantic import ValidationError
 
 from rules.catalogue import Catalogue, load_catalogue
 from rules.expressions import ExpressionError, compile_expression, make_context
-from rules.schema import RuleSet
+from rules.schema import AttributeType, RuleSet
 
 Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+Expressions = dict[tuple[str, int], rule_engine.Rule]
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ class CompiledRuleSet:
     """A validated rule set with its eligibility expressions compiled once."""
 
     rules: RuleSet
-    expressions: dict[tuple[str, int], rule_engine.Rule] = field(default_factory=dict)
+    expressions: Expressions = field(default_factory=dict)
 
     @cached_property
     def awards(self) -> dict[str, Any]:
@@ -60,29 +63,26 @@ def load_file(path: str | Path, catalogue: Catalogue | None = None) -> CompiledR
 
 def load_text(text: str, filename: str = "<rules>", catalogue: Catalogue | None = None
               ) -> CompiledRuleSet:
+    """Validate the whole document and report every fault at once, or return it compiled."""
     node, data = _parse_yaml(text, filename)
-    try:
-        rules = RuleSet.model_validate(data)
-    except ValidationError as exc:
-        raise RuleSetError([
-            RuleError(filename, _line_of(node, tuple(e["loc"])), _dotted(e["loc"]), _message(e))
-            for e in exc.errors()
-        ]) from None
-    compiled, problems = _check_semantics(rules, catalogue or load_catalogue())
-    if problems:
-        raise RuleSetError(
-            [RuleError(filename, _line_of(node, loc), _dotted(loc), msg) for loc, msg in problems]
-        )
-    return compiled
+    errors = _duplicate_keys(node, filename)
+    rules, problems = _validate_schema(data)
+    expressions, semantic = _check_semantics(data, catalogue or load_catalogue())
+    problems += [p for p in semantic if not _reported(p[0], problems)]
+    errors += [RuleError(filename, _line_of(node, loc), _dotted(loc), msg)
+               for loc, msg in problems]
+    if errors or rules is None:
+        raise RuleSetError(sorted(errors, key=lambda e: e.line))
+    return CompiledRuleSet(rules, expressions)
 
 
 def compile_parsed(data: dict[str, Any]) -> CompiledRuleSet:
     """Rebuild a compiled rule set from the stored parsed form of a version."""
     rules = RuleSet.model_validate(data)
-    compiled, problems = _check_semantics(rules, load_catalogue())
+    expressions, problems = _check_semantics(data, load_catalogue())
     if problems:
         raise RuleSetError([RuleError("<stored>", 0, _dotted(loc), m) for loc, m in problems])
-    return compiled
+    return CompiledRuleSet(rules, expressions)
 
 
 def _parse_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
@@ -90,11 +90,7 @@ def _parse_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        raise RuleSetError(
-            [RuleError(filename, line, "yaml", f"lỗi cú pháp YAML: {exc.problem}")]
-        ) from None
+        raise RuleSetError([_syntax_error(exc, filename)]) from None
     except yaml.YAMLError as exc:
         raise RuleSetError([RuleError(filename, 0, "yaml", f"lỗi YAML: {exc}")]) from None
     if not isinstance(data, dict):
@@ -102,38 +98,112 @@ def _parse_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
     return node, data
 
 
-def _check_semantics(rules: RuleSet, catalogue: Catalogue
-                     ) -> tuple[CompiledRuleSet, list[tuple[Loc, str]]]:
-    problems: list[tuple[Loc, str]] = []
-    context = make_context(rules.nominee_attributes)
-    compiled = CompiledRuleSet(rules)
+def _syntax_error(exc: yaml.MarkedYAMLError, filename: str) -> RuleError:
+    """At the line where the parser stopped, naming the construct it was reading."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 0
+    message = f"lỗi cú pháp YAML: {exc.problem}"
+    if exc.context and exc.context_mark and exc.context_mark.line + 1 != line:
+        message += f" ({exc.context}, từ dòng {exc.context_mark.line + 1})"
+    return RuleError(filename, line, "yaml", message)
+
+
+def _duplicate_keys(node: yaml.Node | None, filename: str, loc: Loc = ()) -> list[RuleError]:
+    """A key given twice in one mapping: YAML would silently keep only the last value."""
+    errors: list[RuleError] = []
+    if isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            errors += _duplicate_keys(item, filename, (*loc, index))
+    if not isinstance(node, yaml.MappingNode):
+        return errors
     seen: set[str] = set()
-    for i, award in enumerate(rules.awards):
+    for key, value in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        path = (*loc, key.value)
+        if key.value in seen:
+            errors.append(RuleError(filename, key.start_mark.line + 1, _dotted(path),
+                                    "khóa bị khai báo hai lần (duplicate key)"))
+        seen.add(key.value)
+        errors += _duplicate_keys(value, filename, path)
+    return errors
+
+
+def _validate_schema(data: Mapping[str, Any]) -> tuple[RuleSet | None, list[Problem]]:
+    try:
+        return RuleSet.model_validate(data), []
+    except ValidationError as exc:
+        return None, [(tuple(e["loc"]), _message(e)) for e in exc.errors()]
+
+
+def _reported(loc: Loc, problems: list[Problem]) -> bool:
+    """True when the schema already found a fault at `loc` or inside one of its parents."""
+    return any(loc[:len(seen)] == seen for seen, _ in problems)
+
+
+def _check_semantics(data: Mapping[str, Any], catalogue: Catalogue
+                     ) -> tuple[Expressions, list[Problem]]:
+    """Catalogue codes and eligibility expressions, checked on the raw data so that they are
+    reported even when the schema finds other faults in the same document."""
+    problems: list[Problem] = []
+    expressions: Expressions = {}
+    context = make_context(_attribute_types(data.get("nominee_attributes")))
+    seen: set[str] = set()
+    for i, award in _entries(data.get("awards")):
         base: Loc = ("awards", i)
-        info = catalogue.award_forms.get(award.form)
-        if info is None:
-            problems.append(
-                ((*base, "form"), f"hình thức khen thưởng không có trong danh mục: {award.form}"))
-        elif not set(award.nominee) <= set(info.nominee_kinds):
-            problems.append(((*base, "nominee"),
-                             f"{award.form} chỉ dành cho: {', '.join(info.nominee_kinds)}"))
-        if award.form in seen:
-            problems.append(((*base, "form"), f"hình thức {award.form} khai báo hai lần"))
-        seen.add(award.form)
-        for j, doc in enumerate(award.required_documents):
-            if doc not in catalogue.document_types:
-                problems.append(((*base, "required_documents", j),
-                                 f"loại tài liệu không có trong danh mục: {doc}"))
-        for j, prior in enumerate(award.prior_titles):
-            if prior.title not in catalogue.award_forms:
-                problems.append(((*base, "prior_titles", j, "title"),
-                                 f"danh hiệu không có trong danh mục: {prior.title}"))
-        for j, rule in enumerate(award.eligibility):
+        form = award.get("form")
+        problems += _award_codes(award, base, catalogue, seen)
+        for j, rule in _entries(award.get("eligibility")):
+            text = rule.get("rule")
+            if not isinstance(text, str) or not text:
+                continue
             try:
-                compiled.expressions[(award.form, j)] = compile_expression(rule.rule, context)
+                expressions[(str(form), j)] = compile_expression(text, context)
             except ExpressionError as exc:
                 problems.append(((*base, "eligibility", j, "rule"), str(exc)))
-    return compiled, problems
+    return expressions, problems
+
+
+def _award_codes(award: Mapping[str, Any], base: Loc, catalogue: Catalogue,
+                 seen: set[str]) -> list[Problem]:
+    problems: list[Problem] = []
+    form = award.get("form")
+    info = catalogue.award_forms.get(form) if isinstance(form, str) else None
+    if isinstance(form, str) and info is None:
+        problems.append(((*base, "form"), f"hình thức khen thưởng không có trong danh mục: {form}"))
+    kinds = award.get("nominee")
+    if info is not None and isinstance(kinds, list) and not set(kinds) <= set(info.nominee_kinds):
+        problems.append(((*base, "nominee"),
+                         f"{form} chỉ dành cho: {', '.join(info.nominee_kinds)}"))
+    if isinstance(form, str) and form in seen:
+        problems.append(((*base, "form"), f"hình thức {form} khai báo hai lần"))
+    seen.add(str(form))
+    docs = award.get("required_documents")
+    for j, doc in enumerate(docs if isinstance(docs, list) else []):
+        if isinstance(doc, str) and doc not in catalogue.document_types:
+            problems.append(((*base, "required_documents", j),
+                             f"loại tài liệu không có trong danh mục: {doc}"))
+    for j, prior in _entries(award.get("prior_titles")):
+        title = prior.get("title")
+        if isinstance(title, str) and title not in catalogue.award_forms:
+            problems.append(((*base, "prior_titles", j, "title"),
+                             f"danh hiệu không có trong danh mục: {title}"))
+    return problems
+
+
+def _entries(value: Any) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """The (index, mapping) items of a YAML list; anything else the schema reports."""
+    if isinstance(value, list):
+        yield from ((i, item) for i, item in enumerate(value) if isinstance(item, dict))
+
+
+def _attribute_types(value: Any) -> dict[str, AttributeType | None]:
+    """Declared nominee attributes; a bad type (reported by the schema) becomes None."""
+    if not isinstance(value, dict):
+        return {}
+    valid = {t.value for t in AttributeType}
+    return {str(name): AttributeType(kind) if kind in valid else None
+            for name, kind in value.items()}
 
 
 _PYDANTIC_VI = {
@@ -171,23 +241,27 @@ def _dotted(loc: Any) -> str:
 
 
 def _line_of(node: yaml.Node | None, loc: Loc) -> int:
-    """The 1-based line of the deepest YAML node the location reaches."""
+    """The 1-based line of the deepest key or list item the location reaches."""
     if node is None:
         return 1
+    line = node.start_mark.line + 1
     current = node
     for part in loc:
-        child = _child(current, part)
-        if child is None:
+        step = _child(current, part)
+        if step is None:
             break
-        current = child
-    return current.start_mark.line + 1
+        marker, current = step
+        line = marker.start_mark.line + 1
+    return line
 
 
-def _child(node: yaml.Node, part: str | int) -> yaml.Node | None:
+def _child(node: yaml.Node, part: str | int) -> tuple[yaml.Node, yaml.Node] | None:
+    """(the node that marks the step's line, the node to descend into)."""
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
-            if key.value == part:
-                return value
-    if isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-        return node.value[part]
+            if key.value == str(part):
+                return key, value
+    items = node.value if isinstance(node, yaml.SequenceNode) else []
+    if isinstance(part, int) and 0 <= part < len(items):
+        return items[part], items[part]
     return None

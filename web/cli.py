@@ -6,19 +6,24 @@ import sys
 from pathlib import Path
 
 import click
+from sqlalchemy import inspect
 
 from models.db import Database
 from models.migrate import upgrade
-from rules.loader import RuleSetError, load_file
 from web.config import Settings
 from workflow.actors import SYSTEM, Actor
-from workflow.audit import verify
-from workflow.rulesets import load_ruleset_file
-from workflow.seed import DEMO_PASSWORD, seed_demo
+
+# Rule sets and seeding import rule-engine, whose parser takes a while to build: those
+# modules are imported by the commands that need them, keeping `audit verify` quick.
 
 
-def _database() -> Database:
-    return Database(Settings.from_env().database_url)
+def _database(require_schema: bool = True) -> Database:
+    database = Database(Settings.from_env().database_url)
+    if require_schema and "alembic_version" not in inspect(database.engine).get_table_names():
+        click.echo("CSDL chưa có lược đồ: hãy chạy `tdkt db upgrade` trước "
+                   "(the database has no schema yet).", err=True)
+        sys.exit(1)
+    return database
 
 
 @click.group(help="tdkt — quy trình xét khen thưởng (commendation workflow engine).")
@@ -33,17 +38,21 @@ def db() -> None:
 
 @db.command("upgrade", help="Tạo hoặc nâng cấp lược đồ CSDL (apply Alembic migrations).")
 def db_upgrade() -> None:
-    database = _database()
+    database = _database(require_schema=False)
     upgrade(database.engine)
     click.echo(f"Đã nâng cấp CSDL: {database.engine.url.render_as_string(hide_password=True)}")
 
 
 @main.command("seed-demo", help="Nạp dữ liệu mẫu (idempotent: chạy lại không nhân đôi).")
 def seed_demo_cmd() -> None:
-    _seed(_database())
+    database = _database(require_schema=False)
+    upgrade(database.engine)
+    _seed(database)
 
 
 def _seed(database: Database) -> None:
+    from workflow.seed import DEMO_PASSWORD, seed_demo
+
     settings = Settings.from_env()
     steps = 5 + 2 + 10  # units+users, five rule sets, ten proposals at most
     with click.progressbar(length=steps, label="Đang nạp dữ liệu mẫu",
@@ -66,6 +75,8 @@ def rules() -> None:
 @rules.command("validate", help="Kiểm tra tệp quy tắc; thoát 1 nếu có lỗi.")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def rules_validate(files: tuple[str, ...]) -> None:
+    from rules.loader import RuleSetError, load_file
+
     failed = False
     for name in files:
         try:
@@ -83,6 +94,9 @@ def rules_validate(files: tuple[str, ...]) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--as", "author", default=None, help="Tên người nạp (ghi vào nhật ký).")
 def rules_load(file: str, author: str | None) -> None:
+    from rules.loader import RuleSetError
+    from workflow.rulesets import load_ruleset_file
+
     actor = Actor(None, author, frozenset({"admin"})) if author else SYSTEM
     database = _database()
     try:
@@ -105,6 +119,8 @@ def audit() -> None:
 
 @audit.command("verify", help="Kiểm tra toàn vẹn chuỗi băm của nhật ký; thoát 1 nếu bị sửa.")
 def audit_verify() -> None:
+    from workflow.audit import verify
+
     with _database().session() as session:
         report = verify(session)
     if report.ok:
@@ -118,7 +134,7 @@ def audit_verify() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
-    database = _database()
+    database = _database(require_schema=False)
     upgrade(database.engine)
     _seed(database)
     click.echo("Giao diện web và bộ lập lịch chưa có trong phiên bản này "

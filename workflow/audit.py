@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, Proposal
+from models import AuditEvent, Campaign, Proposal, RuleSetVersion
 from workflow import machine
 from workflow.actors import Actor
 
@@ -129,10 +129,11 @@ def verify(session: Session) -> VerifyReport:
         streams += 1
         events += len(chain)
         seen.add(stream)
-        broken = _verify_chain(stream, chain) or _verify_proposal(session, stream, chain)
+        broken = (_verify_chain(stream, chain) or _verify_proposal(session, stream, chain)
+                  or _verify_campaign(session, stream, chain))
         if broken:
             return VerifyReport(streams, events, broken)
-    missing = _proposals_without_events(session, seen)
+    missing = _proposals_without_events(session, seen) or _campaigns_without_events(session, seen)
     return VerifyReport(streams, events, missing)
 
 
@@ -199,4 +200,31 @@ def _proposals_without_events(session: Session, seen: set[str]) -> Broken | None
     for pid in session.scalars(select(Proposal.id).order_by(Proposal.id)):
         if proposal_stream(pid) not in seen:
             return Broken(proposal_stream(pid), None, None, "the proposal has no audit events")
+    return None
+
+
+def _verify_campaign(session: Session, stream: str, chain: list[AuditEvent]) -> Broken | None:
+    """A campaign chain records every stored version and ends at the active one."""
+    if not stream.startswith("campaign:"):
+        return None
+    last = chain[-1]
+    campaign = session.scalar(select(Campaign).where(Campaign.code == stream.split(":", 1)[1]))
+    if campaign is None:
+        return Broken(stream, last.id, last.seq, "the campaign no longer exists")
+    versions = session.scalar(select(func.count()).select_from(RuleSetVersion)
+                              .where(RuleSetVersion.campaign_id == campaign.id)) or 0
+    loads = sum(1 for e in chain if e.action == "load_ruleset")
+    active = campaign.active_ruleset.version if campaign.active_ruleset else None
+    if loads != versions or (last.payload or {}).get("version") != active:
+        return Broken(stream, last.id, last.seq, "the chain does not end at the campaign's "
+                      "active rule set (its last events are gone)")
+    return None
+
+
+def _campaigns_without_events(session: Session, seen: set[str]) -> Broken | None:
+    codes = session.scalars(select(Campaign.code).where(Campaign.active_ruleset_id.is_not(None))
+                            .order_by(Campaign.code))
+    for code in codes:
+        if f"campaign:{code}" not in seen:
+            return Broken(f"campaign:{code}", None, None, "the campaign has no audit events")
     return None

@@ -10,6 +10,7 @@ from sqlalchemy import inspect
 
 from models.db import Database
 from models.migrate import upgrade
+from web.cli_deadlines import deadlines
 from web.config import Settings
 from workflow.actors import SYSTEM, Actor
 
@@ -140,6 +141,9 @@ def demo(host: str, port: int) -> None:
     click.echo("Giao diện web và bộ lập lịch chưa có trong phiên bản này "
                f"(sẽ chạy tại http://{host}:{port}). Dữ liệu mẫu đã sẵn sàng; "
                "dùng lệnh `tdkt` để thao tác.")
+
+
+main.add_command(deadlines)
 
 
 if __name__ == "__main__":

@@ -9,11 +9,25 @@ from pathlib import Path
 from models.db import default_url
 
 
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    try:
+        return int(raw) if raw else default
+    except ValueError as exc:
+        raise SystemExit(f"{name} must be a whole number, not {raw!r}") from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
     storage_dir: Path
     calendar_file: Path | None
+    secret_key: str | None
+    secure_cookies: bool
+    smtp_url: str | None
+    mail_from: str
+    sweep_interval_seconds: int
+    max_upload_bytes: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -22,4 +36,10 @@ class Settings:
             database_url=os.environ.get("TDKT_DATABASE_URL") or default_url(),
             storage_dir=Path(os.environ.get("TDKT_STORAGE_DIR") or "instance/documents"),
             calendar_file=Path(calendar) if calendar else None,
+            secret_key=os.environ.get("TDKT_SECRET_KEY") or None,
+            secure_cookies=os.environ.get("TDKT_SECURE_COOKIES", "") in ("1", "true", "yes"),
+            smtp_url=os.environ.get("TDKT_SMTP_URL") or None,
+            mail_from=os.environ.get("TDKT_MAIL_FROM") or "tdkt@localhost",
+            sweep_interval_seconds=_int("TDKT_SWEEP_SECONDS", 60),
+            max_upload_bytes=_int("TDKT_MAX_UPLOAD_MB", 20) * 1024 * 1024,
         )

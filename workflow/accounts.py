@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import cache
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,3 +49,25 @@ def ensure_user(session: Session, username: str, full_name: str, roles: Iterable
         UserRole(role=r) for r in sorted(wanted - user.roles)]
     session.flush()
     return user
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password, else None (no hint which was wrong)."""
+    user = session.scalar(select(User).where(User.username == username.strip()))
+    if user is None:
+        check_password_hash(_dummy_hash(), password)  # same cost whether or not the user exists
+        return None
+    if not password_matches(user, password) or not user.active:
+        return None
+    return user
+
+
+def set_language(session: Session, user_id: int, language: str) -> None:
+    user = session.get(User, user_id)
+    if user is not None:
+        user.language = language
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash("not-a-real-password")

@@ -143,14 +143,15 @@ def remove_nominee(session: Session, proposal_id: int, nominee_id: int, actor: U
 
 def add_document(session: Session, proposal_id: int, actor: User | Actor, doc_type: str,
                  file_name: str, content: bytes, storage_dir: Path,
-                 content_type: str | None = None, **kw: Any) -> Document:
+                 content_type: str | None = None, max_bytes: int = MAX_DOCUMENT_BYTES,
+                 **kw: Any) -> Document:
     """Store the file by its SHA-256 (so a retried upload never duplicates it), then record it."""
     if doc_type not in load_catalogue().document_types:
         raise InvalidInput(f"Loại tài liệu không hợp lệ: {doc_type}")
     if not content:
         raise InvalidInput("Tệp rỗng")
-    if len(content) > MAX_DOCUMENT_BYTES:
-        raise InvalidInput(f"Tệp vượt quá {MAX_DOCUMENT_BYTES // (1024 * 1024)} MB")
+    if len(content) > max_bytes:
+        raise InvalidInput(f"Tệp vượt quá giới hạn {max_bytes / (1024 * 1024):g} MB")
     safe_name = safe_file_name(file_name)
     digest = hashlib.sha256(content).hexdigest()
     added: list[Document] = []

@@ -1,0 +1,56 @@
+"""Web fixtures: the real app on the test database, and clients logged in through the
+real login form (CSRF on, as in production)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from web.app import create_app
+
+TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+
+
+@pytest.fixture
+def app(world: Any, db_url: str) -> Flask:
+    app = create_app({"DATABASE_URL": db_url, "STORAGE_DIR": str(world.storage),
+                      "SECRET_KEY": "test-secret", "TESTING": True})
+    yield app
+    app.extensions["tdkt_db"].dispose()
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    page = client.get(path).get_data(as_text=True)
+    found = TOKEN.search(page)
+    assert found, f"no CSRF token on {path}"
+    return found.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = "tdkt-demo") -> FlaskClient:
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": token})
+    assert response.status_code == 302, f"login of {username} failed"
+    return client
+
+
+@pytest.fixture
+def client_for(app: Flask) -> Callable[[str], FlaskClient]:
+    """A fresh browser-like client logged in as the named demo user."""
+
+    def make(username: str) -> FlaskClient:
+        return login(app.test_client(), username)
+
+    return make
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str | None = None,
+              **kw: Any) -> Any:
+    """POST with the CSRF token taken from `page` (default: the path's own page)."""
+    form = {"csrf_token": csrf_token(client, page or "/"), **data}
+    return client.post(path, data=form, **kw)

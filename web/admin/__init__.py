@@ -1,0 +1,1 @@
+"""Administration: units, users, campaigns and rule sets."""

@@ -1,0 +1,114 @@
+"""The Flask application factory."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, redirect, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from models.db import Database
+from web import db, errors, labels
+from web.config import Settings
+from web.extensions import babel, bootstrap, csrf, login_manager
+from web.i18n import select_locale, vn_date, vn_datetime
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = Settings.from_env()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(_defaults(settings))
+    app.config.update(config or {})
+    app.extensions["tdkt_db"] = Database(app.config["DATABASE_URL"])
+    _init_extensions(app)
+    _register_blueprints(app)
+    errors.register(app)
+    app.teardown_appcontext(db.close_session)
+    app.after_request(_security_headers)
+    app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime)
+    app.jinja_env.globals["labels"] = labels
+    return app
+
+
+def _defaults(settings: Settings) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": settings.database_url,
+        "STORAGE_DIR": str(settings.storage_dir),
+        # Without a configured key each process makes its own: sessions then end on restart.
+        "SECRET_KEY": settings.secret_key or secrets.token_hex(32),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": settings.secure_cookies,
+        "MAX_CONTENT_LENGTH": settings.max_upload_bytes + 1024 * 1024,
+        "MAX_UPLOAD_BYTES": settings.max_upload_bytes,
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+    }
+
+
+def _init_extensions(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message_category = "warning"
+    import web.auth.users  # noqa: F401  (registers the user loader)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from web.admin.views import bp as admin_bp
+    from web.api.views import bp as api_bp
+    from web.auth.views import bp as auth_bp
+    from web.clerk.views import bp as clerk_bp
+    from web.council.views import bp as council_bp
+    from web.proposals.views import bp as proposals_bp
+    from web.review.views import bp as review_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(proposals_bp)
+    app.register_blueprint(clerk_bp, url_prefix="/unit")
+    app.register_blueprint(review_bp, url_prefix="/review")
+    app.register_blueprint(council_bp, url_prefix="/council")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+
+    app.add_url_rule("/", endpoint="main.home", view_func=login_required(_home))
+
+
+def _home() -> Response:
+    return redirect(url_for(_home_endpoint()))
+
+
+def _home_endpoint() -> str:
+    roles = current_user.roles
+    if "unit_clerk" in roles:
+        return "clerk.dashboard"
+    if roles & {"board_reviewer", "board_head"}:
+        return "review.queue"
+    if roles & {"council_secretary", "council_member"}:
+        return "council.index"
+    if "admin" in roles:
+        return "admin.index"
+    return "proposals.index"
+
+
+def _security_headers(response: Response) -> Response:
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response

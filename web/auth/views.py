@@ -1,0 +1,63 @@
+"""Login, logout and language: the only pages open without an account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import BooleanField, PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from web import db
+from web.auth.users import WebUser
+from web.i18n import LANGUAGES
+from workflow.accounts import authenticate, set_language
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    username = StringField("Tên đăng nhập", validators=[DataRequired(), Length(max=80)])
+    password = PasswordField("Mật khẩu", validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField("Ghi nhớ đăng nhập", default=False)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = authenticate(db.session(), form.username.data or "", form.password.data or "")
+        if user is not None:
+            login_user(WebUser.of(user), remember=bool(form.remember.data))
+            return redirect(_safe_next(request.args.get("next")))
+        # One message for unknown user, wrong password and inactive account alike.
+        flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout() -> Response:
+    logout_user()
+    flash(_("Bạn đã đăng xuất."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language/<lang>", methods=["POST"])
+def language(lang: str) -> Response:
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            with db.unit_of_work() as writer:
+                set_language(writer, current_user.id, lang)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.home")

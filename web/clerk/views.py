@@ -1,0 +1,173 @@
+"""Unit clerk: the unit's proposals by state, and filing a dossier."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from models.base import utcnow
+from web import db
+from web.access import roles_required
+from web.forms import expected_version, nominee_payload
+from web.labels import STATES
+from workflow import dossier, imports, queries
+from workflow.errors import WorkflowError
+from workflow.rulesets import compiled
+from workflow.uploads import content_type
+
+bp = Blueprint("clerk", __name__)
+clerk_only = roles_required("unit_clerk")
+
+
+@bp.get("/")
+@clerk_only
+def dashboard() -> str:
+    session = db.session()
+    state = request.args.get("state") or None
+    rows = queries.list_proposals(session, current_user.actor, queries.ProposalFilter(state=state))
+    return render_template("clerk/dashboard.html", proposals=rows, state=state,
+                           counts=queries.state_counts(session, current_user.actor),
+                           states=STATES, campaigns=queries.open_campaigns(session),
+                           now=utcnow())
+
+
+@bp.post("/proposals")
+@clerk_only
+def create() -> Response:
+    try:
+        with db.unit_of_work() as writer:
+            proposal = dossier.create_proposal(writer, current_user.actor,
+                                               request.form.get("campaign", ""),
+                                               request.form.get("title", ""))
+            pid = proposal.id
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("clerk.dashboard"))
+    flash(_("Đã tạo hồ sơ dự thảo. Hãy thêm người được đề nghị và tài liệu."), "success")
+    return redirect(url_for("proposals.detail", pid=pid))
+
+
+def _edit(pid: int, done: str, change: Callable[[Session], Any]) -> Response:
+    """Run one dossier edit for the current clerk; show the result on the proposal page."""
+    queries.get_visible(db.session(), pid, current_user.actor)
+    try:
+        with db.unit_of_work() as writer:
+            change(writer)
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(url_for("proposals.detail", pid=pid) + "#dossier")
+
+
+@bp.post("/proposals/<int:pid>/title")
+@clerk_only
+def rename(pid: int) -> Response:
+    return _edit(pid, _("Đã đổi tên hồ sơ."), lambda s: dossier.rename(
+        s, pid, current_user.actor, request.form.get("title", ""),
+        expected_version=expected_version(request.form)))
+
+
+def _attributes(pid: int) -> dict[str, str]:
+    proposal = queries.get_visible(db.session(), pid, current_user.actor)
+    rules = compiled(proposal.campaign.active_ruleset or proposal.ruleset_version).rules
+    return {name: kind.value for name, kind in rules.nominee_attributes.items()}
+
+
+@bp.post("/proposals/<int:pid>/nominees")
+@clerk_only
+def add_nominee(pid: int) -> Response:
+    return _edit(pid, _("Đã thêm người được đề nghị."), lambda s: dossier.add_nominee(
+        s, pid, current_user.actor, nominee_payload(request.form, _attributes(pid)),
+        expected_version=expected_version(request.form)))
+
+
+@bp.post("/proposals/<int:pid>/nominees/<int:nid>")
+@clerk_only
+def update_nominee(pid: int, nid: int) -> Response:
+    return _edit(pid, _("Đã cập nhật người được đề nghị."), lambda s: dossier.update_nominee(
+        s, pid, nid, current_user.actor, nominee_payload(request.form, _attributes(pid)),
+        expected_version=expected_version(request.form)))
+
+
+@bp.post("/proposals/<int:pid>/nominees/<int:nid>/delete")
+@clerk_only
+def remove_nominee(pid: int, nid: int) -> Response:
+    return _edit(pid, _("Đã xoá người được đề nghị."), lambda s: dossier.remove_nominee(
+        s, pid, nid, current_user.actor, expected_version=expected_version(request.form)))
+
+
+@bp.post("/proposals/<int:pid>/documents")
+@clerk_only
+def upload(pid: int) -> Response:
+    file = request.files.get("file")
+    content = file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1) if file else b""
+
+    def change(s: Session) -> None:
+        name = dossier.safe_file_name(file.filename if file else "")
+        dossier.add_document(s, pid, current_user.actor, request.form.get("doc_type", ""),
+                             name, content, _storage(), content_type(name, content),
+                             max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
+                             expected_version=expected_version(request.form))
+
+    return _edit(pid, _("Đã tải lên tài liệu."), change)
+
+
+@bp.post("/proposals/<int:pid>/documents/<int:doc_id>/delete")
+@clerk_only
+def remove_document(pid: int, doc_id: int) -> Response:
+    return _edit(pid, _("Đã xoá tài liệu."), lambda s: dossier.remove_document(
+        s, pid, doc_id, current_user.actor, expected_version=expected_version(request.form)))
+
+
+@bp.post("/proposals/<int:pid>/import")
+@clerk_only
+def import_excel(pid: int) -> Response | str:
+    proposal = queries.get_visible(db.session(), pid, current_user.actor)
+    file = request.files.get("file")
+    content = file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1) if file else b""
+    rules = compiled(proposal.campaign.active_ruleset or proposal.ruleset_version).rules
+    try:
+        with db.unit_of_work() as writer:
+            count = imports.import_nominees(writer, pid, current_user.actor, content, rules)
+    except imports.ImportRefused as exc:
+        return render_template("clerk/import_errors.html", p=proposal, errors=exc.errors), 400
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("Đã nhập %(count)d người được đề nghị từ bảng tính.", count=count), "success")
+    return redirect(url_for("proposals.detail", pid=pid) + "#dossier")
+
+
+@bp.get("/campaigns/<code>/template.xlsx")
+@clerk_only
+def template(code: str) -> Response:
+    campaign = next((c for c in queries.open_campaigns(db.session()) if c.code == code), None)
+    if campaign is None or campaign.active_ruleset is None:
+        abort(404)
+    data = imports.template(compiled(campaign.active_ruleset).rules)
+    return send_file(io.BytesIO(data), as_attachment=True,
+                     download_name=f"mau-danh-sach-{code}.xlsx",
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _storage() -> Path:
+    return Path(current_app.config["STORAGE_DIR"])

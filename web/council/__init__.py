@@ -1,0 +1,1 @@
+"""The Council secretary's list of proposals at the Council."""

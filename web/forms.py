@@ -1,0 +1,98 @@
+"""Turning posted form fields into the service's input; bad values become InvalidInput."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from models import Proposal
+from workflow.errors import InvalidInput
+
+
+def parse_date(text: str | None, label: str) -> date | None:
+    """A date typed as dd/mm/yyyy or sent by a date input as yyyy-mm-dd."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"{label}: ngày không hợp lệ “{text[:20]}” (nhập theo dạng dd/mm/yyyy)")
+
+
+def parse_int(text: str | None, label: str) -> int | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{label}: phải là số nguyên") from None
+
+
+def expected_version(form: MultiDict[str, str]) -> int | None:
+    return parse_int(form.get("expected_version"), "Phiên bản hồ sơ")
+
+
+def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) -> dict[str, Any]:
+    """The input a trigger takes, read from its form on the proposal page."""
+    payload: dict[str, Any] = {}
+    reason = (form.get("reason") or "").strip()
+    if trigger in ("return", "send_back") or reason:
+        payload["reason"] = reason or None
+    if trigger in ("claim", "reassign") and form.get("assignee_id"):
+        payload["assignee_id"] = parse_int(form.get("assignee_id"), "Người được phân công")
+    if trigger == "reassign":
+        payload.setdefault("assignee_id", None)
+    if trigger == "decide":
+        payload["outcomes"] = [
+            {"nominee_id": n.id, "outcome": form.get(f"outcome-{n.id}") or None,
+             "reason": (form.get(f"outcome-reason-{n.id}") or "").strip() or None}
+            for n in proposal.nominees]
+    if trigger == "issue_decision":
+        payload["decision_number"] = (form.get("decision_number") or "").strip() or None
+        payload["decision_date"] = parse_date(form.get("decision_date"), "Ngày quyết định")
+    return payload
+
+
+def nominee_payload(form: MultiDict[str, str], attributes: dict[str, str]) -> dict[str, Any]:
+    """A nominee from the nominee form; `attributes` maps the campaign's attribute names
+    to their declared types."""
+    titles: dict[int, list[str]] = {}
+    for line in (form.get("prior_titles") or "").splitlines():
+        year, _, codes = line.partition(":")
+        if year.strip():
+            number = parse_int(year, "Danh hiệu đã đạt (năm)")
+            titles[number or 0] = [c.strip() for c in codes.split(",") if c.strip()]
+    return {
+        "kind": form.get("kind") or None,
+        "full_name": form.get("full_name") or "",
+        "award_form": form.get("award_form") or "",
+        "position": (form.get("position") or "").strip() or None,
+        "work_unit": (form.get("work_unit") or "").strip() or None,
+        "years_in_service": parse_int(form.get("years_in_service"), "Số năm công tác"),
+        "disciplined": form.get("disciplined") == "on",
+        "achievement_summary": (form.get("achievement_summary") or "").strip() or None,
+        "prior_titles": titles,
+        "attributes": {name: _attribute(form.get(f"attr-{name}"), kind, name)
+                       for name, kind in attributes.items()
+                       if kind == "boolean" or (form.get(f"attr-{name}") or "").strip()},
+    }
+
+
+def _attribute(raw: str | None, kind: str, name: str) -> Any:
+    text = (raw or "").strip()
+    if kind == "boolean":
+        return raw == "on"
+    if kind == "integer":
+        return parse_int(text, name)
+    if kind == "float":
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            raise InvalidInput(f"{name}: phải là số") from None
+    return text

@@ -1,0 +1,1 @@
+"""Every proposal's page, its actions, its documents."""

@@ -1,0 +1,105 @@
+"""A proposal's page (dossier, findings, timeline, diagram, actions) and its action posts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.wrappers import Response
+
+from models import Proposal
+from models.base import utcnow
+from rules.catalogue import load_catalogue
+from web import db
+from web.diagram import workflow_svg
+from web.forms import action_payload, expected_version
+from web.labels import ACTIONS
+from workflow import queries
+from workflow.errors import ConflictError, RuleViolation, WorkflowError
+from workflow.machine import EDITABLE_STATES
+from workflow.rulesets import compiled
+from workflow.service import act, allowed_actions
+
+bp = Blueprint("proposals", __name__, url_prefix="/proposals")
+
+
+@bp.get("/")
+@login_required
+def index() -> str:
+    filters = queries.ProposalFilter(state=request.args.get("state") or None,
+                                     search=request.args.get("q") or None)
+    rows = queries.list_proposals(db.session(), current_user.actor, filters)
+    return render_template("proposals/index.html", proposals=rows, filters=filters)
+
+
+@bp.get("/<int:pid>")
+@login_required
+def detail(pid: int) -> str:
+    session = db.session()
+    proposal = queries.get_visible(session, pid, current_user.actor)
+    events = queries.timeline(session, pid)
+    names = queries.user_names(session, {e.on_behalf_of_id for e in events if e.on_behalf_of_id})
+    return render_template(
+        "proposals/detail.html", p=proposal, events=events, on_behalf=names,
+        findings=queries.findings_for(session, proposal, utcnow()),
+        actions=allowed_actions(proposal, current_user.actor),
+        rules=compiled(proposal.ruleset_version).rules, catalogue=load_catalogue(),
+        reviewers=queries.reviewers(session), diagram=Markup(workflow_svg(proposal.state)),
+        can_edit=_can_edit(proposal))
+
+
+def _can_edit(proposal: Proposal) -> bool:
+    return (current_user.has("unit_clerk") and current_user.unit_id == proposal.unit_id
+            and proposal.state in EDITABLE_STATES)
+
+
+@bp.post("/<int:pid>/actions/<trigger>")
+@login_required
+def action(pid: int, trigger: str) -> Response:
+    proposal = queries.get_visible(db.session(), pid, current_user.actor)
+    try:
+        payload = action_payload(trigger, request.form, proposal)
+        with db.unit_of_work() as writer:
+            act(writer, pid, trigger, current_user.actor,
+                expected_version=expected_version(request.form), **payload)
+    except ConflictError:
+        flash(_("Hồ sơ vừa được người khác thay đổi trong lúc bạn thao tác. Trang đã được tải "
+                "lại với trạng thái mới nhất; vui lòng xem lại rồi thực hiện lại nếu cần."),
+              "warning")
+    except RuleViolation as exc:
+        flash(exc.message + ": " + "; ".join(
+            f"{f.nominee + ': ' if f.nominee else ''}{f.message}" for f in exc.findings), "danger")
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("Đã thực hiện: %(action)s.", action=ACTIONS.get(trigger, trigger)), "success")
+    return redirect(url_for("proposals.detail", pid=pid))
+
+
+@bp.get("/<int:pid>/documents/<int:doc_id>")
+@login_required
+def document(pid: int, doc_id: int) -> Response:
+    proposal = queries.get_visible(db.session(), pid, current_user.actor)
+    doc = next((d for d in proposal.documents if d.id == doc_id), None)
+    if doc is None:
+        abort(404)
+
+
+    path = Path(current_app.config["STORAGE_DIR"]) / doc.storage_path
+    if not path.is_file():
+        abort(404)
+    return send_file(path.resolve(), mimetype=doc.content_type or "application/octet-stream",
+                     as_attachment=True, download_name=doc.file_name)

@@ -1,0 +1,1 @@
+"""The Board's review queue and bulk actions."""

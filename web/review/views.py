@@ -1,0 +1,57 @@
+"""Board reviewers and the board head: the review queue, filters, bulk claim/forward."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from web import db
+from web.access import roles_required
+from web.forms import parse_int
+from web.labels import STATES
+from workflow import queries
+from workflow.bulk import BULK_TRIGGERS, bulk_act
+from workflow.errors import InvalidInput
+
+bp = Blueprint("review", __name__)
+board_only = roles_required("board_reviewer", "board_head")
+QUEUE_STATES = ("submitted", "under_review", "returned", "at_council")
+
+
+@bp.get("/")
+@board_only
+def queue() -> str:
+    session = db.session()
+    state = request.args.get("state") or None
+    filters = queries.ProposalFilter(
+        campaign_id=_arg_int("campaign"), unit_id=_arg_int("unit"),
+        state=state if state in STATES else None,
+        assignee_id=current_user.id if request.args.get("mine") else None,
+        search=request.args.get("q") or None)
+    rows = [p for p in queries.list_proposals(session, current_user.actor, filters)
+            if filters.state or p.state in QUEUE_STATES]
+    return render_template("review/queue.html", proposals=rows, filters=filters,
+                           campaigns=queries.open_campaigns(session),
+                           units=queries.units(session), states=STATES,
+                           queue_states=QUEUE_STATES)
+
+
+def _arg_int(name: str) -> int | None:
+    try:
+        return parse_int(request.args.get(name), name)
+    except InvalidInput:
+        return None
+
+
+@bp.post("/bulk")
+@board_only
+def bulk() -> Response | str:
+    trigger = request.form.get("trigger", "")
+    ids = [int(x) for x in request.form.getlist("ids") if x.isdigit()]
+    if trigger not in BULK_TRIGGERS or not ids:
+        flash(_("Hãy chọn ít nhất một hồ sơ và một thao tác."), "warning")
+        return redirect(url_for("review.queue"))
+    results = bulk_act(db.database().unit_of_work, ids, trigger, current_user.actor)
+    return render_template("review/bulk_result.html", results=results, trigger=trigger)

@@ -1,0 +1,161 @@
+"""Nominees from an Excel sheet (openpyxl): the template, and an all-or-nothing import
+that reports every bad row with its row number."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy.orm import Session
+
+from models import User
+from rules.schema import RuleSet
+from workflow.actors import Actor
+from workflow.dossier import add_nominee
+from workflow.errors import InvalidInput, WorkflowError
+
+BASE_COLUMNS = [
+    ("kind", "Loại (Cá nhân/Tập thể)"), ("full_name", "Họ và tên / Tên tập thể"),
+    ("position", "Chức vụ"), ("work_unit", "Đơn vị công tác"),
+    ("award_form", "Hình thức khen thưởng (mã)"), ("years_in_service", "Số năm công tác"),
+    ("disciplined", "Đang bị kỷ luật (Có/Không)"),
+    ("prior_titles", "Danh hiệu đã đạt (năm:mã; …)"),
+    ("achievement_summary", "Tóm tắt thành tích"),
+]
+MAX_ROWS = 500
+KINDS = {"cá nhân": "individual", "ca nhan": "individual", "individual": "individual",
+         "tập thể": "collective", "tap the": "collective", "collective": "collective"}
+YES = {"có", "co", "x", "yes", "true", "1"}
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    message: str
+
+
+def template(rules: RuleSet) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Danh sach"
+    ws.append([label for _, label in BASE_COLUMNS] + list(rules.nominee_attributes))
+    ws.append(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …", rules.awards[0].form, 5,
+               "Không", "2024:CSTD_CS; 2025:CSTD_CS", "…"])
+    forms = wb.create_sheet("Hinh thuc")
+    forms.append(["Mã", "Đối tượng"])
+    for award in rules.awards:
+        forms.append([award.form, ", ".join(award.nominee)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+def read_rows(content: bytes, rules: RuleSet
+              ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
+        raise InvalidInput("Tệp không phải là bảng tính Excel (.xlsx) hợp lệ") from exc
+    ws = wb.worksheets[0]
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, None)
+    if header is None:
+        raise InvalidInput("Bảng tính trống")
+    names = [key for key, _ in BASE_COLUMNS] + list(rules.nominee_attributes)
+    parsed, errors = [], []
+    for number, values in enumerate(rows, start=2):
+        if number - 1 > MAX_ROWS:
+            errors.append(RowError(number, f"Tối đa {MAX_ROWS} dòng mỗi lần nhập"))
+            break
+        if not any(v not in (None, "") for v in values):
+            continue
+        try:
+            parsed.append(_row(dict(zip(names, values, strict=False)), rules, number))
+        except InvalidInput as exc:
+            errors.append(RowError(number, exc.message))
+    return parsed, errors
+
+
+class ImportRefused(InvalidInput):
+    """Some rows are wrong: nothing is imported, and every bad row is listed."""
+
+    def __init__(self, errors: list[RowError]) -> None:
+        super().__init__(f"Không nhập danh sách: {len(errors)} dòng có lỗi",
+                         rows=[{"row": e.row, "message": e.message} for e in errors])
+        self.errors = errors
+
+
+def import_nominees(session: Session, proposal_id: int, actor: User | Actor, content: bytes,
+                    rules: RuleSet) -> int:
+    """Add every row as a nominee, one audit event each; if any row is wrong, raise
+    ImportRefused so that the caller's unit of work rolls every row back."""
+    rows, errors = read_rows(content, rules)
+    if errors:
+        raise ImportRefused(errors)
+    if not rows:
+        raise InvalidInput("Bảng tính không có dòng dữ liệu nào")
+    for number, row in rows:
+        try:
+            add_nominee(session, proposal_id, actor, row)
+        except WorkflowError as exc:
+            errors.append(RowError(number, exc.message))
+    if errors:
+        raise ImportRefused(errors)
+    return len(rows)
+
+
+def _row(cells: dict[str, Any], rules: RuleSet, number: int) -> tuple[int, dict[str, Any]]:
+    kind = KINDS.get(str(cells.get("kind") or "").strip().lower())
+    if kind is None:
+        raise InvalidInput("Cột Loại phải là “Cá nhân” hoặc “Tập thể”")
+    data: dict[str, Any] = {
+        "kind": kind, "full_name": _text(cells.get("full_name")),
+        "position": _text(cells.get("position")) or None,
+        "work_unit": _text(cells.get("work_unit")) or None,
+        "award_form": _text(cells.get("award_form")),
+        "years_in_service": _number(cells.get("years_in_service"), "Số năm công tác"),
+        "disciplined": _text(cells.get("disciplined")).lower() in YES,
+        "prior_titles": _titles(_text(cells.get("prior_titles"))),
+        "achievement_summary": _text(cells.get("achievement_summary")) or None,
+        "attributes": {},
+    }
+    for name, kind_ in rules.nominee_attributes.items():
+        value = cells.get(name)
+        if value in (None, ""):
+            continue
+        if kind_.value == "boolean":
+            data["attributes"][name] = _text(value).lower() in YES
+        elif kind_.value in ("integer", "float"):
+            data["attributes"][name] = _number(value, name, kind_.value == "float")
+        else:
+            data["attributes"][name] = _text(value)
+    return number, data
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _number(value: Any, label: str, decimal: bool = False) -> Any:
+    if value in (None, ""):
+        return None
+    try:
+        number = float(str(value).replace(",", "."))
+    except ValueError:
+        raise InvalidInput(f"{label}: phải là số") from None
+    if not decimal and number != int(number):
+        raise InvalidInput(f"{label}: phải là số nguyên")
+    return number if decimal else int(number)
+
+
+def _titles(text: str) -> dict[int, list[str]]:
+    titles: dict[int, list[str]] = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        year, _, codes = part.partition(":")
+        if not year.strip().isdigit():
+            raise InvalidInput(f"Danh hiệu đã đạt: “{part}” phải có dạng năm:mã")
+        titles[int(year)] = [c.strip() for c in codes.split(",") if c.strip()]
+    return titles

@@ -1,0 +1,135 @@
+"""Read-side questions the UI and API ask: who may see what, lists, counts, timelines.
+
+Visibility is decided here, once: a clerk sees their own unit's proposals; the Board,
+the Council secretary and admins see every filed proposal (drafts stay with their unit);
+council members see what has reached the Council.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import AuditEvent, Campaign, Proposal, Role, Unit, User, UserRole
+from rules.checks import Finding, run_checks
+from workflow import machine
+from workflow.actors import Actor, as_actor
+from workflow.errors import NotFound
+from workflow.facts import proposal_facts
+from workflow.rulesets import compiled
+from workflow.service import check_proposal
+
+STAFF = frozenset({"board_reviewer", "board_head", "council_secretary", "admin"})
+COUNCIL_STATES = ("at_council", "approved", "rejected", "decided")
+
+
+@dataclass(frozen=True)
+class ProposalFilter:
+    campaign_id: int | None = None
+    state: str | None = None
+    unit_id: int | None = None
+    assignee_id: int | None = None
+    search: str | None = None
+
+
+def visible(actor: Actor) -> Select[tuple[Proposal]]:
+    """Every proposal this actor may see, as a query to refine."""
+    query = select(Proposal)
+    if actor.roles & STAFF:
+        return query.where(Proposal.state != "draft")
+    if "unit_clerk" in actor.roles and actor.unit_id is not None:
+        return query.where(Proposal.unit_id == actor.unit_id)
+    if "council_member" in actor.roles:
+        return query.where(Proposal.state.in_(COUNCIL_STATES))
+    return query.where(False)
+
+
+def get_visible(session: Session, proposal_id: int, who: User | Actor) -> Proposal:
+    """The proposal, or NotFound — also when it exists but is not this actor's to see."""
+    actor = as_actor(who)
+    proposal = session.scalar(
+        visible(actor).where(Proposal.id == proposal_id)
+        .options(selectinload(Proposal.nominees), selectinload(Proposal.documents))
+    )
+    if proposal is None or not actor.active:
+        raise NotFound(f"Không tìm thấy hồ sơ số {proposal_id}")
+    return proposal
+
+
+def list_proposals(session: Session, who: User | Actor, filters: ProposalFilter | None = None,
+                   limit: int = 200) -> list[Proposal]:
+    actor = as_actor(who)
+    f = filters or ProposalFilter()
+    query = visible(actor)
+    if f.campaign_id:
+        query = query.where(Proposal.campaign_id == f.campaign_id)
+    if f.state:
+        query = query.where(Proposal.state == f.state)
+    if f.unit_id:
+        query = query.where(Proposal.unit_id == f.unit_id)
+    if f.assignee_id:
+        query = query.where(Proposal.assignee_id == f.assignee_id)
+    if f.search:
+        pattern = f"%{f.search.strip()}%"
+        query = query.where(Proposal.title.ilike(pattern) | Proposal.reference.ilike(pattern))
+    query = query.options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
+                          selectinload(Proposal.assignee))
+    return list(session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
+
+
+def state_counts(session: Session, who: User | Actor) -> dict[str, int]:
+    actor = as_actor(who)
+    sub = visible(actor).subquery()
+    rows = session.execute(select(sub.c.state, func.count()).group_by(sub.c.state))
+    return dict(Counter({state: count for state, count in rows}))
+
+
+def timeline(session: Session, proposal_id: int) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.proposal_id == proposal_id)
+                                .order_by(AuditEvent.seq)))
+
+
+def open_campaigns(session: Session) -> list[Campaign]:
+    return list(session.scalars(select(Campaign).where(Campaign.active_ruleset_id.is_not(None))
+                                .order_by(Campaign.code)))
+
+
+def units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.name)))
+
+
+def reviewers(session: Session) -> list[User]:
+    return list(session.scalars(
+        select(User).join(UserRole).where(
+            UserRole.role.in_([Role.BOARD_REVIEWER, Role.BOARD_HEAD]), User.active)
+        .distinct().order_by(User.full_name)))
+
+
+def user_names(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return dict(session.execute(select(User.id, User.full_name).where(User.id.in_(ids))).all())
+
+
+def summary(p: Proposal) -> dict[str, Any]:
+    return {"id": p.id, "reference": p.reference, "title": p.title, "state": p.state,
+            "version": p.version, "unit_id": p.unit_id, "campaign_id": p.campaign_id}
+
+
+def findings_for(session: Session, proposal: Proposal, now: datetime) -> list[Finding]:
+    """What the campaign's rules say about the proposal now.
+
+    A draft or returned proposal is checked against the campaign's active rule set (that is
+    what a submit would use); a filed one against the version it was submitted under, and
+    without the submission window, which no longer concerns it.
+    """
+    if proposal.state in machine.EDITABLE_STATES:
+        return check_proposal(session, proposal, now)
+    rules = compiled(proposal.ruleset_version)
+    findings = run_checks(rules, proposal_facts(session, proposal), now)
+    return [f for f in findings if f.code not in ("window_closed", "quota_exceeded")]

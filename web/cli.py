@@ -131,16 +131,33 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
-@main.command(help="Chạy bản demo: nâng cấp CSDL, nạp dữ liệu mẫu, khởi động giao diện.")
+@main.command(help="Chạy giao diện web bằng máy chủ WSGI waitress (production).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+def serve(host: str, port: int, threads: int) -> None:
+    _serve(host, port, threads)
+
+
+def _serve(host: str, port: int, threads: int = 8) -> None:
+    from waitress import serve as waitress_serve
+
+    from web.app import create_app
+
+    app = create_app()
+    click.echo(f"tdkt đang chạy tại http://{host}:{port}/ (Ctrl+C để dừng)")
+    waitress_serve(app, host=host, port=port, threads=threads)
+
+
+@main.command(help="Chạy bản demo: nâng cấp CSDL, nạp dữ liệu mẫu, mở giao diện web.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
     database = _database(require_schema=False)
     upgrade(database.engine)
     _seed(database)
-    click.echo("Giao diện web và bộ lập lịch chưa có trong phiên bản này "
-               f"(sẽ chạy tại http://{host}:{port}). Dữ liệu mẫu đã sẵn sàng; "
-               "dùng lệnh `tdkt` để thao tác.")
+    database.dispose()
+    _serve(host, port)
 
 
 main.add_command(deadlines)

@@ -25,9 +25,11 @@ def vn_datetime(value: datetime | None) -> str:
     return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
 
 
-def vn_date(value: date | datetime | None) -> str:
-    if value is None:
+def vn_date(value: date | datetime | str | None) -> str:
+    if not value:
         return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     if isinstance(value, datetime):
         return format_datetime(value, "dd/MM/yyyy")
     return value.strftime("%d/%m/%Y")

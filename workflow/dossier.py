@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from models import Campaign, Document, Nominee, NomineeKind, Proposal, User
 from models.base import utcnow
+from rules.calendar import TZ
 from rules.catalogue import load_catalogue
 from rules.schema import AttributeType
 from workflow import machine
@@ -58,8 +59,11 @@ def create_proposal(session: Session, actor: User | Actor, campaign_code: str, t
     if not 3 <= len(title) <= 500:
         raise InvalidInput("Tiêu đề hồ sơ cần từ 3 đến 500 ký tự")
     campaign = session.scalar(select(Campaign).where(Campaign.code == campaign_code))
-    if campaign is None or campaign.active_ruleset_id is None:
+    if campaign is None or campaign.active_ruleset is None:
         raise NotFound(f"Không có phong trào đang áp dụng quy tắc với mã {campaign_code}")
+    window = compiled(campaign.active_ruleset).rules.submission
+    if now.astimezone(TZ).date() > window.closes:
+        raise InvalidInput(f"Phong trào đã hết hạn nhận hồ sơ ({window.closes:%d/%m/%Y})")
     proposal = Proposal(title=title, unit_id=who.unit_id, campaign_id=campaign.id,
                         ruleset_version_id=campaign.active_ruleset_id,
                         state=machine.INITIAL, created_by_id=who.id, created_at=now,

@@ -16,6 +16,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import AuditEvent, Campaign, Proposal, Role, Unit, User, UserRole
+from rules.calendar import TZ
 from rules.checks import Finding, run_checks
 from workflow import machine
 from workflow.actors import Actor, as_actor
@@ -97,6 +98,13 @@ def timeline(session: Session, proposal_id: int) -> list[AuditEvent]:
 def open_campaigns(session: Session) -> list[Campaign]:
     return list(session.scalars(select(Campaign).where(Campaign.active_ruleset_id.is_not(None))
                                 .order_by(Campaign.code)))
+
+
+def accepting_campaigns(session: Session, now: datetime) -> list[Campaign]:
+    """Campaigns whose submission window has not closed (in Vietnam's calendar)."""
+    today = now.astimezone(TZ).date()
+    return [c for c in open_campaigns(session)
+            if c.active_ruleset and today <= compiled(c.active_ruleset).rules.submission.closes]
 
 
 def units(session: Session) -> list[Unit]:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from models.base import utcnow
+from rules.catalogue import load_catalogue
 from web import db
 from web.access import roles_required
 from web.forms import expected_version, nominee_payload
@@ -45,8 +46,8 @@ def dashboard() -> str:
     rows = queries.list_proposals(session, current_user.actor, queries.ProposalFilter(state=state))
     return render_template("clerk/dashboard.html", proposals=rows, state=state,
                            counts=queries.state_counts(session, current_user.actor),
-                           states=STATES, campaigns=queries.open_campaigns(session),
-                           now=utcnow())
+                           states=STATES,
+                           campaigns=queries.accepting_campaigns(session, utcnow()))
 
 
 @bp.post("/proposals")
@@ -98,6 +99,18 @@ def add_nominee(pid: int) -> Response:
     return _edit(pid, _("Đã thêm người được đề nghị."), lambda s: dossier.add_nominee(
         s, pid, current_user.actor, nominee_payload(request.form, _attributes(pid)),
         expected_version=expected_version(request.form)))
+
+
+@bp.get("/proposals/<int:pid>/nominees/<int:nid>/edit")
+@clerk_only
+def edit_nominee(pid: int, nid: int) -> str:
+    proposal = queries.get_visible(db.session(), pid, current_user.actor)
+    nominee = next((n for n in proposal.nominees if n.id == nid), None)
+    if nominee is None:
+        abort(404)
+    rules = compiled(proposal.campaign.active_ruleset or proposal.ruleset_version).rules
+    return render_template("clerk/edit_nominee.html", p=proposal, n=nominee, rules=rules,
+                           catalogue=load_catalogue())
 
 
 @bp.post("/proposals/<int:pid>/nominees/<int:nid>")

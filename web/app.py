@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -37,8 +39,7 @@ def _defaults(settings: Settings) -> dict[str, Any]:
     return {
         "DATABASE_URL": settings.database_url,
         "STORAGE_DIR": str(settings.storage_dir),
-        # Without a configured key each process makes its own: sessions then end on restart.
-        "SECRET_KEY": settings.secret_key or secrets.token_hex(32),
+        "SECRET_KEY": settings.secret_key or _instance_secret(),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.secure_cookies,
@@ -53,6 +54,17 @@ def _defaults(settings: Settings) -> dict[str, Any]:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
     }
+
+
+def _instance_secret(path: Path = Path("instance") / "secret_key") -> str:
+    """A key made once and kept under instance/, so that every worker process and every
+    restart signs sessions alike when TDKT_SECRET_KEY is not set."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileExistsError), open(path, "x", encoding="ascii") as fh:
+            os.chmod(path, 0o600)
+            fh.write(secrets.token_hex(32))
+    return path.read_text(encoding="ascii").strip()
 
 
 def _init_extensions(app: Flask) -> None:

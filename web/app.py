@@ -61,9 +61,13 @@ def _instance_secret(path: Path = Path("instance") / "secret_key") -> str:
     restart signs sessions alike when TDKT_SECRET_KEY is not set."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(FileExistsError), open(path, "x", encoding="ascii") as fh:
-            os.chmod(path, 0o600)
-            fh.write(secrets.token_hex(32))
+        tmp = path.with_name(f".secret_key.{os.getpid()}")
+        tmp.write_text(secrets.token_hex(32), encoding="ascii")
+        os.chmod(tmp, 0o600)
+        # link() publishes the complete file atomically, or fails if a sibling won.
+        with contextlib.suppress(FileExistsError):
+            os.link(tmp, path)
+        tmp.unlink()
     return path.read_text(encoding="ascii").strip()
 
 

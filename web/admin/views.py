@@ -1,15 +1,22 @@
-"""Administration pages."""
+"""Administration pages: units, users, campaigns and rule sets (admins only).
+
+The routes live in units.py, users.py and campaigns.py on the one `admin` blueprint; the
+operations they call (workflow.admin) check the admin role again.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 
-from web.access import roles_required
+from web import db
+from web.admin import campaigns, units, users  # noqa: F401  (register their routes)
+from web.admin.blueprint import admin_only, bp
+from workflow import admin
 
-bp = Blueprint("admin", __name__)
+__all__ = ["bp"]
 
 
 @bp.get("/")
-@roles_required("admin")
+@admin_only
 def index() -> str:
-    return render_template("admin/index.html")
+    return render_template("admin/index.html", counts=admin.counts(db.session()))

@@ -1,0 +1,62 @@
+"""The admin blueprint and what its pages share: the gate, form parsing, running a change."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, flash, redirect, request
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from web import db
+from web.access import roles_required
+from web.forms import parse_int
+from workflow.errors import InvalidInput
+
+bp = Blueprint("admin", __name__)
+admin_only = roles_required("admin")
+
+EVENTS = {
+    "create_unit": _l("Tạo đơn vị"), "update_unit": _l("Sửa đơn vị"),
+    "create_user": _l("Tạo tài khoản"), "update_user": _l("Sửa thông tin tài khoản"),
+    "set_roles": _l("Đổi vai trò"), "deactivate_user": _l("Khoá tài khoản"),
+    "reactivate_user": _l("Mở khoá tài khoản"), "reset_password": _l("Đặt lại mật khẩu"),
+    "load_ruleset": _l("Nạp bộ quy tắc"), "activate_ruleset": _l("Áp dụng phiên bản"),
+}
+
+
+def form_int(name: str, label: str) -> int | None:
+    """An optional id from the posted form; a non-number is refused with a message."""
+    return parse_int(request.form.get(name), label)
+
+
+def arg_int(name: str) -> int | None:
+    """An optional id from the query string; a non-number is ignored."""
+    try:
+        return parse_int(request.args.get(name), name)
+    except InvalidInput:
+        return None
+
+
+def problems(exc: InvalidInput) -> list[str]:
+    return list(exc.details.get("errors") or [exc.message])
+
+
+def run(change: Callable[[Session], Any], done: str, target: str) -> Response:
+    """One unit of work; refused input is flashed (and nothing is written)."""
+    try:
+        with db.unit_of_work() as writer:
+            change(writer)
+    except InvalidInput as exc:
+        for message in problems(exc):
+            flash(message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(target)
+
+
+@bp.context_processor
+def _names() -> dict[str, Any]:
+    return {"admin_events": EVENTS}

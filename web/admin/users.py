@@ -1,0 +1,118 @@
+"""Admin pages for accounts: the filtered list, creating one, roles, locking, passwords."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+from werkzeug.wrappers import Response
+
+from web import db
+from web.admin.blueprint import admin_only, arg_int, bp, form_int, problems, run
+from web.auth.users import WebUser
+from web.labels import ROLES
+from workflow import admin
+from workflow.errors import InvalidInput
+
+
+@bp.get("/users")
+@admin_only
+def users() -> str:
+    session = db.session()
+    active = {"1": True, "0": False}.get(request.args.get("active", ""))
+    role = request.args.get("role") if request.args.get("role") in ROLES else None
+    filters = {"unit": arg_int("unit"), "role": role, "active": request.args.get("active", "")}
+    rows = admin.list_users(session, unit_id=filters["unit"], role=role, active=active)
+    return render_template("admin/users.html", users=rows, filters=filters,
+                           tree=admin.unit_tree(session), roles=ROLES)
+
+
+@bp.get("/users/new")
+@admin_only
+def new_user() -> str:
+    return _new_user_page({"roles": []}, [])
+
+
+def _new_user_page(form: dict[str, Any], errors: list[str]) -> str:
+    return render_template("admin/user_new.html", form=form, errors=errors, roles=ROLES,
+                           tree=admin.unit_tree(db.session()))
+
+
+@bp.post("/users/new")
+@admin_only
+def create_user() -> Response | tuple[str, int]:
+    form = request.form
+    try:
+        with db.unit_of_work() as writer:
+            user = admin.create_user(
+                writer, current_user.actor, username=form.get("username"),
+                full_name=form.get("full_name"), email=form.get("email"),
+                unit_id=form_int("unit_id", _("Đơn vị")), roles=form.getlist("roles"),
+                password=form.get("password"))
+            uid, username = user.id, user.username
+    except InvalidInput as exc:
+        kept = {k: v for k, v in form.items() if k not in ("password", "csrf_token")}
+        return _new_user_page({**kept, "roles": form.getlist("roles")}, problems(exc)), 400
+    flash(_("Đã tạo tài khoản %(name)s.", name=username), "success")
+    return redirect(url_for("admin.user", uid=uid))
+
+
+@bp.get("/users/<int:uid>")
+@admin_only
+def user(uid: int) -> str:
+    session = db.session()
+    account = admin.get_user(session, uid)
+    return render_template("admin/user.html", user=account, roles=ROLES,
+                           tree=admin.unit_tree(session),
+                           events=admin.history(session, f"user:{account.username}"))
+
+
+@bp.post("/users/<int:uid>/profile")
+@admin_only
+def update_user(uid: int) -> Response:
+    return run(lambda s: admin.update_profile(
+        s, current_user.actor, uid, request.form.get("full_name"), request.form.get("email"),
+        form_int("unit_id", _("Đơn vị"))), _("Đã lưu thông tin tài khoản."), _back(uid))
+
+
+@bp.post("/users/<int:uid>/roles")
+@admin_only
+def set_roles(uid: int) -> Response:
+    return run(lambda s: admin.set_roles(s, current_user.actor, uid,
+                                         request.form.getlist("roles")),
+               _("Đã cập nhật vai trò."), _back(uid))
+
+
+@bp.post("/users/<int:uid>/deactivate")
+@admin_only
+def deactivate(uid: int) -> Response:
+    return run(lambda s: admin.set_active(s, current_user.actor, uid, False),
+               _("Đã khoá tài khoản; các phiên đăng nhập của tài khoản này đã kết thúc."),
+               _back(uid))
+
+
+@bp.post("/users/<int:uid>/reactivate")
+@admin_only
+def reactivate(uid: int) -> Response:
+    return run(lambda s: admin.set_active(s, current_user.actor, uid, True),
+               _("Đã mở khoá tài khoản."), _back(uid))
+
+
+@bp.post("/users/<int:uid>/password")
+@admin_only
+def reset_password(uid: int) -> Response:
+    response = run(lambda s: admin.reset_password(s, current_user.actor, uid,
+                                                  request.form.get("password")),
+                   _("Đã đặt mật khẩu mới; các phiên đăng nhập cũ của tài khoản đã kết thúc."),
+                   _back(uid))
+    if uid == current_user.id:  # keep the admin's own session going under the new password
+        # A fresh session: on SQLite the request's read session still sees its old snapshot.
+        with db.database().session() as fresh:
+            login_user(WebUser.of(admin.get_user(fresh, uid)))
+    return response
+
+
+def _back(uid: int) -> str:
+    return url_for("admin.user", uid=uid)

@@ -28,7 +28,7 @@ def unit_of_work() -> Iterator[Session]:
     with database().unit_of_work() as writer:
         yield writer
     if "db_session" in g:
-        g.db_session.expire_all()
+        g.db_session.rollback()  # ends the SQLite WAL snapshot, expires every object
 
 
 def close_session(_exc: BaseException | None = None) -> None:

@@ -25,7 +25,7 @@ from workflow.accounts import hash_password
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
 from workflow.errors import InvalidInput, NotFound, PermissionDenied
-from workflow.rulesets import LoadResult, activate_version, compiled, load_ruleset_text
+from workflow.rulesets import LoadResult, activate_version, load_ruleset_text
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
 UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{1,39}")
@@ -333,11 +333,6 @@ def activate_ruleset(session: Session, actor: Actor, campaign_code: str, number:
     if campaign.active_ruleset_id == version.id:
         raise InvalidInput(f"Phiên bản {number} đang được áp dụng.")
     activate_version(session, campaign_code, number, actor, now)
-    rules = compiled(version).rules  # the campaign's title etc. follow its active version
-    campaign.title, campaign.legal_basis = rules.title, "\n".join(rules.legal_basis)
-    campaign.kind = rules.kind.value
-    campaign.period_start, campaign.period_end = rules.period.starts, rules.period.ends
-    session.flush()
     return version
 
 

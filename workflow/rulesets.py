@@ -16,6 +16,7 @@ from models import AwardForm, Campaign, RuleSetVersion
 from models.base import utcnow
 from rules.catalogue import load_catalogue
 from rules.loader import CompiledRuleSet, compile_parsed, load_file, load_text
+from rules.schema import RuleSet
 from workflow.actors import SYSTEM, Actor
 from workflow.audit import record_stream_event
 
@@ -56,6 +57,14 @@ def sync_award_forms(session: Session) -> int:
     return count
 
 
+def describe_campaign(campaign: Campaign, rs: RuleSet) -> None:
+    """The campaign's title, legal basis, kind and period follow its active rule set."""
+    campaign.title = rs.title
+    campaign.legal_basis = "\n".join(rs.legal_basis)
+    campaign.kind = rs.kind.value
+    campaign.period_start, campaign.period_end = rs.period.starts, rs.period.ends
+
+
 def load_ruleset_file(session: Session, path: str | Path, actor: Actor = SYSTEM,
                       now: datetime | None = None) -> LoadResult:
     try:
@@ -82,10 +91,7 @@ def load_ruleset_text(session: Session, text: str, filename: str = "<rules>",
     if campaign is None:
         campaign = Campaign(code=rs.campaign)
         session.add(campaign)
-    campaign.title = rs.title
-    campaign.legal_basis = "\n".join(rs.legal_basis)
-    campaign.kind = rs.kind.value
-    campaign.period_start, campaign.period_end = rs.period.starts, rs.period.ends
+    describe_campaign(campaign, rs)
     session.flush()
     active = campaign.active_ruleset
     if active is not None and active.source_sha256 == sha:
@@ -116,6 +122,7 @@ def activate_version(session: Session, campaign_code: str, number: int,
     if version is None:
         raise LookupError(f"campaign {campaign_code} has no version {number}")
     campaign.active_ruleset_id = version.id
+    describe_campaign(campaign, compiled(version).rules)
     record_stream_event(session, f"campaign:{campaign.code}", "activate_ruleset", actor,
                         now or utcnow(), payload={"version": number})
     session.flush()

@@ -3,9 +3,11 @@
 from models.audit import AuditEvent
 from models.base import Base
 from models.campaigns import AwardForm, Campaign, RuleSetVersion
-from models.deadlines import Deadline
+from models.deadlines import Deadline, DeadlineStep, StepStatus
+from models.notifications import MailStatus, Notification, OutboxMail
 from models.org import Role, Unit, User, UserRole
 from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
+from models.substitutes import Substitution
 
 __all__ = [
     "AuditEvent",
@@ -13,13 +15,19 @@ __all__ = [
     "Base",
     "Campaign",
     "Deadline",
+    "DeadlineStep",
     "Document",
+    "MailStatus",
     "Nominee",
     "NomineeKind",
+    "Notification",
+    "OutboxMail",
     "Outcome",
     "Proposal",
     "Role",
     "RuleSetVersion",
+    "StepStatus",
+    "Substitution",
     "Unit",
     "User",
     "UserRole",

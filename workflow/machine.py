@@ -19,6 +19,8 @@ INITIAL = "draft"
 FINAL_STATES = frozenset({"decided", "rejected", "withdrawn"})
 EDITABLE_STATES = frozenset({"draft", "returned"})
 REVIEWERS = frozenset({"board_reviewer", "board_head"})
+# The scheduler's actor (workflow.actors.SYSTEM). No user can hold this role.
+SYSTEM_ROLE = "system"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class TriggerSpec:
     assignee_only: bool = False     # a plain reviewer must be the assignee
     requires: tuple[str, ...] = ()  # payload the trigger cannot do without
     runs_checks: bool = False       # the campaign's rules must pass (no blocking findings)
+    automatic: bool = False         # the system may fire it for a campaign's automatic action
 
 
 CLERK = frozenset({"unit_clerk"})
@@ -42,7 +45,7 @@ TRIGGERS: tuple[TriggerSpec, ...] = (
     TriggerSpec("submit", ("draft",), ("submitted",), CLERK, "Nộp hồ sơ", "Submit",
                 own_unit=True, runs_checks=True),
     TriggerSpec("withdraw", ("draft", "submitted", "returned"), ("withdrawn",), CLERK,
-                "Rút hồ sơ", "Withdraw", own_unit=True),
+                "Rút hồ sơ", "Withdraw", own_unit=True, automatic=True),
     TriggerSpec("claim", ("submitted",), ("under_review",), REVIEWERS,
                 "Nhận thẩm định", "Claim"),
     TriggerSpec("reassign", ("under_review",), ("under_review",), frozenset({"board_head"}),

@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import AuditEvent, Campaign, Outcome, Proposal, User
 from models.base import utcnow
 from rules.checks import Finding, blocking, run_checks
-from workflow import machine
+from workflow import deadlines, machine, notifications, substitutes
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
 from workflow.errors import (
@@ -64,6 +64,11 @@ def check_version(proposal: Proposal, expected_version: int | None) -> None:
 def authorize(spec: machine.TriggerSpec, proposal: Proposal, actor: Actor) -> None:
     if not actor.active:
         raise PermissionDenied("Tài khoản đã bị khoá")
+    if machine.SYSTEM_ROLE in actor.roles:
+        # The scheduler fires only the campaign's automatic actions, nothing a person does.
+        if spec.automatic:
+            return
+        raise PermissionDenied(f"Hệ thống không tự động “{spec.label_vi}”", trigger=spec.name)
     if not actor.has_any(spec.roles):
         raise PermissionDenied(f"Vai trò của bạn không được phép “{spec.label_vi}”",
                                trigger=spec.name)
@@ -71,7 +76,8 @@ def authorize(spec: machine.TriggerSpec, proposal: Proposal, actor: Actor) -> No
         raise PermissionDenied("Bạn chỉ được thao tác trên hồ sơ của đơn vị mình",
                                trigger=spec.name)
     plain_reviewer = "board_head" not in actor.roles
-    if spec.assignee_only and plain_reviewer and proposal.assignee_id != actor.id:
+    if (spec.assignee_only and plain_reviewer
+            and proposal.assignee_id not in substitutes.acting_ids(actor)):
         raise PermissionDenied("Hồ sơ đang được phân công cho chuyên viên khác",
                                trigger=spec.name)
 
@@ -93,9 +99,10 @@ def allowed_actions(proposal: Proposal, actor: User | Actor) -> list[str]:
 def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *,
         now: datetime | None = None, expected_version: int | None = None,
         on_behalf_of_id: int | None = None, **payload: Any) -> AuditEvent:
-    """Fire `trigger` on a proposal for `actor`; returns the audit event it wrote."""
-    who = as_actor(actor)
+    """Fire `trigger` on a proposal for `actor` (or for the absent user `on_behalf_of_id`
+    whom the actor substitutes); returns the audit event it wrote."""
     now = now or utcnow()
+    who = substitutes.deputy(session, as_actor(actor), on_behalf_of_id, now)
     spec = machine.SPECS.get(trigger)
     if spec is None:
         raise InvalidInput(f"Thao tác không tồn tại: {trigger}")
@@ -114,7 +121,10 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
     step.apply()
     event = record_proposal_event(session, proposal, trigger, from_state, who, now,
                                   reason=getattr(data, "reason", None), payload=step.audit,
-                                  on_behalf_of_id=on_behalf_of_id)
+                                  on_behalf_of_id=getattr(who, "principal_id", None))
+    flush(session)
+    deadlines.on_transition(session, proposal, from_state, now)
+    notifications.on_event(session, proposal, event, now)
     flush(session)
     return event
 
@@ -170,22 +180,32 @@ def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) 
     if data.assignee_id is not None and data.assignee_id != who.id:
         if "board_head" not in who.roles:
             raise PermissionDenied("Chỉ Trưởng ban được phân công hồ sơ cho người khác")
-        assignee_id = _reviewer(session, data.assignee_id).id
+        assignee_id = _reviewer(session, substitutes.assignee_for(
+            session, data.assignee_id, now)).id
 
     def apply() -> None:
         p.assignee_id = assignee_id
 
-    return Step(apply, {"assignee_id": assignee_id})
+    return Step(apply, _assignment(assignee_id, data.assignee_id))
 
 
 def _reassign(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
-    reviewer = _reviewer(session, data.assignee_id)
+    reviewer = _reviewer(session, substitutes.assignee_for(session, data.assignee_id, now))
     previous = p.assignee_id
 
     def apply() -> None:
         p.assignee_id = reviewer.id
 
-    return Step(apply, {"assignee_id": reviewer.id, "previous_assignee_id": previous})
+    return Step(apply, {**_assignment(reviewer.id, data.assignee_id),
+                        "previous_assignee_id": previous})
+
+
+def _assignment(assignee_id: int, asked_for: int | None) -> dict[str, Any]:
+    """The audit payload of an assignment; names the absent user a substitute stood in for."""
+    audit: dict[str, Any] = {"assignee_id": assignee_id}
+    if asked_for is not None and asked_for != assignee_id:
+        audit["assigned_for_id"] = asked_for
+    return audit
 
 
 def _reviewer(session: Session, user_id: int) -> User:

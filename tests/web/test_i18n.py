@@ -1,0 +1,154 @@
+"""Vietnamese by default, English on request: the switch, its persistence on the account,
+dates that stay dd/mm/yyyy, and an English catalogue that is complete and compiled."""
+
+from __future__ import annotations
+
+import re
+from io import BytesIO
+from pathlib import Path
+
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+from flask.testing import FlaskClient
+
+from tests.web.conftest import csrf_token, login
+
+CATALOGUE = Path(__file__).parents[2] / "web" / "translations" / "en" / "LC_MESSAGES"
+DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
+# What the proposal made by make_proposal shows for its creation (CDS_NOW, Vietnam time).
+CREATED = "15/11/2022 09:00"
+
+
+def page(client: FlaskClient, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.get_data(as_text=True)
+
+
+def switch(client: FlaskClient, lang: str, from_page: str = "/login") -> None:
+    response = client.post(f"/language/{lang}",
+                           data={"csrf_token": csrf_token(client, from_page), "next": "/"})
+    assert response.status_code == 302
+
+
+def assert_vietnamese(html: str, *absent_english: str) -> None:
+    assert '<html lang="vi">' in html
+    for text in absent_english:
+        assert text not in html
+
+
+def test_a_clerk_sees_vietnamese_by_default(client_for, make_proposal):
+    pid = make_proposal("draft")
+    clerk = client_for("unit1")
+    dashboard = page(clerk, "/unit/")
+    assert "Hồ sơ của đơn vị" in dashboard and "Lập hồ sơ mới" in dashboard
+    assert "Đăng xuất" in dashboard and "Dự thảo" in dashboard
+    assert_vietnamese(dashboard, "Unit proposals", "New proposal", "Log out")
+    detail = page(clerk, f"/proposals/{pid}")
+    assert "Người được đề nghị" in detail and "Diễn biến xử lý" in detail
+    assert_vietnamese(detail, "Nominees", "History", "Submit proposal")
+
+
+def test_after_switching_to_english_the_pages_are_in_english(client_for, make_proposal):
+    pid = make_proposal("draft")
+    clerk = client_for("unit1")
+    switch(clerk, "en", from_page="/unit/")
+
+    dashboard = page(clerk, "/unit/")
+    assert '<html lang="en">' in dashboard
+    for english in ("Unit proposals", "New proposal", "Create draft", "Find proposals",
+                    "Log out", "Proposal title", "Draft"):
+        assert english in dashboard, english
+    for vietnamese in ("Hồ sơ của đơn vị", "Lập hồ sơ mới", "Tạo dự thảo", "Tra cứu hồ sơ",
+                       "Đăng xuất", "Tiêu đề hồ sơ", "Dự thảo"):
+        assert vietnamese not in dashboard, vietnamese
+
+    detail = page(clerk, f"/proposals/{pid}")
+    for english in ("Nominees", "Documents", "History", "Workflow diagram",
+                    "Submit proposal", "Add nominee", "Reference", "Campaign"):
+        assert english in detail, english
+    for vietnamese in ("Người được đề nghị (", "Tài liệu (", "Diễn biến xử lý",
+                       "Sơ đồ quy trình", "Nộp hồ sơ", "Thêm người được đề nghị",
+                       "Số hồ sơ", ">Phong trào<"):
+        assert vietnamese not in detail, vietnamese
+
+    clerk.post("/logout", data={"csrf_token": csrf_token(clerk, "/unit/")})
+    login_page = page(clerk, "/login")
+    for english in ("Log in", "Username", "Password", "Remember me", "You have logged out."):
+        assert english in login_page, english
+    for vietnamese in ("Đăng nhập", "Tên đăng nhập", "Mật khẩu", "Ghi nhớ đăng nhập",
+                       "Bạn đã đăng xuất."):
+        assert vietnamese not in login_page, vietnamese
+
+
+def test_an_anonymous_visitor_can_switch_the_login_page(app):
+    visitor = app.test_client()
+    assert "Tên đăng nhập" in page(visitor, "/login")
+    switch(visitor, "en")
+    login_page = page(visitor, "/login")
+    assert "Username" in login_page and "Tên đăng nhập" not in login_page
+    switch(visitor, "vi")
+    assert "Tên đăng nhập" in page(visitor, "/login")
+
+
+def test_the_choice_is_stored_on_the_user_and_survives_a_new_login(app, client_for):
+    first = client_for("unit1")
+    switch(first, "en", from_page="/unit/")
+    # A new browser: no session cookie, so the language can only come from the account.
+    second = client_for("unit1")
+    dashboard = page(second, "/unit/")
+    assert "Unit proposals" in dashboard and "Hồ sơ của đơn vị" not in dashboard
+    # The account's choice wins over a session that still says Vietnamese.
+    third = app.test_client()
+    switch(third, "vi")
+    login(third, "unit1")
+    assert "Unit proposals" in page(third, "/unit/")
+    # Other accounts are unaffected.
+    assert "Hồ sơ của đơn vị" in page(client_for("unit2"), "/unit/")
+    # And switching back is stored too.
+    switch(second, "vi", from_page="/unit/")
+    assert "Hồ sơ của đơn vị" in page(client_for("unit1"), "/unit/")
+
+
+def test_dates_stay_dd_mm_yyyy_in_both_languages(client_for, make_proposal):
+    pid = make_proposal("submitted")
+    clerk = client_for("unit1")
+    for lang in ("vi", "en"):
+        switch(clerk, lang, from_page="/unit/")
+        detail = page(clerk, f"/proposals/{pid}")
+        assert CREATED in detail, lang
+        assert "11/15/2022" not in detail and "Nov 15, 2022" not in detail, lang
+        dashboard = page(clerk, "/unit/")
+        assert DATE.search(dashboard), lang
+        assert not re.search(r"\b\d{1,2}/\d{1,2}/\d{2}\b(?!\d)", dashboard), lang
+
+
+def test_the_english_catalogue_is_complete():
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="en")
+    assert not catalog.fuzzy, "the catalogue header is marked fuzzy"
+    messages = [m for m in catalog if m.id]
+    assert len(messages) > 200
+    untranslated = [m.id for m in messages if not (m.string if isinstance(m.string, str)
+                                                    else all(m.string))]
+    fuzzy = [m.id for m in messages if m.fuzzy]
+    assert not untranslated, f"untranslated: {untranslated}"
+    assert not fuzzy, f"fuzzy: {fuzzy}"
+    for m in messages:
+        if "python-format" in m.flags:
+            found = set(re.findall(r"%\(\w+\)\w", m.string))
+            assert found == set(re.findall(r"%\(\w+\)\w", m.id)), m.id
+
+
+def test_the_compiled_catalogue_matches_the_po():
+    """The .mo shipped with the app is what `pybabel compile` makes of the .po now."""
+    with (CATALOGUE / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="en")
+    fresh = BytesIO()
+    write_mo(fresh, catalog)
+    fresh.seek(0)
+    with (CATALOGUE / "messages.mo").open("rb") as f:
+        shipped = read_mo(f)
+    expected = read_mo(fresh)
+    assert {m.id: m.string for m in shipped if m.id} == \
+        {m.id: m.string for m in expected if m.id}, "run: pybabel compile -d web/translations"

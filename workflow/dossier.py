@@ -155,7 +155,7 @@ def add_document(session: Session, proposal_id: int, actor: User | Actor, doc_ty
     if not content:
         raise InvalidInput("Tệp rỗng")
     if len(content) > max_bytes:
-        raise InvalidInput(f"Tệp vượt quá giới hạn {max_bytes / (1024 * 1024):g} MB")
+        raise InvalidInput(f"Tệp vượt quá giới hạn {_size(max_bytes)}")
     safe_name = safe_file_name(file_name)
     digest = hashlib.sha256(content).hexdigest()
     added: list[Document] = []
@@ -211,7 +211,7 @@ def _validated_nominee(p: Proposal, data: dict[str, Any] | NomineeInput) -> Nomi
     try:
         info = data if isinstance(data, NomineeInput) else NomineeInput.model_validate(data)
     except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
+        problems = [_problem(e) for e in exc.errors()]
         raise InvalidInput("Thông tin người được đề nghị không hợp lệ — " + "; ".join(problems),
                            errors=problems) from None
     rules = compiled(p.campaign.active_ruleset or p.ruleset_version).rules
@@ -227,6 +227,39 @@ def _validated_nominee(p: Proposal, data: dict[str, Any] | NomineeInput) -> Nomi
             raise InvalidInput(f"Danh hiệu đã đạt năm {year} không hợp lệ: {unknown or year}")
     _check_attributes(info.attributes, rules.nominee_attributes)
     return info
+
+
+_LABELS = {"kind": "Loại", "full_name": "Họ tên / Tên tập thể",
+           "award_form": "Hình thức khen thưởng", "position": "Chức vụ",
+           "work_unit": "Đơn vị công tác", "years_in_service": "Số năm công tác",
+           "disciplined": "Đang bị kỷ luật", "prior_titles": "Danh hiệu đã đạt",
+           "attributes": "Thuộc tính", "achievement_summary": "Tóm tắt thành tích"}
+
+
+def _problem(error: Any) -> str:
+    """A pydantic error in Vietnamese: the field's label, then what is wrong with it."""
+    loc = [str(part) for part in error["loc"]]
+    label = _LABELS.get(loc[0], ".".join(loc)) if loc else ""
+    ctx = error.get("ctx") or {}
+    shortest = ctx.get("min_length")
+    what = {
+        "missing": "bắt buộc",
+        "string_too_short": "không được để trống" if shortest == 1
+        else f"cần ít nhất {shortest} ký tự",
+        "string_too_long": f"tối đa {ctx.get('max_length')} ký tự",
+        "literal_error": "phải là “Cá nhân” hoặc “Tập thể”" if loc[:1] == ["kind"]
+        else "giá trị không hợp lệ",
+        "int_parsing": "phải là số nguyên", "int_type": "phải là số nguyên",
+        "int_from_float": "phải là số nguyên",
+        "greater_than_equal": f"không được nhỏ hơn {ctx.get('ge')}",
+        "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
+        "extra_forbidden": "không có trong biểu mẫu",
+    }.get(error["type"], "giá trị không hợp lệ")
+    return f"{label}: {what}"
+
+
+def _size(n: int) -> str:
+    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n / 1024:g} KB"
 
 
 _PY_TYPES: dict[AttributeType, tuple[type, ...]] = {

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from typing import Any
+from zipfile import BadZipFile
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -57,7 +58,7 @@ def read_rows(content: bytes, rules: RuleSet
               ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
+    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise InvalidInput("Tệp không phải là bảng tính Excel (.xlsx) hợp lệ") from exc
     ws = wb.worksheets[0]
     rows = ws.iter_rows(values_only=True)
@@ -91,11 +92,10 @@ class ImportRefused(InvalidInput):
 def import_nominees(session: Session, proposal_id: int, actor: User | Actor, content: bytes,
                     rules: RuleSet) -> int:
     """Add every row as a nominee, one audit event each; if any row is wrong, raise
-    ImportRefused so that the caller's unit of work rolls every row back."""
+    ImportRefused (listing every bad row, whether it failed to parse or to be added) so
+    that the caller's unit of work rolls every row back."""
     rows, errors = read_rows(content, rules)
-    if errors:
-        raise ImportRefused(errors)
-    if not rows:
+    if not rows and not errors:
         raise InvalidInput("Bảng tính không có dòng dữ liệu nào")
     for number, row in rows:
         try:
@@ -103,7 +103,7 @@ def import_nominees(session: Session, proposal_id: int, actor: User | Actor, con
         except WorkflowError as exc:
             errors.append(RowError(number, exc.message))
     if errors:
-        raise ImportRefused(errors)
+        raise ImportRefused(sorted(errors, key=lambda e: e.row))
     return len(rows)
 
 

@@ -25,6 +25,8 @@ def content_type(file_name: str, content: bytes) -> str:
     """The MIME type of an allowed upload; InvalidInput when the content is not what its
     name says, or not a kind of file a dossier takes."""
     ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+    if not content:
+        raise InvalidInput("Tệp rỗng")
     if ext not in ALLOWED:
         raise InvalidInput("Chỉ nhận tệp PDF, ảnh (PNG, JPG), Word (DOC, DOCX), Excel (XLS, "
                            "XLSX) hoặc ODT")

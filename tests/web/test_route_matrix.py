@@ -1,0 +1,408 @@
+"""Who may do what, for every route of the app.
+
+The routes come from app.url_map, so a route added later is exercised too — and
+test_every_route_is_classified fails until the table below says who may use it.
+
+Every route is called by each demo role and by an anonymous visitor, on a proposal of
+unit1 in the state its row names. A GET is answered for the roles in `see` and refused
+(403/404) for everyone else. A POST may change the database only for the roles in
+`change`; for everyone else every row of the tables in tests/web/snapshots.py is the same
+afterwards. Posts carry a valid CSRF token, so a refusal is about permission, never about
+CSRF; a second test posts without the token and expects 400 and no change.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from unittest import mock
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from werkzeug.routing import Rule
+
+from rules.loader import load_file
+from tests.conftest import CDS_NOW, TEST_CAMPAIGN
+from tests.web.conftest import csrf_token
+from tests.web.snapshots import changed, snapshot
+from web.app import create_app
+from workflow import imports, machine
+from workflow.dossier import add_document, add_nominee, create_proposal
+from workflow.seed import walk_to
+
+ANON = "anonymous"
+ROLES = ("unit1", "unit2", "reviewer", "reviewer2", "boardhead", "secretary", "member1",
+         "admin", ANON)
+EVERYONE = frozenset(ROLES) - {ANON}
+NOBODY: frozenset[str] = frozenset()
+UNIT1 = frozenset({"unit1"})
+CLERKS = frozenset({"unit1", "unit2"})
+BOARD = frozenset({"reviewer", "reviewer2", "boardhead"})
+COUNCIL = frozenset({"secretary", "member1"})
+SECRETARY = frozenset({"secretary"})
+ADMIN = frozenset({"admin"})
+# unit1's proposal at the Council is seen by its unit, the Board, the Council and the
+# admins: by everyone but the other unit's clerk.
+READERS = EVERYONE - {"unit2"}
+
+
+@dataclass(frozen=True)
+class Access:
+    """One row of the table: who may use a route, on a proposal in which state."""
+
+    see: frozenset[str] = NOBODY      # GET answered (2xx, or a redirect that is not /login)
+    change: frozenset[str] = NOBODY   # POST may change something; for the rest nothing does
+    state: str = "at_council"         # the state of unit1's proposal it is called on
+    form: dict[str, Any] = field(default_factory=dict)  # a valid form for the `change` roles
+    public: bool = False              # open without logging in
+    effect: bool = True               # a POST by a `change` role must change the database
+
+
+def pdf_file() -> tuple[io.BytesIO, str]:
+    return io.BytesIO(b"%PDF-1.4\n% route matrix\n%%EOF\n"), "bien-ban.pdf"
+
+
+def nominee_sheet() -> tuple[io.BytesIO, str]:
+    """The campaign's own Excel template, whose sample row is one valid nominee."""
+    return io.BytesIO(imports.template(load_file(TEST_CAMPAIGN).rules)), "danh-sach.xlsx"
+
+
+def dossier_edit(**form: Any) -> Access:
+    """A dossier edit: unit1's only, on its proposal returned for completion (editable,
+    and visible to the Board and the admins, so their refusal is about permission)."""
+    return Access(change=UNIT1, state="returned", form=form)
+
+
+NOMINEE_FORM = {"kind": "individual", "full_name": "Lò Văn Mới", "award_form": "BK_CT_UBND",
+                "years_in_service": "7", "position": "Chuyên viên"}
+
+ACCESS: dict[str, Access] = {
+    # endpoint, or "blueprint." for every route of a blueprint
+    # -- open pages and the session itself
+    "auth.login": Access(see=EVERYONE | {ANON}, public=True, form={"username": "unit1"}),
+    "auth.logout": Access(change=EVERYONE, effect=False),
+    "auth.language": Access(change=EVERYONE | {ANON}, public=True, effect=False),
+    "main.home": Access(see=EVERYONE),
+    # -- any signed-in user; each list shows only what its reader may see
+    "proposals.index": Access(see=EVERYONE),
+    "proposals.detail": Access(see=READERS),
+    "proposals.document": Access(see=READERS),
+    # -- proposals.action/<trigger>: one row per trigger, in TRIGGER_ACCESS below
+    # -- unit clerks: dashboard, Excel template, new drafts; edits of their own dossiers
+    "clerk.dashboard": Access(see=CLERKS),
+    "clerk.template": Access(see=CLERKS),
+    "clerk.create": Access(change=CLERKS, form={"campaign": "TEST-OPEN",
+                                                  "title": "Hồ sơ mới của đơn vị"}),
+    "clerk.edit_nominee": Access(see=UNIT1, state="returned"),
+    "clerk.rename": dossier_edit(title="Tên mới của hồ sơ"),
+    "clerk.add_nominee": dossier_edit(**NOMINEE_FORM),
+    "clerk.update_nominee": dossier_edit(**{**NOMINEE_FORM, "full_name": "Tên đã sửa"}),
+    "clerk.remove_nominee": dossier_edit(),
+    "clerk.upload": dossier_edit(doc_type="bien_ban_hop_xet", file=pdf_file),
+    "clerk.remove_document": dossier_edit(),
+    "clerk.import_excel": dossier_edit(file=nominee_sheet),
+    # -- the Board: the review queue, bulk claim/forward
+    "review.queue": Access(see=BOARD),
+    "review.bulk": Access(change=BOARD, state="submitted",
+                          form={"trigger": "claim", "ids": "{pid}"}),
+    # -- the Council
+    "council.index": Access(see=COUNCIL),
+    # -- administration: admins only, every page and every change
+    "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
+}
+
+# proposals.action/<trigger>: the state it fires from and who may fire it there. The
+# walk to under_review claims as `reviewer`, so `reviewer2` may claim a submitted proposal
+# but not return or forward one held by `reviewer`; the board head may do all three.
+HOLDER = frozenset({"reviewer", "boardhead"})
+TRIGGER_ACCESS: dict[str, Access] = {
+    "submit": Access(change=UNIT1, state="draft"),
+    "withdraw": Access(change=UNIT1, state="submitted"),
+    "claim": Access(change=BOARD, state="submitted"),
+    "reassign": Access(change=frozenset({"boardhead"}), state="under_review",
+                       form={"assignee_id": "{reviewer2}"}),
+    "return": Access(change=HOLDER, state="under_review",
+                     form={"reason": "Thiếu xác nhận của thủ trưởng đơn vị"}),
+    "resubmit": Access(change=UNIT1, state="returned"),
+    "forward": Access(change=HOLDER, state="under_review"),
+    "decide": Access(change=SECRETARY, state="at_council", form={"outcome-{nid}": "passed"}),
+    "send_back": Access(change=SECRETARY, state="at_council",
+                        form={"reason": "Cần thẩm định lại số liệu"}),
+    "issue_decision": Access(change=SECRETARY, state="approved",
+                             form={"decision_number": "12/QĐ-UBND",
+                                   "decision_date": "05/01/2026"}),
+    "no-such-trigger": Access(state="submitted"),
+}
+IGNORED = {"static", "bootstrap.static"}
+
+TITLE = "Hồ sơ riêng của Sở Thông tin — mã kiểm thử 7Q4Z"  # nothing HTML escapes
+NOMINEE = "Đinh Thị Kiểm Thử"
+CSRF_REFUSED = "Phiên làm việc đã hết hạn hoặc biểu mẫu không hợp lệ"
+
+
+def access_for(endpoint: str, trigger: str | None = None) -> Access | None:
+    if trigger is not None:
+        return TRIGGER_ACCESS.get(trigger)
+    return ACCESS.get(endpoint) or ACCESS.get(endpoint.split(".", 1)[0] + ".")
+
+
+# -- the routes, read from a real app's url_map
+
+@dataclass(frozen=True)
+class Call:
+    rule: Rule = field(repr=False, compare=False)
+    method: str
+    trigger: str | None = None
+
+    @property
+    def endpoint(self) -> str:
+        return self.rule.endpoint
+
+    @property
+    def id(self) -> str:
+        return f"{self.method} {self.endpoint}" + (f"[{self.trigger}]" if self.trigger else "")
+
+    @property
+    def is_api(self) -> bool:
+        return self.rule.rule.startswith("/api/")
+
+    @property
+    def about_the_proposal(self) -> bool:
+        return bool({"pid", "nid", "doc_id"} & self.rule.arguments)
+
+
+def _calls() -> list[Call]:
+    # A throwaway app, only to read its routes (with a key of its own, so that nothing is
+    # written under instance/).
+    with mock.patch.dict(os.environ, {"TDKT_SECRET_KEY": "route-matrix"}):
+        app = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "route-matrix"})
+    app.extensions["tdkt_db"].dispose()
+    calls = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: (r.rule, r.endpoint)):
+        if rule.endpoint in IGNORED:
+            continue
+        triggers = list(TRIGGER_ACCESS) if "trigger" in rule.arguments else [None]
+        calls += [Call(rule, method, trigger) for method in sorted(rule.methods - {"HEAD",
+                  "OPTIONS"}) for trigger in triggers]
+    return calls
+
+
+CALLS = _calls()
+HTML_WRITES = [c for c in CALLS if c.method in ("POST", "PUT", "PATCH", "DELETE")
+               and not c.is_api]
+
+
+def test_every_route_is_classified():
+    """A new route fails here until ACCESS (or TRIGGER_ACCESS) says who may use it."""
+    missing = [c.id for c in CALLS if access_for(c.endpoint, c.trigger) is None]
+    assert not missing, f"say who may use these routes in ACCESS ({__name__}): {missing}"
+    unknown = sorted(set(machine.SPECS) - set(TRIGGER_ACCESS))
+    assert not unknown, f"add these triggers to TRIGGER_ACCESS: {unknown}"
+
+
+# -- the proposal each call is about, and filling in URLs and forms
+
+@dataclass
+class Target:
+    pid: int
+    nid: int
+    doc_id: int
+    ids: dict[str, int]
+
+    def url(self, call: Call) -> str:
+        values = {arg: self._argument(arg, call) for arg in call.rule.arguments}
+        built = call.rule.build(values, append_unknown=False)
+        assert built is not None, call.id
+        return built[1]
+
+    def _argument(self, arg: str, call: Call) -> Any:
+        """The proposal's own ids; a real campaign, unit or user; else a plausible value."""
+        known = {"pid": self.pid, "nid": self.nid, "doc_id": self.doc_id, "code": "TEST-OPEN",
+                 "trigger": call.trigger, "lang": "vi", "number": 1, **self.ids}
+        if arg in known:
+            return known[arg]
+        if arg in ("uid", "id"):
+            return self.ids["unit_id" if "/units/" in call.rule.rule else "user_id"]
+        return 1 if f"<int:{arg}>" in call.rule.rule else "x"
+
+    def form(self, access: Access) -> dict[str, Any]:
+        """The row's form, placeholders filled, files opened afresh."""
+        names = {"pid": self.pid, "nid": self.nid, **self.ids}
+        return {key.format(**names): value() if callable(value) else value.format(**names)
+                for key, value in access.form.items()}
+
+
+@pytest.fixture
+def make_target(world: Any) -> Callable[[str], Target]:
+    """A complete proposal of unit1 (TEST-OPEN) with a recognisable title, walked to `state`
+    through the service."""
+
+    def make(state: str) -> Target:
+        with world.db.unit_of_work() as s:
+            users = {name: world.user(s, name) for name in world.user_ids}
+            clerk = users["unit1"]
+            p = create_proposal(s, clerk, "TEST-OPEN", TITLE, now=CDS_NOW)
+            nominee = add_nominee(s, p.id, clerk, {
+                "kind": "individual", "full_name": NOMINEE, "award_form": "BK_CT_UBND",
+                "years_in_service": 5}, now=CDS_NOW)
+            doc = add_document(s, p.id, clerk, "to_trinh", "to-trinh.pdf", b"%PDF-1.4 to trinh",
+                               world.storage, now=CDS_NOW)
+            walk_to(s, p, users, "unit1", state, CDS_NOW)
+            ids = {"reviewer2": users["reviewer2"].id, "user_id": clerk.id,
+                   "unit_id": clerk.unit_id, "campaign_id": p.campaign_id}
+            return Target(p.id, nominee.id, doc.id, ids)
+
+    return make
+
+
+@dataclass
+class Caller:
+    """A role at the door: a logged-in client (or none), with its CSRF token."""
+
+    role: str
+    client: FlaskClient
+    token: str
+
+    def call(self, method: str, url: str, form: dict[str, Any], with_token: bool = True) -> Any:
+        if method == "GET":
+            return self.client.get(url)
+        data = {**form, **({"csrf_token": self.token} if with_token else {})}
+        return self.client.open(url, method=method, data=data)
+
+
+@pytest.fixture
+def callers(app: Any) -> Callable[..., dict[str, Caller]]:
+    """Every role logged in through the login form; the session's CSRF token is the one
+    the login page carried (logging in keeps it)."""
+
+    def make(roles: tuple[str, ...] = ROLES) -> dict[str, Caller]:
+        out = {}
+        for role in roles:
+            client = app.test_client()
+            token = csrf_token(client)
+            if role != ANON:
+                response = client.post("/login", data={"username": role, "csrf_token": token,
+                                                       "password": "tdkt-demo"})
+                assert response.status_code == 302, f"{role} could not log in"
+            out[role] = Caller(role, client, token)
+        return out
+
+    return make
+
+
+# -- what each answer must look like
+
+def goes_to_login(response: Any) -> bool:
+    return response.status_code in (301, 302, 303) and \
+        urlsplit(response.headers.get("Location", "")).path == "/login"
+
+
+def door_problems(call: Call, access: Access, role: str, response: Any) -> list[str]:
+    """What is wrong with this answer, whatever the method."""
+    body = response.get_data()
+    problems = []
+    if response.status_code >= 500:
+        problems.append(f"answered {response.status_code}")
+    if role == ANON and not access.public:
+        ok = response.status_code == 401 if call.is_api else goes_to_login(response)
+        if not ok:
+            problems.append(f"anonymous got {response.status_code}, not "
+                            f"{'401' if call.is_api else 'a redirect to /login'}")
+    if role == "unit2":
+        if TITLE.encode() in body or NOMINEE.encode() in body:
+            problems.append("unit2 was shown unit1's proposal")
+        if call.about_the_proposal and response.status_code not in (401, 403, 404):
+            problems.append(f"unit2 got {response.status_code} for unit1's proposal")
+    if CSRF_REFUSED.encode() in body and call.method != "GET":
+        problems.append("refused for CSRF although the token was sent")
+    return problems
+
+
+def read_problems(call: Call, access: Access, role: str, response: Any) -> list[str]:
+    status, body = response.status_code, response.get_data()
+    if role == ANON and not access.public:
+        return []
+    if role in access.see:
+        if status >= 400 or goes_to_login(response):
+            return [f"may see it but got {status}"]
+        html = response.mimetype == "text/html"
+        if call.about_the_proposal and status == 200 and html and TITLE.encode() not in body:
+            return ["may see it, but the page does not show the proposal"]
+        return []
+    if status not in (401, 403, 404):
+        return [f"may not see it but got {status}"]
+    return ["the refusal shows the proposal"] if TITLE.encode() in body else []
+
+
+# -- the matrix
+
+@pytest.mark.parametrize("call", CALLS, ids=lambda c: c.id)
+def test_route_permissions(call: Call, world, make_target, callers):
+    access = access_for(call.endpoint, call.trigger)
+    if access is None:
+        pytest.skip("not in the table: test_every_route_is_classified fails for it")
+    target = make_target(access.state)
+    doors = callers()
+    problems = (_reads(call, access, target, doors, world) if call.method == "GET"
+                else _writes(call, access, target, doors, world, make_target))
+    assert not problems, f"{call.id} on a {access.state} proposal:\n" + "\n".join(problems)
+
+
+def _reads(call: Call, access: Access, target: Target, doors: dict[str, Caller],
+           world: Any) -> list[str]:
+    before = snapshot(world)
+    problems = []
+    for role, door in doors.items():
+        response = door.call("GET", target.url(call), {})
+        problems += [f"{role}: {p}" for p in door_problems(call, access, role, response)
+                     + read_problems(call, access, role, response)]
+    if moved := changed(before, snapshot(world)):
+        problems.append(f"GETs changed {moved}")
+    return problems
+
+
+def _writes(call: Call, access: Access, target: Target, doors: dict[str, Caller],
+            world: Any, make_target: Callable[[str], Target]) -> list[str]:
+    problems = []
+    # Everyone who may not: nothing changes. They go first, on the same proposal.
+    for role in [r for r in ROLES if r not in access.change]:
+        before = snapshot(world)
+        response = doors[role].call(call.method, target.url(call), target.form(access))
+        problems += [f"{role}: {p}" for p in door_problems(call, access, role, response)]
+        if moved := changed(before, snapshot(world)):
+            problems.append(f"{role} may not, yet changed {moved} ({response.status_code})")
+    # Everyone who may: each on a fresh proposal in the same state, and it takes effect.
+    for role in [r for r in ROLES if r in access.change]:
+        fresh = make_target(access.state)
+        before = snapshot(world)
+        response = doors[role].call(call.method, fresh.url(call), fresh.form(access))
+        problems += [f"{role}: {p}" for p in door_problems(call, access, role, response)]
+        if access.effect and not changed(before, snapshot(world)):
+            problems.append(f"{role} may, but nothing changed ({response.status_code}: "
+                            f"{_flash(response)})")
+    return problems
+
+
+def _flash(response: Any) -> str:
+    follow = response.headers.get("Location", "")
+    return follow or response.get_data(as_text=True)[:200]
+
+
+@pytest.mark.parametrize("call", HTML_WRITES, ids=lambda c: c.id)
+def test_a_post_without_csrf_token_is_refused(call: Call, world, make_target, callers):
+    access = access_for(call.endpoint, call.trigger)
+    if access is None:
+        pytest.skip("not in the table: test_every_route_is_classified fails for it")
+    target = make_target(access.state)
+    allowed = sorted(access.change - {ANON})
+    role = allowed[0] if allowed else (ANON if access.public else "unit1")
+    door = callers((role,))[role]
+    before = snapshot(world)
+    response = door.call(call.method, target.url(call), target.form(access), with_token=False)
+    assert response.status_code == 400, f"{role}: {response.status_code}"
+    assert CSRF_REFUSED in response.get_data(as_text=True)
+    assert not changed(before, snapshot(world))

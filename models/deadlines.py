@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from models.audit import AuditEvent
 from models.base import Base, UTCDateTime
 
 
@@ -63,3 +64,4 @@ class DeadlineStep(Base):
     audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
 
     deadline: Mapped[Deadline] = relationship(back_populates="steps")
+    audit_event: Mapped[AuditEvent | None] = relationship()

@@ -16,7 +16,7 @@ from email.utils import make_msgid
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from models import AuditEvent, MailStatus, Notification, OutboxMail, Proposal, Role, User, UserRole
 from rules.calendar import TZ
@@ -107,13 +107,12 @@ def notify(session: Session, to: Recipient, kind: str, proposal: Proposal,
         body += FOR_NOTE["en" if to.user.language == "en" else "vi"].format(
             name=to.for_user.full_name)
     note = Notification(user_id=to.user.id, for_user_id=to.for_user.id if to.for_user else None,
-                        proposal_id=proposal.id, audit_event_id=event.id if event else None,
-                        kind=kind, subject=subject, body=body, created_at=now)
+                        proposal_id=proposal.id, audit_event=event, kind=kind, subject=subject,
+                        body=body, created_at=now)
     session.add(note)
     if to.user.email:
-        session.flush()  # the mail points at the notification
         session.add(OutboxMail(
-            notification_id=note.id, proposal_id=proposal.id, to_address=to.user.email,
+            notification=note, proposal_id=proposal.id, to_address=to.user.email,
             subject=subject, body=body + "\n\n— tdkt", message_id=make_msgid(domain=MSGID_DOMAIN),
             status=MailStatus.PENDING.value, attempts=0, next_attempt_at=now, created_at=now))
     return note
@@ -164,8 +163,10 @@ def _notify_assignee(session: Session, proposal: Proposal, event: AuditEvent,
 
 
 def users_with_role(session: Session, role: str) -> list[User]:
-    return list(session.scalars(select(User).join(UserRole).where(
-        UserRole.role == Role(role), User.active.is_(True)).order_by(User.id)))
+    holders = select(UserRole.user_id).where(UserRole.role == Role(role))
+    return list(session.scalars(
+        select(User).where(User.id.in_(holders), User.active.is_(True))
+        .options(joinedload(User.role_rows)).order_by(User.id)).unique())
 
 
 def unit_clerks(session: Session, unit_id: int) -> list[User]:

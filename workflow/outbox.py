@@ -2,12 +2,12 @@
 
 Each pass claims a batch of due rows in a short transaction (`FOR UPDATE SKIP LOCKED` on
 PostgreSQL; SQLite serializes write transactions), marking them `sending` with a lease,
-then sends them over one SMTP connection and records each outcome in its own short
-transaction. A refused connection or a 4xx answer puts the mail back with a growing
+then sends them over one SMTP connection and records what was sent in one short
+transaction per batch. A refused connection or a 4xx answer puts the mail back with a growing
 delay (an outage only delays mail); a 5xx answer fails it for good. A process killed
 between sending and recording leaves a `sending` row whose lease runs out: it is sent
 again with the same Message-ID, so the receiving side can tell (SMTP itself cannot
-promise exactly once; this is the narrowest window we can leave).
+promise exactly once; the window is one batch).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class DeliveryReport:
 
 
 def deliver_outbox(database: Database, smtp: SmtpConfig, now: datetime | None = None,
-                   batch: int = 50) -> DeliveryReport:
+                   batch: int = 20) -> DeliveryReport:
     """Send every due mail; stop early when the server cannot be reached."""
     now = now or utcnow()
     report = DeliveryReport()
@@ -101,20 +101,26 @@ def claim(database: Database, now: datetime, limit: int) -> list[MailJob]:
 
 def send_batch(database: Database, smtp: SmtpConfig, jobs: list[MailJob], now: datetime,
                report: DeliveryReport) -> bool:
-    """Send the claimed mails over one connection; False when the server is unreachable."""
+    """Send the claimed mails over one connection; False when the server is unreachable.
+    What was sent is recorded in one transaction at the end of the batch."""
     try:
         client = connect(smtp)
     except (OSError, smtplib.SMTPException) as exc:
         for job in jobs:
             retry(database, job, f"cannot connect: {exc}", now, report)
         return False
-    with client:
-        for index, job in enumerate(jobs):
-            if not send_one(database, client, smtp, job, now, report):
-                for rest in jobs[index + 1:]:
-                    retry(database, rest, "connection lost", now, report)
-                return False
-    return True
+    sent: list[int] = []
+    try:
+        with client:
+            for index, job in enumerate(jobs):
+                if not send_one(database, client, smtp, job, now, report, sent):
+                    for rest in jobs[index + 1:]:
+                        retry(database, rest, "connection lost", now, report)
+                    return False
+        return True
+    finally:
+        mark_sent(database, sent, now)
+        report.sent += len(sent)
 
 
 def connect(smtp: SmtpConfig) -> smtplib.SMTP:
@@ -131,8 +137,8 @@ def connect(smtp: SmtpConfig) -> smtplib.SMTP:
 
 
 def send_one(database: Database, client: smtplib.SMTP, smtp: SmtpConfig, job: MailJob,
-             now: datetime, report: DeliveryReport) -> bool:
-    """Send one mail and record the outcome; False when the connection is gone."""
+             now: datetime, report: DeliveryReport, sent: list[int]) -> bool:
+    """Send one mail; False when the connection is gone."""
     try:
         client.send_message(message(job, smtp.mail_from, now))
     except (OSError, smtplib.SMTPException) as exc:
@@ -143,8 +149,7 @@ def send_one(database: Database, client: smtplib.SMTP, smtp: SmtpConfig, job: Ma
         else:
             retry(database, job, f"not sent: {exc}", now, report)
         return still_connected
-    finish(database, job.id, MailStatus.SENT, now)
-    report.sent += 1
+    sent.append(job.id)
     return True
 
 
@@ -184,5 +189,12 @@ def finish(database: Database, mail_id: int, status: MailStatus, now: datetime,
            error: str | None = None) -> None:
     with database.unit_of_work() as session:
         session.execute(update(OutboxMail).where(OutboxMail.id == mail_id).values(
-            status=status.value, claimed_until=None, last_error=error,
-            sent_at=now if status is MailStatus.SENT else None))
+            status=status.value, claimed_until=None, last_error=error))
+
+
+def mark_sent(database: Database, mail_ids: list[int], now: datetime) -> None:
+    if not mail_ids:
+        return
+    with database.unit_of_work() as session:
+        session.execute(update(OutboxMail).where(OutboxMail.id.in_(mail_ids)).values(
+            status=MailStatus.SENT.value, claimed_until=None, last_error=None, sent_at=now))

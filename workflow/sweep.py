@@ -1,23 +1,23 @@
 """The sweep: apply every due escalation step exactly once, each in its own transaction.
 
-Due steps are read by index (`status, due_at`) in due order. For each, a unit of work
-locks the proposal first — skipping it if another process holds it (`FOR UPDATE SKIP
-LOCKED` on PostgreSQL; SQLite's write transactions already run one at a time) — then
-re-reads the step under lock: only a `pending` step of an open deadline is applied, and it
-is marked `done` in the same transaction as its audit event and notifications, so
-several sweepers, a killed process or a rerun never apply a step twice. The lock order
-(proposal, then step) is the service's, so a sweep never deadlocks with a user's action.
-A step that fails is rolled back, counted and logged, and retried on the next sweep.
+Each unit of work claims the next due `pending` step by index (`status, due_at`, in due
+order) with `FOR UPDATE SKIP LOCKED`, so concurrent sweepers each take a different step,
+then locks its proposal, again skipping it if someone holds it (a user acting on it, or
+another sweeper): neither lock ever waits, so a sweep cannot deadlock with the service,
+which locks the proposal before the steps. On SQLite, write transactions already run one
+at a time. The step is marked `done` in the same transaction as its audit event and
+notifications, so several sweepers, a killed process or a rerun never apply it twice. A
+step that fails is rolled back, logged and passed over until the next sweep.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, Deadline, DeadlineStep, Proposal, StepStatus, User
@@ -28,11 +28,10 @@ from workflow.actors import SYSTEM
 from workflow.audit import record_proposal_event
 from workflow.deadlines import KIND_VI
 from workflow.notifications import notify, routed, unit_clerks, users_with_role
-from workflow.service import act, load_for_update
+from workflow.service import act
 from workflow.substitutes import Recipient
 
 log = logging.getLogger(__name__)
-BATCH = 200
 Hook = Callable[[Session, DeadlineStep], None]
 
 
@@ -40,7 +39,7 @@ Hook = Callable[[Session, DeadlineStep], None]
 class StepOutcome:
     step_id: int
     proposal_id: int
-    result: str  # applied | cancelled | skipped | busy | already | failed
+    result: str  # applied | cancelled | skipped | busy | failed
     action: str = ""
     reference: str = ""
     due_at: datetime | None = None
@@ -60,26 +59,18 @@ class SweepReport:
         return [o for o in self.outcomes if o.result == "applied"]
 
 
-def due_steps(database: Database, now: datetime) -> Iterator[tuple[int, int]]:
-    """(step id, proposal id) of each pending step due by `now`, in due order."""
-    after: tuple[datetime, int] | None = None
-    while True:
-        stmt = select(DeadlineStep.id, DeadlineStep.proposal_id, DeadlineStep.due_at).where(
-            DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= now)
-        if after is not None:  # keyset paging: steps applied meanwhile don't shift pages
-            stmt = stmt.where(or_(DeadlineStep.due_at > after[0], and_(
-                DeadlineStep.due_at == after[0], DeadlineStep.id > after[1])))
-        with database.session() as session:
-            rows = session.execute(stmt.order_by(DeadlineStep.due_at, DeadlineStep.id)
-                                   .limit(BATCH)).all()
-        if not rows:
-            return
-        yield from ((r.id, r.proposal_id) for r in rows)
-        after = (rows[-1].due_at, rows[-1].id)
+def due_now(now: datetime, passed_over: set[int]) -> Select[tuple[DeadlineStep, Deadline]]:
+    stmt = (select(DeadlineStep, Deadline).join(Deadline)
+            .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= now))
+    if passed_over:
+        stmt = stmt.where(DeadlineStep.id.not_in(passed_over))
+    return stmt.order_by(DeadlineStep.due_at, DeadlineStep.id)
 
 
 def count_due(database: Database, now: datetime) -> int:
-    return sum(1 for _ in due_steps(database, now))
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(DeadlineStep).where(
+            DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= now)) or 0
 
 
 def sweep(database: Database, now: datetime, *,
@@ -87,21 +78,27 @@ def sweep(database: Database, now: datetime, *,
           before_commit: Hook | None = None) -> SweepReport:
     """Apply every step due by `now`. `before_commit` runs inside each step's transaction
     (tests use it to stop a process mid-step)."""
-    report = SweepReport()
-    for step_id, proposal_id in due_steps(database, now):
-        outcome = run_step(database, step_id, proposal_id, now, before_commit)
+    report, passed_over = SweepReport(), set[int]()
+    while (outcome := run_next(database, now, passed_over, before_commit)) is not None:
+        if outcome.result in ("busy", "failed"):
+            passed_over.add(outcome.step_id)  # next sweep
         report.outcomes.append(outcome)
         if progress is not None:
             progress(outcome)
     return report
 
 
-def run_step(database: Database, step_id: int, proposal_id: int, now: datetime,
-             before_commit: Hook | None = None) -> StepOutcome:
+def run_next(database: Database, now: datetime, passed_over: set[int],
+             before_commit: Hook | None = None) -> StepOutcome | None:
+    """Claim and apply the next due step in a unit of work; None when none is left."""
+    claimed: list[tuple[int, int]] = []  # plain ids: the rows expire with a rollback
     try:
         with database.unit_of_work() as session:
-            return apply_step(session, step_id, proposal_id, now, before_commit)
-    except Exception as exc:  # one step's failure must not stop the others
+            return apply_next(session, now, passed_over, claimed, before_commit)
+    except Exception as exc:
+        if not claimed:
+            raise  # the database itself failed: the scheduler retries the whole sweep
+        step_id, proposal_id = claimed[0]
         log.exception("escalation step %s (proposal %s) failed", step_id, proposal_id)
         note_failure(database, step_id, exc)
         return StepOutcome(step_id, proposal_id, "failed", error=str(exc) or repr(exc))
@@ -114,32 +111,37 @@ def note_failure(database: Database, step_id: int, exc: Exception) -> None:
             attempts=DeadlineStep.attempts + 1, last_error=(str(exc) or repr(exc))[:2000]))
 
 
-def apply_step(session: Session, step_id: int, proposal_id: int, now: datetime,
-               before_commit: Hook | None = None) -> StepOutcome:
-    if not lock_proposal(session, proposal_id):
-        return StepOutcome(step_id, proposal_id, "busy")
-    step = session.scalar(select(DeadlineStep).where(DeadlineStep.id == step_id)
-                          .with_for_update().execution_options(populate_existing=True))
-    if step is None or step.status != StepStatus.PENDING or step.due_at > now:
-        return StepOutcome(step_id, proposal_id, "already")
-    deadline = session.get(Deadline, step.deadline_id, populate_existing=True)
-    assert deadline is not None
+def apply_next(session: Session, now: datetime, passed_over: set[int],
+               claimed: list[tuple[int, int]], before_commit: Hook | None = None
+               ) -> StepOutcome | None:
+    row = session.execute(due_now(now, passed_over).limit(1)
+                          .with_for_update(of=DeadlineStep, skip_locked=True)
+                          .execution_options(populate_existing=True)).first()
+    if row is None:
+        return None
+    step, deadline = row
+    claimed.append((step.id, step.proposal_id))
+    proposal = lock_proposal(session, step.proposal_id)
+    if proposal is None:
+        return StepOutcome(step.id, step.proposal_id, "busy")
+    # The deadline read above is current: closing it cancels this step, which we hold.
     if deadline.closed_at is not None:
         step.status = StepStatus.CANCELLED.value
-        return StepOutcome(step_id, proposal_id, "cancelled", step.action)
+        return StepOutcome(step.id, step.proposal_id, "cancelled", step.action)
+    # Done before acting, so that closing the deadline (auto_withdraw) cancels only the
+    # other rungs: the cancelling UPDATE autoflushes this first.
     step.status, step.applied_at, step.attempts = StepStatus.DONE.value, now, step.attempts + 1
-    session.flush()  # done before acting: closing the deadline cancels only the others
-    outcome = ACTIONS[step.action](session, step, deadline, now)
+    outcome = ACTIONS[step.action](session, proposal, step, deadline, now)
     if before_commit is not None:
         before_commit(session, step)
     return outcome
 
 
-def lock_proposal(session: Session, proposal_id: int) -> bool:
-    """Lock the proposal unless another transaction holds it (then skip it this time)."""
-    found = session.scalar(select(Proposal.id).where(Proposal.id == proposal_id)
-                           .with_for_update(skip_locked=True))
-    return found is not None
+def lock_proposal(session: Session, proposal_id: int) -> Proposal | None:
+    """The proposal, locked, unless another transaction holds it (skip it this time)."""
+    return session.scalar(select(Proposal).where(Proposal.id == proposal_id)
+                          .with_for_update(skip_locked=True)
+                          .execution_options(populate_existing=True))
 
 
 # --- the actions ---------------------------------------------------------------------------
@@ -158,9 +160,8 @@ def targets(session: Session, proposal: Proposal, kind: str, to: str) -> list[Us
     return users_with_role(session, to)
 
 
-def _remind(session: Session, step: DeadlineStep, deadline: Deadline,
+def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
             now: datetime) -> StepOutcome:
-    proposal = load_for_update(session, step.proposal_id)
     recipients = routed(session, targets(session, proposal, deadline.kind, step.recipient), now)
     event = record_step_event(session, proposal, step, deadline, now, recipients)
     for to in recipients:
@@ -169,9 +170,8 @@ def _remind(session: Session, step: DeadlineStep, deadline: Deadline,
     return _outcome(step, proposal, recipients)
 
 
-def _escalate(session: Session, step: DeadlineStep, deadline: Deadline,
-              now: datetime) -> StepOutcome:
-    proposal = load_for_update(session, step.proposal_id)
+def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
+              deadline: Deadline, now: datetime) -> StepOutcome:
     recipients = routed(session, targets(session, proposal, deadline.kind, step.recipient), now)
     new = _reassign_to(proposal, step, recipients)
     extra = {}
@@ -196,17 +196,15 @@ def _reassign_to(proposal: Proposal, step: DeadlineStep,
     return None
 
 
-def _auto_withdraw(session: Session, step: DeadlineStep, deadline: Deadline,
-                   now: datetime) -> StepOutcome:
-    proposal = load_for_update(session, step.proposal_id)
+def _auto_withdraw(session: Session, proposal: Proposal, step: DeadlineStep,
+                   deadline: Deadline, now: datetime) -> StepOutcome:
     if proposal.state not in machine.SPECS["withdraw"].sources:
         step.status = StepStatus.SKIPPED.value
         step.last_error = f"cannot withdraw from {proposal.state}"
         return StepOutcome(step.id, proposal.id, "skipped", step.action)
     reason = (f"Quá hạn {KIND_VI[deadline.kind]} "
               f"({deadline.due_at.astimezone(TZ):%d/%m/%Y}): hệ thống tự động rút hồ sơ")
-    event = act(session, proposal.id, "withdraw", SYSTEM, now=now, reason=reason)
-    step.audit_event_id = event.id
+    step.audit_event = act(session, proposal.id, "withdraw", SYSTEM, now=now, reason=reason)
     return _outcome(step, proposal, [])
 
 
@@ -225,8 +223,7 @@ def record_step_event(session: Session, proposal: Proposal, step: DeadlineStep,
     }
     event = record_proposal_event(session, proposal, step.action, proposal.state, SYSTEM, now,
                                   payload=payload)
-    session.flush()
-    step.audit_event_id = event.id
+    step.audit_event = event
     return event
 
 
@@ -237,6 +234,7 @@ def _outcome(step: DeadlineStep, proposal: Proposal, recipients: list[Recipient]
                        proposal.reference or f"#{proposal.id}", step.due_at, names)
 
 
-ACTIONS: dict[str, Callable[[Session, DeadlineStep, Deadline, datetime], StepOutcome]] = {
+Action = Callable[[Session, Proposal, DeadlineStep, Deadline, datetime], StepOutcome]
+ACTIONS: dict[str, Action] = {
     "remind": _remind, "escalate": _escalate, "auto_withdraw": _auto_withdraw,
 }

@@ -158,10 +158,10 @@ def test_a_failing_step_is_retried_next_time_without_stopping_the_others(
     first, second = drive(CLAIM, SUBMITTED), drive(CLAIM, SUBMITTED)
     real = sweep_module.ACTIONS["remind"]
 
-    def broken(session, step, deadline, now):
-        if step.proposal_id == first:
+    def broken(session, proposal, step, deadline, now):
+        if proposal.id == first:
             raise RuntimeError("máy chủ thư nội bộ không phản hồi")
-        return real(session, step, deadline, now)
+        return real(session, proposal, step, deadline, now)
 
     monkeypatch.setitem(sweep_module.ACTIONS, "remind", broken)
     report = sweep(ladder.db, REMIND)

@@ -17,6 +17,7 @@ import io
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 from unittest import mock
 from urllib.parse import urlsplit
@@ -66,9 +67,14 @@ def pdf_file() -> tuple[io.BytesIO, str]:
     return io.BytesIO(b"%PDF-1.4\n% route matrix\n%%EOF\n"), "bien-ban.pdf"
 
 
+@cache
+def _template() -> bytes:
+    return imports.template(load_file(TEST_CAMPAIGN).rules)
+
+
 def nominee_sheet() -> tuple[io.BytesIO, str]:
     """The campaign's own Excel template, whose sample row is one valid nominee."""
-    return io.BytesIO(imports.template(load_file(TEST_CAMPAIGN).rules)), "danh-sach.xlsx"
+    return io.BytesIO(_template()), "danh-sach.xlsx"
 
 
 def dossier_edit(**form: Any) -> Access:
@@ -113,6 +119,9 @@ ACCESS: dict[str, Access] = {
     "council.index": Access(see=COUNCIL),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
+    # -- the JSON API authenticates by bearer token only: a browser session alone is 401,
+    #    so no cross-site form can ride on it (what a token may do: tests/web/test_api.py)
+    "api.": Access(),
 }
 
 # proposals.action/<trigger>: the state it fires from and who may fire it there. The
@@ -369,12 +378,14 @@ def _writes(call: Call, access: Access, target: Target, doors: dict[str, Caller]
             world: Any, make_target: Callable[[str], Target]) -> list[str]:
     problems = []
     # Everyone who may not: nothing changes. They go first, on the same proposal.
+    before = snapshot(world)
     for role in [r for r in ROLES if r not in access.change]:
-        before = snapshot(world)
         response = doors[role].call(call.method, target.url(call), target.form(access))
         problems += [f"{role}: {p}" for p in door_problems(call, access, role, response)]
-        if moved := changed(before, snapshot(world)):
+        after = snapshot(world)
+        if moved := changed(before, after):
             problems.append(f"{role} may not, yet changed {moved} ({response.status_code})")
+        before = after
     # Everyone who may: each on a fresh proposal in the same state, and it takes effect.
     for role in [r for r in ROLES if r in access.change]:
         fresh = make_target(access.state)

@@ -61,7 +61,9 @@ class DeadlineStep(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    # SET NULL: a deleted (tampered) event must be caught by `audit verify`, not refused here.
+    audit_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="SET NULL"))
 
     deadline: Mapped[Deadline] = relationship(back_populates="steps")
     audit_event: Mapped[AuditEvent | None] = relationship()

@@ -24,7 +24,9 @@ class Notification(Base):
     # The absent user this notification was routed away from, if any.
     for_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     proposal_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"), index=True)
-    audit_event_id: Mapped[int | None] = mapped_column(ForeignKey("audit_events.id"))
+    # SET NULL: a deleted (tampered) event must be caught by `audit verify`, not refused here.
+    audit_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("audit_events.id", ondelete="SET NULL"))
     kind: Mapped[str] = mapped_column(String(30))
     subject: Mapped[str] = mapped_column(String(255))
     body: Mapped[str] = mapped_column(Text)

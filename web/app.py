@@ -24,6 +24,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(_defaults(settings))
     app.config.update(config or {})
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret()
     app.extensions["tdkt_db"] = Database(app.config["DATABASE_URL"])
     _init_extensions(app)
     _register_blueprints(app)
@@ -39,7 +41,7 @@ def _defaults(settings: Settings) -> dict[str, Any]:
     return {
         "DATABASE_URL": settings.database_url,
         "STORAGE_DIR": str(settings.storage_dir),
-        "SECRET_KEY": settings.secret_key or _instance_secret(),
+        "SECRET_KEY": settings.secret_key,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": settings.secure_cookies,

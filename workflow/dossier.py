@@ -22,6 +22,7 @@ from models import Campaign, Document, Nominee, NomineeKind, Proposal, User
 from models.base import utcnow
 from rules.calendar import TZ
 from rules.catalogue import load_catalogue
+from rules.messages import labelled
 from rules.schema import AttributeType
 from workflow import machine
 from workflow.actors import Actor, as_actor
@@ -238,24 +239,9 @@ _LABELS = {"kind": "Loại", "full_name": "Họ tên / Tên tập thể",
 
 def _problem(error: Any) -> str:
     """A pydantic error in Vietnamese: the field's label, then what is wrong with it."""
-    loc = [str(part) for part in error["loc"]]
-    label = _LABELS.get(loc[0], ".".join(loc)) if loc else ""
-    ctx = error.get("ctx") or {}
-    shortest = ctx.get("min_length")
-    what = {
-        "missing": "bắt buộc",
-        "string_too_short": "không được để trống" if shortest == 1
-        else f"cần ít nhất {shortest} ký tự",
-        "string_too_long": f"tối đa {ctx.get('max_length')} ký tự",
-        "literal_error": "phải là “Cá nhân” hoặc “Tập thể”" if loc[:1] == ["kind"]
-        else "giá trị không hợp lệ",
-        "int_parsing": "phải là số nguyên", "int_type": "phải là số nguyên",
-        "int_from_float": "phải là số nguyên",
-        "greater_than_equal": f"không được nhỏ hơn {ctx.get('ge')}",
-        "less_than_equal": f"không được lớn hơn {ctx.get('le')}",
-        "extra_forbidden": "không có trong biểu mẫu",
-    }.get(error["type"], "giá trị không hợp lệ")
-    return f"{label}: {what}"
+    if error["type"] == "literal_error" and error["loc"][:1] == ("kind",):
+        return f"{_LABELS['kind']}: phải là “Cá nhân” hoặc “Tập thể”"
+    return labelled(error, _LABELS)
 
 
 def _size(n: int) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
+from rules.messages import labelled
 from workflow.errors import InvalidInput
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
@@ -71,9 +72,6 @@ def parse_input(trigger: str, payload: dict[str, object]) -> _Input:
     try:
         return INPUTS[trigger].model_validate(payload)
     except ValidationError as exc:
-        problems = [
-            f"{_FIELD_VI.get(str(e['loc'][0]), '.'.join(map(str, e['loc'])))}: {e['msg']}"
-            for e in exc.errors()
-        ]
+        problems = [labelled(e, _FIELD_VI) for e in exc.errors()]
         raise InvalidInput("Dữ liệu không hợp lệ — " + "; ".join(problems),
                            errors=problems) from None

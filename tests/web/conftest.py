@@ -25,7 +25,7 @@ def app(world: Any, db_url: str) -> Flask:
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:
-    page = client.get(path).get_data(as_text=True)
+    page = client.get(path, follow_redirects=True).get_data(as_text=True)
     found = TOKEN.search(page)
     assert found, f"no CSRF token on {path}"
     return found.group(1)

@@ -90,6 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from web.auth.views import bp as auth_bp
     from web.clerk.views import bp as clerk_bp
     from web.council.views import bp as council_bp
+    from web.inbox.views import bp as inbox_bp
+    from web.inbox.views import unread_badge
     from web.proposals.views import bp as proposals_bp
     from web.review.views import bp as review_bp
 
@@ -99,6 +101,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(council_bp, url_prefix="/council")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(inbox_bp, url_prefix="/notifications")
+    app.context_processor(unread_badge)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
 
     app.add_url_rule("/", endpoint="main.home", view_func=login_required(_home))

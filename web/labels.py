@@ -25,6 +25,11 @@ ACTIONS = {
     "forward": _l("Trình Hội đồng"), "decide": _l("Ghi nhận kết quả xét"),
     "send_back": _l("Chuyển lại Ban thẩm định"), "issue_decision": _l("Ban hành quyết định"),
     "remind": _l("Nhắc hạn"), "escalate": _l("Báo cáo quá hạn"),
+    "auto_withdraw": _l("Tự động rút do quá hạn"),
+}
+RECIPIENTS = {
+    "assignee": _l("Người thụ lý"), "board_head": _l("Trưởng ban TĐKT"),
+    "council_secretary": _l("Thư ký Hội đồng"), "unit_clerk": _l("Cán bộ TĐKT đơn vị"),
 }
 ROLES = {
     "unit_clerk": _l("Cán bộ TĐKT đơn vị"), "board_reviewer": _l("Chuyên viên Ban TĐKT"),

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import AuditEvent, Campaign, Proposal, Role, Unit, User, UserRole
+from models import AuditEvent, Campaign, Deadline, Proposal, Role, Unit, User, UserRole
 from rules.calendar import TZ
 from rules.checks import Finding, run_checks
 from workflow import machine
 from workflow.actors import Actor, as_actor
+from workflow.deadlines import DueInfo, due_infos
 from workflow.errors import NotFound
 from workflow.facts import proposal_facts
 from workflow.rulesets import compiled
@@ -64,8 +65,46 @@ def get_visible(session: Session, proposal_id: int, who: User | Actor) -> Propos
 
 def list_proposals(session: Session, who: User | Actor, filters: ProposalFilter | None = None,
                    limit: int = 200) -> list[Proposal]:
-    actor = as_actor(who)
-    f = filters or ProposalFilter()
+    query = _filtered(as_actor(who), filters or ProposalFilter())
+    query = query.options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
+                          selectinload(Proposal.assignee))
+    return list(session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
+
+
+@dataclass(frozen=True)
+class ListedProposal:
+    proposal: Proposal
+    due: DueInfo | None
+
+
+def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, now: datetime,
+                 states: tuple[str, ...], overdue_only: bool = False, limit: int = 200
+                 ) -> list[ListedProposal]:
+    """The Board's queue: soonest due first, proposals with no running clock last."""
+    query = _filtered(as_actor(who), filters)
+    if not filters.state:
+        query = query.where(Proposal.state.in_(states))
+    query = (query.outerjoin(Deadline, and_(Deadline.proposal_id == Proposal.id,
+                                            Deadline.closed_at.is_(None)))
+             .options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
+                      selectinload(Proposal.assignee)))
+    if overdue_only:
+        query = query.where(Deadline.due_at <= now)
+    query = query.order_by(Deadline.due_at.is_(None), Deadline.due_at, Proposal.id).limit(limit)
+    rows = list(session.scalars(query))
+    return with_due(session, rows, now)
+
+
+def due_map(session: Session, rows: list[Proposal], now: datetime) -> dict[int, DueInfo]:
+    return due_infos(session, [p.id for p in rows], now)
+
+
+def with_due(session: Session, rows: list[Proposal], now: datetime) -> list[ListedProposal]:
+    dues = due_infos(session, [p.id for p in rows], now)
+    return [ListedProposal(p, dues.get(p.id)) for p in rows]
+
+
+def _filtered(actor: Actor, f: ProposalFilter) -> Select[tuple[Proposal]]:
     query = visible(actor)
     if f.campaign_id:
         query = query.where(Proposal.campaign_id == f.campaign_id)
@@ -78,9 +117,7 @@ def list_proposals(session: Session, who: User | Actor, filters: ProposalFilter 
     if f.search:
         pattern = f"%{f.search.strip()}%"
         query = query.where(Proposal.title.ilike(pattern) | Proposal.reference.ilike(pattern))
-    query = query.options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
-                          selectinload(Proposal.assignee))
-    return list(session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
+    return query
 
 
 def state_counts(session: Session, who: User | Actor) -> dict[str, int]:

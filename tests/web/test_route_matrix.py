@@ -93,6 +93,9 @@ ACCESS: dict[str, Access] = {
     "auth.logout": Access(change=EVERYONE, effect=False),
     "auth.language": Access(change=EVERYONE | {ANON}, public=True, effect=False),
     "main.home": Access(see=EVERYONE),
+    # -- everyone's own inbox: marking read touches only the reader's own notifications
+    "inbox.index": Access(see=EVERYONE),
+    "inbox.read": Access(change=EVERYONE, effect=False),
     # -- any signed-in user; each list shows only what its reader may see
     "proposals.index": Access(see=EVERYONE),
     "proposals.detail": Access(see=READERS),

@@ -45,6 +45,7 @@ def dashboard() -> str:
     state = request.args.get("state") or None
     rows = queries.list_proposals(session, current_user.actor, queries.ProposalFilter(state=state))
     return render_template("clerk/dashboard.html", proposals=rows, state=state,
+                           dues=queries.due_map(session, rows, utcnow()),
                            counts=queries.state_counts(session, current_user.actor),
                            states=STATES,
                            campaigns=queries.accepting_campaigns(session, utcnow()))

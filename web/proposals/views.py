@@ -28,6 +28,7 @@ from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version
 from web.labels import ACTIONS
 from workflow import queries
+from workflow.deadlines import due_info, upcoming_steps
 from workflow.errors import ConflictError, RuleViolation, WorkflowError
 from workflow.machine import EDITABLE_STATES
 from workflow.rulesets import compiled
@@ -51,14 +52,16 @@ def detail(pid: int) -> str:
     session = db.session()
     proposal = queries.get_visible(session, pid, current_user.actor)
     events = queries.timeline(session, pid)
+    now = utcnow()
     names = queries.user_names(session, {e.on_behalf_of_id for e in events if e.on_behalf_of_id})
     return render_template(
         "proposals/detail.html", p=proposal, events=events, on_behalf=names,
-        findings=queries.findings_for(session, proposal, utcnow()),
+        findings=queries.findings_for(session, proposal, now),
         actions=allowed_actions(proposal, current_user.actor),
         rules=compiled(proposal.ruleset_version).rules, catalogue=load_catalogue(),
         reviewers=queries.reviewers(session), diagram=Markup(workflow_svg(proposal.state)),
-        can_edit=_can_edit(proposal))
+        can_edit=_can_edit(proposal), due=due_info(session, proposal, now),
+        upcoming=upcoming_steps(session, pid))
 
 
 def _can_edit(proposal: Proposal) -> bool:

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from models.base import utcnow
 from web import db
 from web.access import roles_required
 from web.forms import parse_int
@@ -30,9 +31,10 @@ def queue() -> str:
         state=state if state in STATES else None,
         assignee_id=current_user.id if request.args.get("mine") else None,
         search=request.args.get("q") or None)
-    rows = [p for p in queries.list_proposals(session, current_user.actor, filters)
-            if filters.state or p.state in QUEUE_STATES]
-    return render_template("review/queue.html", proposals=rows, filters=filters,
+    overdue = bool(request.args.get("overdue"))
+    rows = queries.review_queue(session, current_user.actor, filters, utcnow(), QUEUE_STATES,
+                                overdue_only=overdue)
+    return render_template("review/queue.html", rows=rows, filters=filters, overdue=overdue,
                            campaigns=queries.open_campaigns(session),
                            units=queries.units(session), states=STATES,
                            queue_states=QUEUE_STATES)

@@ -1,0 +1,56 @@
+"""What people see of time limits and notifications in the web UI."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from models.base import utcnow
+from tests.conftest import VN
+from tests.web.conftest import post_form
+from workflow.service import act
+
+
+def _now_vn() -> datetime:
+    return utcnow().astimezone(VN)
+
+
+def test_the_review_queue_shows_due_dates_soonest_first_and_filters_overdue(
+        make_proposal, client_for):
+    late = make_proposal("submitted", now=_now_vn() - timedelta(days=40))
+    fresh = make_proposal("submitted", now=_now_vn())
+    page = client_for("reviewer").get("/review/").get_data(as_text=True)
+    order = [int(m) for m in re.findall(r'href="/proposals/(\d+)"', page)]
+    assert order.index(late) < order.index(fresh)
+    assert "quá hạn" in page and "còn 10 ngày" in page
+    overdue_only = client_for("reviewer").get("/review/?overdue=1").get_data(as_text=True)
+    assert f'href="/proposals/{late}"' in overdue_only
+    assert f'href="/proposals/{fresh}"' not in overdue_only
+
+
+def test_the_proposal_page_shows_its_due_date_and_working_days_left(make_proposal, client_for):
+    pid = make_proposal("submitted", now=_now_vn())
+    page = client_for("unit1").get(f"/proposals/{pid}").get_data(as_text=True)
+    due = re.search(r'id="due".*?data-due="(\d{4}-\d{2}-\d{2})"', page, re.S)
+    assert due, "no due date on the page"
+    assert re.search(r"Hạn thẩm định \d{2}/\d{2}/\d{4} — còn 10 ngày làm việc", page)
+
+
+def test_a_return_reaches_the_clerks_inbox_and_can_be_marked_read(make_proposal, world,
+                                                                  client_for):
+    pid = make_proposal("under_review", now=_now_vn())
+    with world.db.unit_of_work() as session:
+        act(session, pid, "return", world.user(session, "reviewer"),
+            reason="Thiếu bản sao quyết định công nhận sáng kiến")
+    clerk = client_for("unit1")
+    dashboard = clerk.get("/unit/").get_data(as_text=True)
+    count = re.search(r'id="unread-count">(\d+)<', dashboard)
+    assert count and int(count.group(1)) >= 1
+    inbox = clerk.get("/notifications/").get_data(as_text=True)
+    assert "Thiếu bản sao quyết định công nhận sáng kiến" in inbox
+    assert f'href="/proposals/{pid}"' in inbox
+    post_form(clerk, "/notifications/read", {}, page="/notifications/")
+    assert 'id="unread-count"' not in clerk.get("/unit/").get_data(as_text=True)
+    # Another user's inbox is their own: the reviewer sees nothing of it.
+    assert "Thiếu bản sao" not in client_for("unit2").get("/notifications/").get_data(
+        as_text=True)

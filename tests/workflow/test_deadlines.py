@@ -50,26 +50,31 @@ DAY_OFF = {"extra_days_off": frozenset({date(2025, 1, 24)})}
 MAKE_UP = {"extra_working_days": frozenset({date(2025, 2, 8)})}
 
 
-@pytest.mark.parametrize(("province", "submitted", "due", "remind", "escalate"), [
-    ({}, vn(2024, 1, 26, 10), close_of(2024, 2, 16), close_of(2024, 2, 7),
-     close_of(2024, 2, 23)),
-    ({}, vn(2024, 4, 25), close_of(2024, 5, 13), close_of(2024, 5, 9), close_of(2024, 5, 20)),
-    ({}, vn(2025, 1, 22), close_of(2025, 2, 12), close_of(2025, 2, 10), close_of(2025, 2, 19)),
-    (DAY_OFF, vn(2025, 1, 22), close_of(2025, 2, 13), close_of(2025, 2, 11),
-     close_of(2025, 2, 20)),
-    (MAKE_UP, vn(2025, 2, 5), close_of(2025, 2, 18), close_of(2025, 2, 14),
-     close_of(2025, 2, 25)),
-], ids=["tet-2024", "swapped-day-and-make-up-saturday-2024", "tet-2025-national",
-        "tet-2025-province-day-off", "province-make-up-saturday-2025"])
-def test_review_due_dates_are_what_a_person_counts(ladder, drive, calendar, province,
-                                                   submitted, due, remind, escalate):
-    calendar(**province)
-    pid = drive(SUBMIT, submitted)
-    with ladder.db.session() as session:
-        [deadline] = deadlines_of(session, pid)
-        assert (deadline.kind, deadline.state, deadline.due_at) == ("review", "submitted", due)
-        assert step_times(session, deadline) == {
-            "remind-2": remind, "escalate0": due, "escalate5": escalate}
+CASES = {  # province calendar, submitted, due, reminder (T-2), escalation (T+5)
+    "tet-2024": ({}, vn(2024, 1, 26, 10), close_of(2024, 2, 16), close_of(2024, 2, 7),
+                 close_of(2024, 2, 23)),
+    "swapped-day-and-make-up-saturday-2024": (
+        {}, vn(2024, 4, 25), close_of(2024, 5, 13), close_of(2024, 5, 9),
+        close_of(2024, 5, 20)),
+    "tet-2025-national": ({}, vn(2025, 1, 22), close_of(2025, 2, 12), close_of(2025, 2, 10),
+                          close_of(2025, 2, 19)),
+    "tet-2025-province-day-off": (DAY_OFF, vn(2025, 1, 22), close_of(2025, 2, 13),
+                                  close_of(2025, 2, 11), close_of(2025, 2, 20)),
+    "province-make-up-saturday-2025": (MAKE_UP, vn(2025, 2, 5), close_of(2025, 2, 18),
+                                       close_of(2025, 2, 14), close_of(2025, 2, 25)),
+}
+
+
+def test_review_due_dates_are_what_a_person_counts(ladder, drive, calendar):
+    for case, (province, submitted, due, remind, escalate) in CASES.items():
+        calendar(**province)
+        pid = drive(SUBMIT, submitted)
+        with ladder.db.session() as session:
+            [deadline] = deadlines_of(session, pid)
+            assert (deadline.kind, deadline.state, deadline.due_at) == (
+                "review", "submitted", due), case
+            assert step_times(session, deadline) == {
+                "remind-2": remind, "escalate0": due, "escalate5": escalate}, case
 
 
 def test_resubmission_due_date_counts_the_make_up_saturday(ladder, drive):

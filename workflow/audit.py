@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, Campaign, Proposal, RuleSetVersion
@@ -56,6 +56,11 @@ def record_proposal_event(session: Session, proposal: Proposal, action: str, fro
 def record_stream_event(session: Session, stream: str, action: str, actor: Actor, now: datetime,
                         *, payload: dict[str, Any] | None = None) -> AuditEvent:
     """Append an event to a chain that belongs to no proposal (e.g. `campaign:CDS-2022`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        # No row guards such a chain: two writers would both read the same last seq.
+        # A transaction-scoped advisory lock per stream lines them up instead.
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:s, 0))"),
+                        {"s": stream})
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
         .order_by(AuditEvent.seq.desc()).limit(1)

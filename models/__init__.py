@@ -8,8 +8,10 @@ from models.notifications import MailStatus, Notification, OutboxMail
 from models.org import Role, Unit, User, UserRole
 from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
 from models.substitutes import Substitution
+from models.tokens import ApiToken
 
 __all__ = [
+    "ApiToken",
     "AuditEvent",
     "AwardForm",
     "Base",

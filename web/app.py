@@ -85,6 +85,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from web.account.views import bp as account_bp
     from web.admin.views import bp as admin_bp
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(inbox_bp, url_prefix="/notifications")
     app.context_processor(unread_badge)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_blueprint(account_bp)
 
     app.add_url_rule("/", endpoint="main.home", view_func=login_required(_home))
 

@@ -1,0 +1,58 @@
+"""Personal API tokens: list, create (the secret is shown once), revoke."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from web import db
+from workflow import tokens
+from workflow.errors import WorkflowError
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+
+def _page(secret: str | None = None, new_id: int | None = None) -> Response:
+    rows = tokens.list_tokens(db.session(), current_user.id)
+    response = make_response(render_template(
+        "account/tokens.html", tokens=rows, secret=secret, new_id=new_id,
+        max_name=tokens.MAX_NAME_LENGTH))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/tokens")
+@login_required
+def tokens_page() -> Response:
+    return _page()
+
+
+@bp.post("/tokens")
+@login_required
+def create_token() -> Response:
+    try:
+        with db.unit_of_work() as writer:
+            token, secret = tokens.create_token(writer, current_user.id,
+                                                request.form.get("name", ""))
+            token_id = token.id
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("account.tokens_page"))
+    # Rendered, not redirected: the secret must not pass through the session cookie.
+    return _page(secret=secret, new_id=token_id)
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int) -> Response:
+    try:
+        with db.unit_of_work() as writer:
+            token = tokens.revoke_token(writer, current_user.id, token_id)
+            name = token.name
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(_("Đã thu hồi khoá “%(name)s”.", name=name), "success")
+    return redirect(url_for("account.tokens_page"))

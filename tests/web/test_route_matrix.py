@@ -122,8 +122,20 @@ ACCESS: dict[str, Access] = {
     "council.index": Access(see=COUNCIL),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
-    # -- the JSON API authenticates by bearer token only: a browser session alone is 401,
-    #    so no cross-site form can ride on it (what a token may do: tests/web/test_api.py)
+    # -- one's own API tokens: every signed-in user
+    "account.tokens_page": Access(see=EVERYONE),
+    "account.create_token": Access(change=EVERYONE, form={"name": "Khoá kiểm thử"}),
+    "account.revoke_token": Access(change=EVERYONE, effect=False),  # token 1 is nobody's here
+    # -- the JSON API: a session reads as the UI does; writes take JSON with
+    #    expected_version (and X-CSRFToken with a session), so a form post changes nothing
+    #    for anyone: 401 for a visitor, 404 for unit2 on unit1's proposal, else 400.
+    #    What each role may write, by token and by session: tests/web/test_api.py
+    "api.openapi_document": Access(see=EVERYONE | {ANON}, public=True),
+    "api.me": Access(see=EVERYONE),
+    "api.list_campaigns": Access(see=EVERYONE),
+    "api.list_proposals": Access(see=EVERYONE),
+    "api.get_proposal": Access(see=READERS),
+    "api.list_events": Access(see=READERS),
     "api.": Access(),
 }
 
@@ -157,7 +169,7 @@ CSRF_REFUSED = "Phiên làm việc đã hết hạn hoặc biểu mẫu không h
 
 
 def access_for(endpoint: str, trigger: str | None = None) -> Access | None:
-    if trigger is not None:
+    if trigger is not None and not endpoint.startswith("api."):
         return TRIGGER_ACCESS.get(trigger)
     return ACCESS.get(endpoint) or ACCESS.get(endpoint.split(".", 1)[0] + ".")
 

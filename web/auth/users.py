@@ -62,6 +62,7 @@ def load_user(session_id: str) -> WebUser | None:
     if not user_id.isdigit():
         return None
     user = db.session().scalar(select(User).where(User.id == int(user_id)))
-    if user is None or fingerprint(user.password_hash) != mark:
+    # A deactivated account is logged out on its next request, whatever its cookie says.
+    if user is None or not user.active or fingerprint(user.password_hash) != mark:
         return None
     return WebUser.of(user)

@@ -293,7 +293,9 @@ def test_the_whole_path_through_the_browser(browser, live_server, world, screens
     reviewer.goto("/review/", "queue-list")
     row = reviewer.page.locator("#queue tr", has_text=TITLE)
     assert "Đã nộp" in row.inner_text()
-    assert DATE.match(row.locator("td").last.inner_text()), row.inner_text()
+    # The submission date, then the due date with the working days left.
+    assert DATE.match(row.locator("td").nth(-2).inner_text()), row.inner_text()
+    assert "còn 10 ngày" in row.locator("td").last.inner_text(), row.inner_text()
     reviewer.click(f"a:has-text('{TITLE}')", "queue")
     reviewer.act("claim", "claimed")
     assert reviewer.state() == "Đang thẩm định"

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
@@ -16,7 +17,7 @@ from models.db import Database
 from web import db, errors, labels
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
-from web.i18n import select_locale, vn_date, vn_datetime
+from web.i18n import catalogue_name, select_locale, vn_date, vn_datetime
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -33,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime)
-    app.jinja_env.globals["labels"] = labels
+    app.jinja_env.globals.update(labels=labels, catalogue_name=catalogue_name)
     return app
 
 
@@ -79,7 +80,8 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.localize_callback = str  # the lazy message, in the request's language
     login_manager.login_message_category = "warning"
     import web.auth.users  # noqa: F401  (registers the user loader)
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import session
-from flask_babel import format_datetime
+from flask_babel import format_datetime, get_locale
 from flask_login import current_user
+
+from rules.catalogue import load_catalogue
 
 LANGUAGES = ("vi", "en")
 
@@ -33,3 +35,13 @@ def vn_date(value: date | datetime | str | None) -> str:
     if isinstance(value, datetime):
         return format_datetime(value, "dd/MM/yyyy")
     return value.strftime("%d/%m/%Y")
+
+
+def catalogue_name(code: str, kind: str = "award") -> str:
+    """The Vietnamese or English name of an award form or document type, by UI language."""
+    catalogue = load_catalogue()
+    table = catalogue.award_forms if kind == "award" else catalogue.document_types
+    info = table.get(code)
+    if info is None:
+        return code
+    return info.name_en if str(get_locale()) == "en" else info.name_vi

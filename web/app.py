@@ -14,10 +14,12 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from models.db import Database
+from rules.calendar import load_calendar
 from web import db, errors, labels
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
 from web.i18n import catalogue_name, select_locale, vn_date, vn_datetime
+from workflow.deadlines import use_calendar
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -28,6 +30,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret()
     app.extensions["tdkt_db"] = Database(app.config["DATABASE_URL"])
+    if settings.calendar_file:
+        use_calendar(load_calendar(settings.calendar_file))
     _init_extensions(app)
     _register_blueprints(app)
     errors.register(app)

@@ -10,7 +10,7 @@ from sqlalchemy import inspect
 
 from models.db import Database
 from models.migrate import upgrade
-from web.cli_deadlines import deadlines
+from web.cli_deadlines import deadlines, scheduler_cmd, start_background_scheduler
 from web.config import Settings
 from workflow.actors import SYSTEM, Actor
 
@@ -149,7 +149,8 @@ def _serve(host: str, port: int, threads: int = 8) -> None:
     waitress_serve(app, host=host, port=port, threads=threads)
 
 
-@main.command(help="Chạy bản demo: nâng cấp CSDL, nạp dữ liệu mẫu, mở giao diện web.")
+@main.command(help="Chạy bản demo: nâng cấp CSDL, nạp dữ liệu mẫu, mở giao diện web và "
+                   "bộ lập lịch nhắc hạn.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 def demo(host: str, port: int) -> None:
@@ -157,10 +158,16 @@ def demo(host: str, port: int) -> None:
     upgrade(database.engine)
     _seed(database)
     database.dispose()
-    _serve(host, port)
+    scheduler = start_background_scheduler()
+    click.echo("Bộ lập lịch nhắc hạn chạy cùng tiến trình demo.")
+    try:
+        _serve(host, port)
+    finally:
+        scheduler.shutdown(wait=False)
 
 
 main.add_command(deadlines)
+main.add_command(scheduler_cmd)
 
 
 if __name__ == "__main__":

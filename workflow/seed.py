@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Proposal, Role, Unit, User
+from models import Campaign, Proposal, Role, Unit, User
+from models.base import utcnow
 from workflow.accounts import ensure_unit, ensure_user
 from workflow.dossier import add_document, add_nominee, create_proposal
-from workflow.rulesets import load_ruleset_file, shipped_ruleset_files
+from workflow.rulesets import compiled, load_ruleset_file, shipped_ruleset_files
 from workflow.service import act
 
 DEMO_PASSWORD = "tdkt-demo"
@@ -53,7 +54,7 @@ class SeedReport:
 
 
 def seed_demo(session: Session, storage_dir: Path, progress: Progress = lambda _: None,
-              password_hash: str | None = None) -> SeedReport:
+              password_hash: str | None = None, now: datetime | None = None) -> SeedReport:
     """Idempotent: units, users and rule sets are brought up to date; proposals are only
     created when the database has none."""
     report = SeedReport()
@@ -67,7 +68,7 @@ def seed_demo(session: Session, storage_dir: Path, progress: Progress = lambda _
         report.rule_versions_created += load_ruleset_file(session, path).created
         progress(f"rules {path.name}")
     if (session.scalar(select(func.count()).select_from(Proposal)) or 0) == 0:
-        report.proposals_created = seed_proposals(session, users, storage_dir, progress)
+        report.proposals_created = seed_proposals(session, users, storage_dir, progress, now)
     return report
 
 
@@ -99,8 +100,10 @@ def _group(name: str, form: str, **extra: Any) -> dict[str, Any]:
     return {"kind": "collective", "full_name": name, "award_form": form, **extra}
 
 
-# (unit clerk, campaign, title, nominees, documents, path through the machine, start time)
-DEMO_PROPOSALS: list[tuple[str, str, str, list[dict[str, Any]], list[str], str, datetime]] = [
+# (unit clerk, campaign, title, nominees, documents, path through the machine, start: a
+# fixed time, or a number of days before the day of seeding)
+DEMO_PROPOSALS: list[tuple[str, str, str, list[dict[str, Any]], list[str], str,
+                           datetime | int]] = [
     ("unit1", "CDS-2022", "Đề nghị khen thưởng thành tích Chuyển đổi số năm 2022",
      [_person("Nguyễn Văn An", "BK_CT_UBND", position="Trưởng phòng Chuyển đổi số",
               years_in_service=8, attributes={"digital_outcome": True,
@@ -111,35 +114,37 @@ DEMO_PROPOSALS: list[tuple[str, str, str, list[dict[str, Any]], list[str], str, 
      [_person("Hoàng Thị Bình", "BK_CT_UBND", position="Chuyên viên", years_in_service=3,
               attributes={"digital_outcome": True})],
      ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "rejected", _at(2022, 11, 14)),
-    ("unit1", "CDS-2022", "Đề nghị tặng Giấy khen cho cá nhân hỗ trợ chuyển đổi số",
-     [_person("Đinh Văn Cường", "GIAY_KHEN", position="Kỹ sư phần mềm", years_in_service=4)],
-     ["to_trinh", "bao_cao_thanh_tich"], "at_council", _at(2022, 11, 21)),
     ("unit2", "CDS-2022", "Đề nghị khen thưởng tập thể xã điển hình chuyển đổi số",
      [_group("UBND xã Hợp Thành", "BK_CT_UBND", attributes={"digital_outcome": True})],
      ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "approved", _at(2022, 11, 11)),
-    ("unit2", "CDS-2022", "Đề nghị tặng Giấy khen cán bộ một cửa số",
+    # Proposals still in progress are dated a few days back from the day of seeding, so
+    # their time limits run in the demo as they would in real life.
+    ("unit1", "GN-2021-2025", "Đề nghị tặng Giấy khen cán bộ hỗ trợ giảm nghèo",
+     [_person("Đinh Văn Cường", "GIAY_KHEN", position="Chuyên viên", years_in_service=4)],
+     ["to_trinh", "bao_cao_tom_tat"], "at_council", 6),
+    ("unit2", "GN-2021-2025", "Đề nghị tặng Giấy khen cán bộ một cửa",
      [_person("Lương Thị Dung", "GIAY_KHEN", position="Công chức Văn phòng – Thống kê",
               years_in_service=6)],
-     ["to_trinh", "bao_cao_thanh_tich"], "under_review", _at(2022, 12, 5)),
-    ("unit2", "CDS-2022", "Đề nghị tặng Bằng khen giáo viên ứng dụng công nghệ",
+     ["to_trinh", "bao_cao_tom_tat"], "under_review", 3),
+    ("unit2", "GN-2021-2025", "Đề nghị tặng Bằng khen giáo viên vận động hỗ trợ hộ nghèo",
      [_person("Vy Thị Hằng", "BK_CT_UBND", position="Giáo viên", work_unit="Trường THCS "
-              "thị trấn Cao Lộc", years_in_service=12, attributes={"digital_outcome": True})],
-     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "returned", _at(2022, 12, 1)),
+              "thị trấn Cao Lộc", years_in_service=12, attributes={"households_lifted": 12})],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "returned", 5),
     ("unit1", "GN-2021-2025", "Đề nghị khen thưởng tổng kết phong trào vì người nghèo",
      [_person("Triệu Văn Đức", "BK_CT_UBND", position="Phó Giám đốc Sở", years_in_service=20,
               attributes={"households_lifted": 15, "contribution_million_vnd": 50.0})],
-     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "submitted", _at(2026, 11, 2)),
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "submitted", 2),
     ("unit2", "GN-2021-2025", "Đề nghị tặng Giấy khen (đã rút để bổ sung)",
      [_person("Mã Văn Giang", "GIAY_KHEN", position="Trưởng thôn")],
-     [], "withdrawn", _at(2026, 11, 3)),
+     [], "withdrawn", 4),
     ("unit1", "GN-2021-2025", "Dự thảo đề nghị tặng Giấy khen tập thể",
      [_group("Đoàn Thanh niên Sở Thông tin và Truyền thông", "GIAY_KHEN")],
-     ["to_trinh"], "draft", _at(2026, 11, 20)),
+     ["to_trinh"], "draft", 1),
     ("unit2", "TN-2021-2030", "Dự thảo đề nghị Chiến sĩ thi đua cấp tỉnh (thanh niên)",
      [_person("Lộc Thị Kim", "CSTD_TINH", position="Bí thư Huyện đoàn", years_in_service=7,
               prior_titles={2023: ["CSTD_CS"], 2024: ["CSTD_CS"], 2025: ["CSTD_CS"]},
               attributes={"age": 29, "initiative_recognised": True})],
-     [], "draft", _at(2026, 11, 20)),
+     [], "draft", 1),
 ]
 
 # The triggers that lead from draft to each demo state, with their actor and input.
@@ -165,8 +170,10 @@ PATHS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
 
 
 def seed_proposals(session: Session, users: dict[str, User], storage_dir: Path,
-                   progress: Progress) -> int:
-    for clerk, campaign, title, nominees, docs, target, start in DEMO_PROPOSALS:
+                   progress: Progress, now: datetime | None = None) -> int:
+    now = now or utcnow()
+    for clerk, campaign, title, nominees, docs, target, when in DEMO_PROPOSALS:
+        start = when if isinstance(when, datetime) else _recent(session, campaign, when, now)
         proposal = create_proposal(session, users[clerk], campaign, title, now=start)
         for data in nominees:
             add_nominee(session, proposal.id, users[clerk], data, now=start)
@@ -176,6 +183,18 @@ def seed_proposals(session: Session, users: dict[str, User], storage_dir: Path,
         walk_to(session, proposal, users, clerk, target, start)
         progress(f"proposal {proposal.id}: {target}")
     return len(DEMO_PROPOSALS)
+
+
+def _recent(session: Session, code: str, days_ago: int, now: datetime) -> datetime:
+    """`days_ago` days before now, moved inside the campaign's submission window (with
+    room for the steps that follow) when the window is already closed."""
+    campaign = session.scalar(select(Campaign).where(Campaign.code == code))
+    assert campaign is not None and campaign.active_ruleset is not None
+    window = compiled(campaign.active_ruleset).rules.submission
+    start = (now - timedelta(days=days_ago)).astimezone(VN)
+    latest = datetime.combine(window.closes - timedelta(days=days_ago), time(9), VN)
+    earliest = datetime.combine(window.opens, time(9), VN)
+    return max(earliest, min(start, latest))
 
 
 def walk_to(session: Session, proposal: Proposal, users: dict[str, User], clerk: str,

@@ -155,6 +155,15 @@ def reviewers(session: Session) -> list[User]:
         .distinct().order_by(User.full_name)))
 
 
+def substitutable_users(session: Session) -> list[User]:
+    """Active users who handle proposals and so may be away or stand in: reviewers, board
+    heads and Council secretaries."""
+    roles = [Role.BOARD_REVIEWER, Role.BOARD_HEAD, Role.COUNCIL_SECRETARY]
+    return list(session.scalars(
+        select(User).join(UserRole).where(UserRole.role.in_(roles), User.active)
+        .distinct().order_by(User.full_name)))
+
+
 def user_names(session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}

@@ -126,6 +126,11 @@ ACCESS: dict[str, Access] = {
     "account.tokens_page": Access(see=EVERYONE),
     "account.create_token": Access(change=EVERYONE, form={"name": "Khoá kiểm thử"}),
     "account.revoke_token": Access(change=EVERYONE, effect=False),  # token 1 is nobody's here
+    # -- leave and substitutes: who may name whom is the service's to say (and
+    #    tests/web/test_substitutes.py's to check); a form with no dates changes nothing
+    "account.substitutes_page": Access(see=EVERYONE),
+    "account.name_substitute": Access(change=EVERYONE, effect=False),
+    "account.cancel_substitute": Access(change=EVERYONE, effect=False),
     # -- the JSON API: a session reads as the UI does; writes take JSON with
     #    expected_version (and X-CSRFToken with a session), so a form post changes nothing
     #    for anyone: 401 for a visitor, 404 for unit2 on unit1's proposal, else 400.

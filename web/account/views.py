@@ -56,3 +56,7 @@ def revoke_token(token_id: int) -> Response:
     else:
         flash(_("Đã thu hồi khoá “%(name)s”.", name=name), "success")
     return redirect(url_for("account.tokens_page"))
+
+
+# The leave and substitutes pages share this blueprint.
+import web.account.substitutes  # noqa: E402, F401

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from flask import (
@@ -18,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from models import Proposal
@@ -28,11 +30,13 @@ from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version
 from web.labels import ACTIONS
 from workflow import queries
+from workflow.actors import Actor
 from workflow.deadlines import due_info, upcoming_steps
 from workflow.errors import ConflictError, RuleViolation, WorkflowError
 from workflow.machine import EDITABLE_STATES
 from workflow.rulesets import compiled
 from workflow.service import act, allowed_actions
+from workflow.substitutes import deputy, stands_in_for
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
@@ -57,11 +61,24 @@ def detail(pid: int) -> str:
     return render_template(
         "proposals/detail.html", p=proposal, events=events, on_behalf=names,
         findings=queries.findings_for(session, proposal, now),
-        actions=allowed_actions(proposal, current_user.actor),
+        actions=allowed_actions(proposal, acting_actor(session, proposal, now)[0]),
         rules=compiled(proposal.ruleset_version).rules, catalogue=load_catalogue(),
         reviewers=queries.reviewers(session), diagram=Markup(workflow_svg(proposal.state)),
         can_edit=_can_edit(proposal), due=due_info(session, proposal, now),
         upcoming=upcoming_steps(session, pid))
+
+
+def acting_actor(session: Session, proposal: Proposal, now: datetime
+                 ) -> tuple[Actor, int | None]:
+    """The current user, or the current user standing in for the proposal's assignee while
+    the assignee is away (then the audit trail records both names)."""
+    me = current_user.actor
+    assignee = proposal.assignee_id
+    if assignee is None or assignee == me.id:
+        return me, None
+    if assignee not in {u.id for u in stands_in_for(session, me.id, now)}:
+        return me, None
+    return deputy(session, me, assignee, now), assignee
 
 
 def _can_edit(proposal: Proposal) -> bool:
@@ -75,8 +92,9 @@ def action(pid: int, trigger: str) -> Response:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)
     try:
         payload = action_payload(trigger, request.form, proposal)
+        principal = acting_actor(db.session(), proposal, utcnow())[1]
         with db.unit_of_work() as writer:
-            act(writer, pid, trigger, current_user.actor,
+            act(writer, pid, trigger, current_user.actor, on_behalf_of_id=principal,
                 expected_version=expected_version(request.form), **payload)
     except ConflictError:
         flash(_("Hồ sơ vừa được người khác thay đổi trong lúc bạn thao tác. Trang đã được tải "

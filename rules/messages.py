@@ -11,6 +11,8 @@ def problem(error: Mapping[str, Any]) -> str:
     ctx = error.get("ctx") or {}
     shortest = ctx.get("min_length")
     kind = error["type"]
+    if kind == "string_type" and error.get("input") is None:
+        return "bắt buộc, không được để trống"
     if kind == "string_too_short":
         return "không được để trống" if shortest == 1 else f"cần ít nhất {shortest} ký tự"
     if kind == "too_short":

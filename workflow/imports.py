@@ -39,19 +39,27 @@ class RowError:
 
 
 def template(rules: RuleSet) -> bytes:
+    """The import sheet: headers only (every row below them is imported), with an example
+    row and the award forms on sheets of their own."""
+    header = [label for _, label in BASE_COLUMNS] + list(rules.nominee_attributes)
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sach"
-    ws.append([label for _, label in BASE_COLUMNS] + list(rules.nominee_attributes))
-    ws.append(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …", rules.awards[0].form, 5,
-               "Không", "2024:CSTD_CS; 2025:CSTD_CS", "…"])
+    ws.append(header)
+    example = wb.create_sheet("Vi du (khong nhap)")
+    example.append(header)
+    example.append(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …", rules.awards[0].form,
+                    5, "Không", "2024:CSTD_CS; 2025:CSTD_CS", "…"])
     forms = wb.create_sheet("Hinh thuc")
     forms.append(["Mã", "Đối tượng"])
     for award in rules.awards:
-        forms.append([award.form, ", ".join(award.nominee)])
+        forms.append([award.form, ", ".join(_KIND_VI[k] for k in award.nominee)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
+
+
+_KIND_VI = {"individual": "Cá nhân", "collective": "Tập thể"}
 
 
 def read_rows(content: bytes, rules: RuleSet

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -164,8 +164,7 @@ PATHS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
                  ("reviewer", "forward", {}), ("secretary", "decide", {"pass": False})],
     "decided": [("clerk", "submit", {}), ("reviewer", "claim", {}),
                 ("reviewer", "forward", {}), ("secretary", "decide", {"pass": True}),
-                ("secretary", "issue_decision", {"decision_number": "2568/QĐ-UBND",
-                                                 "decision_date": date(2022, 12, 28)})],
+                ("secretary", "issue_decision", {"decision_number": "2568/QĐ-UBND"})],
 }
 
 
@@ -210,6 +209,8 @@ def walk_to(session: Session, proposal: Proposal, users: dict[str, User], clerk:
                 {"nominee_id": n.id, "outcome": "passed" if passed else "rejected",
                  "reason": None if passed else "Không đủ số phiếu đồng ý theo quy định"}
                 for n in proposal.nominees]
+        if trigger == "issue_decision":
+            payload.setdefault("decision_date", (start + timedelta(days=day)).date())
         act(session, proposal.id, trigger, actors[who],
             now=start + timedelta(days=day), **payload)
 

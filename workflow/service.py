@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import AuditEvent, Campaign, Outcome, Proposal, User
 from models.base import utcnow
+from rules.calendar import TZ
 from rules.checks import Finding, blocking, run_checks
 from workflow import deadlines, machine, notifications, substitutes
 from workflow.actors import Actor, as_actor
@@ -192,6 +193,8 @@ def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) 
 def _reassign(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
     reviewer = _reviewer(session, substitutes.assignee_for(session, data.assignee_id, now))
     previous = p.assignee_id
+    if reviewer.id == previous:
+        raise InvalidInput("Hồ sơ đang do chính người này thụ lý; hãy chọn người khác")
 
     def apply() -> None:
         p.assignee_id = reviewer.id
@@ -257,6 +260,13 @@ def _send_back(session: Session, p: Proposal, who: Actor, data: Any, now: dateti
 
 def _issue_decision(session: Session, p: Proposal, who: Actor, data: Any,
                     now: datetime) -> Step:
+    signed = data.decision_date
+    if signed > now.astimezone(TZ).date():
+        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được sau ngày hôm nay")
+    if p.decided_at is not None and signed < p.decided_at.astimezone(TZ).date():
+        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được trước ngày Hội đồng "
+                           f"xét ({p.decided_at.astimezone(TZ):%d/%m/%Y})")
+
     def apply() -> None:
         p.decision_number = data.decision_number
         p.decision_date = data.decision_date

@@ -295,3 +295,17 @@ def test_the_template_round_trip_imports_two_nominees(unit1, world, draft):
         assert one.attributes == {"digital_outcome": True}
         assert added["Trung tâm Công nghệ thông tin"].kind.value == "collective"
     assert "Lương Văn Một" in page and "Trung tâm Công nghệ thông tin" in page
+
+
+def test_the_template_alone_imports_nothing(unit1, world, draft):
+    """The downloaded template has headers only: its example lives on another sheet, so
+    uploading it unchanged adds no made-up nominee."""
+    def nominees() -> int:
+        with world.db.session() as s:
+            return len(s.scalars(select(Nominee).where(Nominee.proposal_id == draft)).all())
+
+    before = nominees()
+    download = unit1.client.get("/unit/campaigns/TEST-OPEN/template.xlsx")
+    response = import_file(unit1, draft, "mau.xlsx", download.data)
+    assert "Bảng tính không có dòng dữ liệu nào" in text_of(response)
+    assert nominees() == before

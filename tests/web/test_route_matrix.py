@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from flask.testing import FlaskClient
+from openpyxl import load_workbook
 from werkzeug.routing import Rule
 
 from rules.loader import load_file
@@ -69,11 +70,16 @@ def pdf_file() -> tuple[io.BytesIO, str]:
 
 @cache
 def _template() -> bytes:
-    return imports.template(load_file(TEST_CAMPAIGN).rules)
+    """The campaign's own Excel template, its example row (a valid nominee) filled in."""
+    wb = load_workbook(io.BytesIO(imports.template(load_file(TEST_CAMPAIGN).rules)))
+    wb.worksheets[0].append([cell.value for cell in wb.worksheets[1][2]])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
 
 
 def nominee_sheet() -> tuple[io.BytesIO, str]:
-    """The campaign's own Excel template, whose sample row is one valid nominee."""
+    """An import of one valid nominee."""
     return io.BytesIO(_template()), "danh-sach.xlsx"
 
 
@@ -128,9 +134,9 @@ ACCESS: dict[str, Access] = {
     "account.revoke_token": Access(change=EVERYONE, effect=False),  # token 1 is nobody's here
     # -- leave and substitutes: who may name whom is the service's to say (and
     #    tests/web/test_substitutes.py's to check); a form with no dates changes nothing
-    "account.substitutes_page": Access(see=EVERYONE),
-    "account.name_substitute": Access(change=EVERYONE, effect=False),
-    "account.cancel_substitute": Access(change=EVERYONE, effect=False),
+    "account.substitutes_page": Access(see=BOARD | SECRETARY | ADMIN),
+    "account.name_substitute": Access(change=BOARD | SECRETARY | ADMIN, effect=False),
+    "account.cancel_substitute": Access(change=BOARD | SECRETARY | ADMIN, effect=False),
     # -- the JSON API: a session reads as the UI does; writes take JSON with
     #    expected_version (and X-CSRFToken with a session), so a form post changes nothing
     #    for anyone: 401 for a visitor, 404 for unit2 on unit1's proposal, else 400.

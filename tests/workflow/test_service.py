@@ -221,3 +221,34 @@ def test_proposal_rows_carry_the_optimistic_version(make_proposal, world):
     with world.db.session() as session:
         p = session.get(Proposal, pid)
         assert p.version == before + 1
+
+
+def test_a_decision_cannot_be_dated_in_the_future_or_before_the_council_decided(
+        make_proposal, world):
+    pid = make_proposal("approved")  # decided by the Council on 19/11/2022 (walk_to's days)
+    with world.db.unit_of_work() as session:
+        secretary = world.user(session, "secretary")
+        decided_on = world.proposal(session, pid).decided_at.astimezone(VN).date()
+        with pytest.raises(InvalidInput, match="không được sau ngày hôm nay"):
+            act(session, pid, "issue_decision", secretary, decision_number="7/QĐ-UBND",
+                decision_date=date(2099, 1, 1))
+        with pytest.raises(InvalidInput, match="không được trước ngày Hội đồng xét"):
+            act(session, pid, "issue_decision", secretary, decision_number="7/QĐ-UBND",
+                decision_date=decided_on.replace(day=1) if decided_on.day > 1 else
+                date(decided_on.year - 1, 12, 31))
+    with world.db.session() as session:
+        assert world.proposal(session, pid).state == "approved"
+
+
+def test_reassigning_to_the_current_assignee_is_refused(make_proposal, world):
+    pid = make_proposal("under_review")
+    with world.db.unit_of_work() as session, pytest.raises(InvalidInput, match="người khác"):
+        act(session, pid, "reassign", world.user(session, "boardhead"),
+            assignee_id=world.user_ids["reviewer"])
+
+
+def test_a_blank_return_reason_says_it_is_required(make_proposal, world):
+    pid = make_proposal("under_review")
+    with world.db.unit_of_work() as session, pytest.raises(InvalidInput) as caught:
+        act(session, pid, "return", world.user(session, "reviewer"), reason=None)
+    assert "lý do: bắt buộc" in caught.value.message

@@ -5,32 +5,39 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from models.base import utcnow
 from web import db
+from web.access import roles_required
 from web.account.views import bp
 from web.forms import parse_date, parse_int
 from workflow import substitutes
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.queries import substitutable_users
 
+MAY_USE = ("board_reviewer", "board_head", "council_secretary", "admin")
+
 
 @bp.get("/substitutes")
-@login_required
+@roles_required(*MAY_USE)
 def substitutes_page() -> str:
     session = db.session()
     mine_only = not current_user.has("board_head", "admin")
     rows = substitutes.list_substitutions(session, current_user.id if mine_only else None)
-    return render_template("account/substitutes.html", rows=rows,
-                           users=substitutable_users(session), mine_only=mine_only,
+    users = substitutable_users(session)
+    if mine_only:  # only someone who shares one of my roles may stand in for me
+        users = [u for u in users
+                 if u.id != current_user.id and {r.value for r in u.roles} & current_user.roles]
+    return render_template("account/substitutes.html", rows=rows, users=users,
+                           mine_only=mine_only,
                            standing_in=substitutes.stands_in_for(session, current_user.id,
                                                                  utcnow()))
 
 
 @bp.post("/substitutes")
-@login_required
+@roles_required(*MAY_USE)
 def name_substitute() -> Response:
     try:
         starts = parse_date(request.form.get("starts_on"), _("Từ ngày"))
@@ -52,7 +59,7 @@ def name_substitute() -> Response:
 
 
 @bp.post("/substitutes/<int:substitution_id>/cancel")
-@login_required
+@roles_required(*MAY_USE)
 def cancel_substitute(substitution_id: int) -> Response:
     try:
         with db.unit_of_work() as writer:

@@ -372,6 +372,8 @@ class ProposalWorkflow(RuleBasedStateMachine):
                 walk_to(s, p, users, clerk, target, now)
                 pid, nominee_ids = p.id, [n.id for n in p.nominees]
                 doc_ids = [d.id for d in p.documents]
+            # walk_to takes a day per step: the clock goes on from after the last of them.
+            self.now = max(self.now, now + timedelta(days=len(PATHS[target]) + 1))
             self.last_seen = None
             outcome = {"approved": "passed", "decided": "passed", "rejected": "rejected"}
             self.models[pid] = ProposalModel(
@@ -498,7 +500,12 @@ class ProposalWorkflow(RuleBasedStateMachine):
     def payload(self, data: st.DataObject, pid: int, trigger: str, bad: bool) -> Variant:
         """A payload for the trigger and whether its shape is valid (ids judged later)."""
         if trigger in SIMPLE_PAYLOADS:
-            return pick(data, SIMPLE_PAYLOADS[trigger], not bad, "payload")
+            payload, ok = pick(data, SIMPLE_PAYLOADS[trigger], not bad, "payload")
+            if trigger == "issue_decision" and ok:
+                # A decision is dated on or after the Council's decision and not in the
+                # future: the day of the action itself is always both.
+                payload = {**payload, "decision_date": self.now.astimezone(VN).date()}
+            return payload, ok
         reviewers = sorted(self.reviewer_ids)
         strangers = [a.id for a in self.people.values() if a.id not in self.reviewer_ids]
         if trigger == "claim":
@@ -558,8 +565,9 @@ class ProposalWorkflow(RuleBasedStateMachine):
             if "board_head" not in who.roles:
                 return {PermissionDenied}  # only the head assigns to someone else
             return set() if target in self.reviewer_ids else {InvalidInput}
-        if trigger == "reassign" and target not in self.reviewer_ids:
-            return {InvalidInput}
+        if trigger == "reassign" and (target not in self.reviewer_ids
+                                      or target == m.assignee_id):
+            return {InvalidInput}  # a stranger, or the one already holding it
         if trigger in ("submit", "resubmit") and m.blocked_by_rules():
             return {RuleViolation}
         return set()

@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -271,11 +272,13 @@ def test_the_whole_path_through_the_api(api_as, world):
                 {"nominee_id": team["nominee"]["id"], "outcome": "rejected",
                  "reason": "Không đủ số phiếu đồng ý"}]
     v = fire(secretary, pid, "decide", v, "approved", outcomes=outcomes)
+    # The Council decided today (the API acts at the real time): the decision is dated today.
+    today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
     fire(secretary, pid, "issue_decision", v, "decided", decision_number="1234/QĐ-UBND",
-         decision_date="2022-12-20")
+         decision_date=today)
 
     final = conforms(s.ProposalDetail, clerk.get(f"/proposals/{pid}").get_json())
-    assert final["decision_number"] == "1234/QĐ-UBND" and final["decision_date"] == "2022-12-20"
+    assert final["decision_number"] == "1234/QĐ-UBND" and final["decision_date"] == today
     assert [n["outcome"] for n in final["nominees"]] == ["passed", "rejected"]
     assert final["allowed_actions"] == [] and final["editable"] is False
 

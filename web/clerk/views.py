@@ -132,11 +132,9 @@ def remove_nominee(pid: int, nid: int) -> Response:
 @bp.post("/proposals/<int:pid>/documents")
 @clerk_only
 def upload(pid: int) -> Response:
-    file = request.files.get("file")
-    content = file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1) if file else b""
+    name, content = _uploaded_file()
 
     def change(s: Session) -> None:
-        name = dossier.safe_file_name(file.filename if file else "")
         dossier.add_document(s, pid, current_user.actor, request.form.get("doc_type", ""),
                              name, content, _storage(), content_type(name, content),
                              max_bytes=current_app.config["MAX_UPLOAD_BYTES"],
@@ -156,8 +154,7 @@ def remove_document(pid: int, doc_id: int) -> Response:
 @clerk_only
 def import_excel(pid: int) -> Response | str:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)
-    file = request.files.get("file")
-    content = file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1) if file else b""
+    content = _uploaded_file()[1]
     rules = compiled(proposal.campaign.active_ruleset or proposal.ruleset_version).rules
     try:
         with db.unit_of_work() as writer:
@@ -181,6 +178,16 @@ def template(code: str) -> Response:
     return send_file(io.BytesIO(data), as_attachment=True,
                      download_name=f"mau-danh-sach-{code}.xlsx",
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _uploaded_file() -> tuple[str, bytes]:
+    """The posted file's safe name and content, read up to one byte past the limit so that
+    an oversized file is recognised without reading all of it."""
+    file = request.files.get("file")
+    if file is None:
+        return dossier.safe_file_name(""), b""
+    return (dossier.safe_file_name(file.filename or ""),
+            file.read(current_app.config["MAX_UPLOAD_BYTES"] + 1))
 
 
 def _storage() -> Path:

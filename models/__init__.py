@@ -3,7 +3,11 @@
 from models.audit import AuditEvent
 from models.base import Base
 from models.campaigns import AwardForm, Campaign, RuleSetVersion
+from models.council import AgendaItem, CouncilSession, SessionMember, SessionStatus, Tally
 from models.deadlines import Deadline, DeadlineStep, StepStatus
+from models.decisions import Decision, DecisionCounter, DecisionEntry
+from models.history import Achievement
+from models.notices import Notice, NoticeEntry, NoticeStage, Objection, ObjectionStatus
 from models.notifications import MailStatus, Notification, OutboxMail
 from models.org import Role, Unit, User, UserRole
 from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
@@ -11,25 +15,39 @@ from models.substitutes import Substitution
 from models.tokens import ApiToken
 
 __all__ = [
+    "Achievement",
+    "AgendaItem",
     "ApiToken",
     "AuditEvent",
     "AwardForm",
     "Base",
     "Campaign",
+    "CouncilSession",
     "Deadline",
     "DeadlineStep",
+    "Decision",
+    "DecisionCounter",
+    "DecisionEntry",
     "Document",
     "MailStatus",
     "Nominee",
     "NomineeKind",
+    "Notice",
+    "NoticeEntry",
+    "NoticeStage",
     "Notification",
+    "Objection",
+    "ObjectionStatus",
     "OutboxMail",
     "Outcome",
     "Proposal",
     "Role",
     "RuleSetVersion",
+    "SessionMember",
+    "SessionStatus",
     "StepStatus",
     "Substitution",
+    "Tally",
     "Unit",
     "User",
     "UserRole",

@@ -55,11 +55,14 @@ class Proposal(Base):
     last_reason: Mapped[str | None] = mapped_column(Text)
     decision_number: Mapped[str | None] = mapped_column(String(60))
     decision_date: Mapped[date | None]
+    # Set when an upheld objection took a nominee out of another proposal (back to the Board).
+    split_from_id: Mapped[int | None] = mapped_column(ForeignKey("proposals.id"))
 
     unit: Mapped[Unit] = relationship()
     campaign: Mapped[Campaign] = relationship()
     ruleset_version: Mapped[RuleSetVersion] = relationship()
     assignee: Mapped[User | None] = relationship(foreign_keys=[assignee_id])
+    split_from: Mapped[Proposal | None] = relationship(remote_side=[id])
     nominees: Mapped[list[Nominee]] = relationship(
         back_populates="proposal", cascade="all, delete-orphan", order_by="Nominee.id"
     )
@@ -79,6 +82,9 @@ class Nominee(Base):
     )
     kind: Mapped[NomineeKind] = mapped_column(_enum(NomineeKind))
     full_name: Mapped[str] = mapped_column(String(255))
+    # Personal identification number (or a collective's code): ties achievement history to
+    # the same person across proposals; without it, unit + kind + name does.
+    person_code: Mapped[str | None] = mapped_column(String(40), index=True)
     position: Mapped[str | None] = mapped_column(String(255))
     work_unit: Mapped[str | None] = mapped_column(String(255))
     award_form_code: Mapped[str] = mapped_column(ForeignKey("award_forms.code"))

@@ -97,6 +97,20 @@ class AwardRule(Strict):
     prior_titles: list[PriorTitleRule] = []
     council: CouncilVote
     public_notice_working_days: Annotated[int, Field(ge=0, le=60)] = 0
+    # When the list is published: before the sitting votes, or after it and before the decision.
+    public_notice_stage: Literal["before_council", "before_decision"] = "before_decision"
+
+
+class DecisionRules(Strict):
+    """How this campaign's decisions are numbered and signed."""
+
+    issuing_body: Code = "UBND"
+    # {seq} the running number per issuing body and year, {year}, {body}.
+    number_format: Annotated[str, Field(min_length=5, max_length=60,
+                                        pattern=r"\{seq\}")] = "{seq}/QĐ-UBND"
+    issuer: Annotated[str, Field(min_length=1)] = "ỦY BAN NHÂN DÂN TỈNH LẠNG SƠN"
+    place: Annotated[str, Field(min_length=1)] = "Lạng Sơn"
+    signer_title: Annotated[str, Field(min_length=1)] = "CHỦ TỊCH"
 
 
 class RuleSet(Strict):
@@ -113,6 +127,7 @@ class RuleSet(Strict):
     escalation: list[EscalationStep] = []
     nominee_attributes: dict[str, AttributeType] = {}
     awards: list[AwardRule] = Field(min_length=1)
+    decision: DecisionRules = DecisionRules()
 
     def award(self, form: str) -> AwardRule | None:
         return next((a for a in self.awards if a.form == form), None)

@@ -60,7 +60,7 @@ TRIGGERS: tuple[TriggerSpec, ...] = (
     TriggerSpec("decide", ("at_council",), ("approved", "rejected"), SECRETARY,
                 "Ghi nhận kết quả xét", "Record the Council's decision",
                 requires=("outcomes",)),
-    TriggerSpec("send_back", ("at_council",), ("under_review",), SECRETARY,
+    TriggerSpec("send_back", ("at_council", "approved"), ("under_review",), SECRETARY,
                 "Chuyển lại Ban thẩm định", "Send back to the Board", requires=("reason",)),
     TriggerSpec("issue_decision", ("approved",), ("decided",), SECRETARY,
                 "Ban hành quyết định", "Issue the decision",

@@ -101,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.inbox.views import unread_badge
     from web.proposals.views import bp as proposals_bp
     from web.review.views import bp as review_bp
+    from web.stats.views import bp as stats_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(proposals_bp)
@@ -109,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(council_bp, url_prefix="/council")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(inbox_bp, url_prefix="/notifications")
+    app.register_blueprint(stats_bp, url_prefix="/stats")
     app.context_processor(unread_badge)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(account_bp)

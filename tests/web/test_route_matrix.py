@@ -50,6 +50,7 @@ ADMIN = frozenset({"admin"})
 # unit1's proposal at the Council is seen by its unit, the Board, the Council and the
 # admins: by everyone but the other unit's clerk.
 READERS = EVERYONE - {"unit2"}
+STATS = CLERKS | BOARD | SECRETARY | ADMIN
 
 
 @dataclass(frozen=True)
@@ -126,6 +127,11 @@ ACCESS: dict[str, Access] = {
                           form={"trigger": "claim", "ids": "{pid}"}),
     # -- the Council
     "council.index": Access(see=COUNCIL),
+    # -- statistics: the Board, the secretary, admins (every unit) and clerks (their own
+    #    unit); council members none. What each sees: tests/web/test_stats.py
+    "stats.index": Access(see=STATS),
+    "stats.campaign": Access(see=STATS),
+    "stats.download": Access(see=STATS),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
     # -- one's own API tokens: every signed-in user
@@ -257,7 +263,8 @@ class Target:
     def _argument(self, arg: str, call: Call) -> Any:
         """The proposal's own ids; a real campaign, unit or user; else a plausible value."""
         known = {"pid": self.pid, "nid": self.nid, "doc_id": self.doc_id, "code": "TEST-OPEN",
-                 "trigger": call.trigger, "lang": "vi", "number": 1, **self.ids}
+                 "trigger": call.trigger, "lang": "vi", "number": 1, "table": "by_state",
+                 **self.ids}
         if arg in known:
             return known[arg]
         if arg in ("uid", "id"):

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, case, distinct, func, or_, select
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, Campaign, Deadline, Nominee, Outcome, Proposal, Unit
+from models import AuditEvent, Campaign, Deadline, Nominee, Outcome, Proposal, Unit, User
 from models.base import UTCDateTime
 from workflow import machine
 from workflow.actors import Actor, as_actor
@@ -91,7 +91,7 @@ class _Scope:
         return conditions
 
 
-def unit_in_view(who: Any, unit_id: int | None = None) -> int | None:
+def unit_in_view(who: User | Actor, unit_id: int | None = None) -> int | None:
     """The unit whose figures this actor may see (None: all units); PermissionDenied for
     someone who may see none, or a clerk asking for another unit."""
     actor = as_actor(who)
@@ -106,7 +106,7 @@ def unit_in_view(who: Any, unit_id: int | None = None) -> int | None:
     raise PermissionDenied("Vai trò của bạn không được xem thống kê")
 
 
-def campaign_counts(session: Session, who: Any) -> list[CampaignCount]:
+def campaign_counts(session: Session, who: User | Actor) -> list[CampaignCount]:
     """Every campaign, with the number of filed proposals this actor's figures count."""
     scope = _Scope(None, unit_in_view(who))
     counted = (select(Proposal.campaign_id, func.count().label("n"))
@@ -117,7 +117,7 @@ def campaign_counts(session: Session, who: Any) -> list[CampaignCount]:
     return [CampaignCount(code, title, n) for code, title, n in rows]
 
 
-def campaign_statistics(session: Session, who: Actor | Any, campaign_code: str,
+def campaign_statistics(session: Session, who: User | Actor, campaign_code: str,
                         now: datetime, unit_id: int | None = None) -> CampaignStatistics:
     """Every table of one campaign, as this actor may see it, at `now`."""
     unit = unit_in_view(who, unit_id)

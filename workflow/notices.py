@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -124,7 +124,7 @@ def publish(session: Session, actor: Any, campaign_id: int, award_form_code: str
     nominees = candidates(session, campaign_id, award_form_code, rule.stage)
     if not nominees:
         raise InvalidInput("Không có cá nhân, tập thể nào cần công khai lúc này")
-    ends = working_calendar().add_working_days(now, rule.working_days)
+    ends = period_end(rule, now)
     notice = Notice(
         campaign_id=campaign_id, award_form_code=award_form_code, stage=rule.stage,
         title=f"Công khai danh sách đề nghị {rule.award_form_name} — {rule.campaign_title}",
@@ -141,6 +141,11 @@ def publish(session: Session, actor: Any, campaign_id: int, award_form_code: str
         "nominees": [{"id": e.nominee_id, "full_name": e.full_name} for e in notice.entries]})
     session.flush()
     return notice
+
+
+def period_end(rule: NoticeRule, now: datetime) -> datetime:
+    """A notice published now ends at the close of its N-th working day after today."""
+    return working_calendar().add_working_days(now, rule.working_days)
 
 
 def require_secretary(actor: Any) -> Actor:
@@ -177,6 +182,14 @@ def get_notice(session: Session, notice_id: int) -> Notice:
     if notice is None:
         raise NotFound(f"Không tìm thấy thông báo công khai số {notice_id}")
     return notice
+
+
+def open_objection_counts(session: Session) -> dict[int, int]:
+    """Open objections per notice id."""
+    rows = session.execute(select(Objection.notice_id, func.count())
+                           .where(Objection.status == ObjectionStatus.OPEN)
+                           .group_by(Objection.notice_id))
+    return {notice_id: count for notice_id, count in rows}
 
 
 def objections_of(session: Session, notice_id: int | None = None,

@@ -158,6 +158,8 @@ def test_the_secretary_publishes_after_a_preview_and_resolves_objections(
     queue = client_for("reviewer").get("/review/").get_data(as_text=True)
     assert f'href="/proposals/{new_id}"' in queue
     assert "(tách do khiếu nại)" in queue
+    split = client_for("reviewer").get(f"/proposals/{new_id}").get_data(as_text=True)
+    assert f'href="/proposals/{pid}"' in split and "Đã xác minh" in split
 
 
 def test_only_the_secretary_sees_the_notice_pages(notice_world, make_proposal, client_for,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -121,6 +121,7 @@ def publish(session: Session, actor: Any, campaign_id: int, award_form_code: str
         raise InvalidInput("Hình thức khen thưởng này của phong trào không yêu cầu công khai")
     if stage is not None and stage != rule.stage:
         raise InvalidInput(f"Quy tắc của phong trào yêu cầu công khai {STAGE_VI[rule.stage]}")
+    _one_at_a_time(session, f"notice:{campaign_id}:{award_form_code}:{rule.stage}")
     nominees = candidates(session, campaign_id, award_form_code, rule.stage)
     if not nominees:
         raise InvalidInput("Không có cá nhân, tập thể nào cần công khai lúc này")
@@ -141,6 +142,14 @@ def publish(session: Session, actor: Any, campaign_id: int, award_form_code: str
         "nominees": [{"id": e.nominee_id, "full_name": e.full_name} for e in notice.entries]})
     session.flush()
     return notice
+
+
+def _one_at_a_time(session: Session, key: str) -> None:
+    """Two secretaries publishing the same list at once would both list everyone: on
+    PostgreSQL the second waits for the first (and then finds nobody left to list)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                        {"k": key})
 
 
 def period_end(rule: NoticeRule, now: datetime) -> datetime:

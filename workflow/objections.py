@@ -64,6 +64,11 @@ def file_objection(session: Session, notice_id: int, nominee_id: int, form: Obje
             else "Danh sách này chưa bắt đầu công khai")
     if not any(e.nominee_id == nominee_id for e in notice.entries):
         raise InvalidInput("Hãy chọn một cá nhân, tập thể có tên trong danh sách công khai")
+    if session.scalar(select(Objection.id).where(
+            Objection.notice_id == notice.id, Objection.nominee_id == nominee_id,
+            Objection.status == ObjectionStatus.UPHELD).limit(1)) is not None:
+        raise InvalidTransition("Ý kiến trước đây về người này đã được chấp nhận; hồ sơ của "
+                                "họ đã được chuyển lại Ban Thi đua – Khen thưởng")
     form = clean(form)
     objection = Objection(notice_id=notice.id, nominee_id=nominee_id, filed_at=now,
                           status=ObjectionStatus.OPEN, filer_name=form.filer_name,

@@ -208,6 +208,8 @@ def test_upholding_splits_the_nominee_off_and_the_others_go_on(notice_world, mak
     object_to(world, notice_id, objected, MONDAY + timedelta(days=1, hours=1),
               ObjectionForm("Hoàng Thị E", "e@example.vn", "Thành tích báo cáo không đúng."))
     resolve(world, oid, "uphold", "Đơn vị đang xem xét kỷ luật", MONDAY + timedelta(days=2))
+    with pytest.raises(InvalidTransition, match="đã được chấp nhận"):
+        object_to(world, notice_id, objected, MONDAY + timedelta(days=2, hours=1))
 
     with world.db.session() as session:
         original = world.proposal(session, pid)

@@ -96,10 +96,12 @@ def _register_blueprints(app: Flask) -> None:
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
     from web.clerk.views import bp as clerk_bp
+    from web.council import notices as _council_notices  # noqa: F401  (adds its routes)
     from web.council.views import bp as council_bp
     from web.inbox.views import bp as inbox_bp
     from web.inbox.views import unread_badge
     from web.proposals.views import bp as proposals_bp
+    from web.public.views import bp as public_bp
     from web.review.views import bp as review_bp
     from web.stats.views import bp as stats_bp
 
@@ -114,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     app.context_processor(unread_badge)
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     app.register_blueprint(account_bp)
+    app.register_blueprint(public_bp)
 
     app.add_url_rule("/", endpoint="main.home", view_func=login_required(_home))
 

@@ -26,6 +26,8 @@ ACTIONS = {
     "send_back": _l("Chuyển lại Ban thẩm định"), "issue_decision": _l("Ban hành quyết định"),
     "remind": _l("Nhắc hạn"), "escalate": _l("Báo cáo quá hạn"),
     "auto_withdraw": _l("Tự động rút do quá hạn"),
+    "split": _l("Tách khỏi hồ sơ khác do khiếu nại được chấp nhận"),
+    "split_nominee": _l("Tách người được đề nghị sang hồ sơ mới do khiếu nại"),
 }
 RECIPIENTS = {
     "assignee": _l("Người thụ lý"), "board_head": _l("Trưởng ban TĐKT"),
@@ -38,3 +40,7 @@ ROLES = {
 }
 KINDS = {"individual": _l("Cá nhân"), "collective": _l("Tập thể")}
 OUTCOMES = {"pending": _l("Chưa xét"), "passed": _l("Đạt"), "rejected": _l("Không đạt")}
+NOTICE_STAGES = {"before_council": _l("trước khi Hội đồng xét"),
+                 "before_decision": _l("trước khi ban hành quyết định")}
+OBJECTION_STATUSES = {"open": _l("Chưa giải quyết"), "upheld": _l("Chấp nhận"),
+                      "dismissed": _l("Bác")}

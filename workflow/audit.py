@@ -16,6 +16,9 @@ from models import AuditEvent, Campaign, Proposal, RuleSetVersion
 from workflow import machine
 from workflow.actors import Actor
 
+# A proposal made by splitting a nominee off another (workflow.split) starts here.
+SPLIT_ACTION, SPLIT_STATE = "split", "submitted"
+
 
 def proposal_stream(proposal_id: int) -> str:
     return f"proposal:{proposal_id}"
@@ -84,7 +87,8 @@ def _new_event(stream: str, seq: int, prev: str | None, action: str, from_state:
 
 
 def replay(events: Iterable[AuditEvent]) -> str | None:
-    """The state a proposal's events lead to, each checked against the machine."""
+    """The state a proposal's events lead to, each checked against the machine. A chain
+    starts at the machine's initial state, or at `submitted` when a split opens it."""
     state: str | None = None
     for event in events:
         if event.from_state != state:
@@ -92,6 +96,8 @@ def replay(events: Iterable[AuditEvent]) -> str | None:
         if event.action in machine.SPECS:
             expected = machine.fire(state or "", event.action,
                                     any_passed=(event.payload or {}).get("any_passed"))
+        elif state is None and event.action == SPLIT_ACTION:
+            expected = SPLIT_STATE  # a nominee split off another proposal, filed again
         elif state is None:
             expected = machine.INITIAL
         else:

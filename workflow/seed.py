@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from models import Campaign, Proposal, Role, Unit, User
 from models.base import utcnow
+from workflow import notices
 from workflow.accounts import ensure_unit, ensure_user
 from workflow.dossier import add_document, add_nominee, create_proposal
 from workflow.rulesets import compiled, load_ruleset_file, shipped_ruleset_files
@@ -140,6 +141,11 @@ DEMO_PROPOSALS: list[tuple[str, str, str, list[dict[str, Any]], list[str], str,
     ("unit1", "GN-2021-2025", "Dự thảo đề nghị tặng Giấy khen tập thể",
      [_group("Đoàn Thanh niên Sở Thông tin và Truyền thông", "GIAY_KHEN")],
      ["to_trinh"], "draft", 1),
+    # Approved by the Council; its list is on public notice (see seed_notices).
+    ("unit2", "GPMB-2022-2025", "Đề nghị tặng Cờ thi đua Ban bồi thường, giải phóng mặt bằng",
+     [_group("Ban Bồi thường, hỗ trợ và tái định cư huyện Cao Lộc", "CO_THI_DUA_TINH",
+             attributes={"on_schedule": True, "hectares_cleared": 42.5})],
+     ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"], "approved", 8),
     ("unit2", "TN-2021-2030", "Dự thảo đề nghị Chiến sĩ thi đua cấp tỉnh (thanh niên)",
      [_person("Lộc Thị Kim", "CSTD_TINH", position="Bí thư Huyện đoàn", years_in_service=7,
               prior_titles={2023: ["CSTD_CS"], 2024: ["CSTD_CS"], 2025: ["CSTD_CS"]},
@@ -181,7 +187,18 @@ def seed_proposals(session: Session, users: dict[str, User], storage_dir: Path,
                          _demo_pdf(title, doc), storage_dir, "application/pdf", now=start)
         walk_to(session, proposal, users, clerk, target, start)
         progress(f"proposal {proposal.id}: {target}")
+    seed_notices(session, users, now, progress)
     return len(DEMO_PROPOSALS)
+
+
+def seed_notices(session: Session, users: dict[str, User], now: datetime,
+                 progress: Progress) -> None:
+    """Publish, as of now, every list a campaign's rules ask for that has someone on it."""
+    for rule in notices.notice_rules(session):
+        if notices.candidates(session, rule.campaign_id, rule.award_form_code, rule.stage):
+            notice = notices.publish(session, users["secretary"], rule.campaign_id,
+                                     rule.award_form_code, now)
+            progress(f"notice {notice.id}: {rule.campaign_code} {rule.award_form_code}")
 
 
 def _recent(session: Session, code: str, days_ago: int, now: datetime) -> datetime:

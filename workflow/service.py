@@ -21,7 +21,7 @@ from models import AuditEvent, Campaign, Outcome, Proposal, User
 from models.base import utcnow
 from rules.calendar import TZ
 from rules.checks import Finding, blocking, run_checks
-from workflow import deadlines, machine, notifications, substitutes
+from workflow import deadlines, machine, notices, notifications, substitutes
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
 from workflow.errors import (
@@ -116,6 +116,7 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
             f"“{STATE_VI.get(proposal.state, proposal.state)}”",
             state=proposal.state, trigger=trigger)
     data = parse_input(trigger, payload)
+    notices.gate(session, proposal, trigger, now)
     step = _STEPS[trigger](session, proposal, who, data, now)
     from_state = proposal.state
     proposal.state = machine.fire(from_state, trigger, **step.machine_kwargs)

@@ -152,7 +152,7 @@ def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     upgrade(database.engine)
     with database.unit_of_work() as session:
         report = seed_demo(session, workdir / "documents", password_hash=FAST_HASH)
-    assert report.proposals_created == 10
+    assert report.proposals_created == 11
     database.dispose()
     return path
 

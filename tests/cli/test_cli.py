@@ -103,10 +103,10 @@ def test_db_upgrade_creates_the_database_file(seeded: Seeded):
 
 
 def test_seed_demo_twice_adds_nothing_the_second_time(seeded: Seeded):
-    assert seeded.after_first.proposals == 10
+    assert seeded.after_first.proposals == 11
     assert seeded.after_first.rule_versions == len(SHIPPED)
     assert seeded.after_second == seeded.after_first
-    assert "phiên bản quy tắc mới: 5, hồ sơ mới: 10" in seeded.first.stdout
+    assert "phiên bản quy tắc mới: 5, hồ sơ mới: 11" in seeded.first.stdout
     assert "phiên bản quy tắc mới: 0, hồ sơ mới: 0" in seeded.second.stdout
 
 

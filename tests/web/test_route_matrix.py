@@ -132,6 +132,16 @@ ACCESS: dict[str, Access] = {
     "stats.index": Access(see=STATS),
     "stats.campaign": Access(see=STATS),
     "stats.download": Access(see=STATS),
+    # -- public notices: no notice exists here, so a notice's page is 404 for all and
+    #    posts change nothing; who sees a real one: tests/web/test_public_notice.py
+    "council.notices_page": Access(see=SECRETARY),
+    "council.new_notice": Access(see=SECRETARY),
+    "council.publish_notice": Access(change=SECRETARY, effect=False),
+    "council.notice_page": Access(),
+    "council.resolve_objection": Access(change=SECRETARY, effect=False),
+    "public.index": Access(see=EVERYONE | {ANON}, public=True),
+    "public.notice": Access(public=True),
+    "public.object_to": Access(change=EVERYONE | {ANON}, public=True, effect=False),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
     # -- one's own API tokens: every signed-in user

@@ -1,0 +1,1 @@
+"""Pages anyone may read without logging in: the public notices and their objection form."""

@@ -1,0 +1,285 @@
+"""Public notices (công khai): the secretary publishes the list of nominees of one campaign
+and award form for N working days, before the Council votes or before the decision, as the
+award form's rule asks; `gate` holds the Council's vote or the decision until the notice
+has run and no objection on a nominee is open. Objections: `workflow.objections`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select, text
+from sqlalchemy.orm import Session, selectinload
+
+from models import (
+    AwardForm,
+    Campaign,
+    Nominee,
+    Notice,
+    NoticeEntry,
+    NoticeStage,
+    Objection,
+    ObjectionStatus,
+    Outcome,
+    Proposal,
+    RuleSetVersion,
+)
+from rules.calendar import TZ
+from workflow import machine
+from workflow.actors import Actor, as_actor
+from workflow.audit import record_stream_event
+from workflow.deadlines import working_calendar
+from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from workflow.rulesets import compiled
+
+# The trigger each stage holds back, and the state the listed proposals are in meanwhile.
+GATED = {"decide": NoticeStage.BEFORE_COUNCIL, "issue_decision": NoticeStage.BEFORE_DECISION}
+STATE_OF_STAGE = {NoticeStage.BEFORE_COUNCIL: "at_council",
+                  NoticeStage.BEFORE_DECISION: "approved"}
+STAGE_VI = {NoticeStage.BEFORE_COUNCIL: "trước khi Hội đồng xét",
+            NoticeStage.BEFORE_DECISION: "trước khi ban hành quyết định"}
+
+
+def notice_stream(notice_id: int) -> str:
+    return f"notice:{notice_id}"
+
+
+@dataclass(frozen=True)
+class NoticeRule:
+    """A campaign's award form whose active rule set asks for a public notice."""
+
+    campaign_id: int
+    campaign_code: str
+    campaign_title: str
+    award_form_code: str
+    award_form_name: str
+    stage: NoticeStage
+    working_days: int
+
+
+def notice_rules(session: Session) -> list[NoticeRule]:
+    """Every (campaign, award form) whose active rule set asks for a notice."""
+    names = {code: name for code, name in session.execute(
+        select(AwardForm.code, AwardForm.name_vi))}
+    found = []
+    campaigns = session.scalars(select(Campaign).where(Campaign.active_ruleset_id.is_not(None))
+                                .order_by(Campaign.code))
+    for campaign in campaigns:
+        assert campaign.active_ruleset is not None
+        for award in compiled(campaign.active_ruleset).rules.awards:
+            if award.public_notice_working_days > 0:
+                found.append(NoticeRule(
+                    campaign.id, campaign.code, campaign.title, award.form,
+                    names.get(award.form, award.form), NoticeStage(award.public_notice_stage),
+                    award.public_notice_working_days))
+    return found
+
+
+def rule_for(session: Session, campaign_id: int, award_form_code: str) -> NoticeRule | None:
+    return next((r for r in notice_rules(session) if r.campaign_id == campaign_id
+                 and r.award_form_code == award_form_code), None)
+
+
+def _struck() -> Any:
+    """An upheld objection struck the entry's nominee from the entry's notice."""
+    return exists().where(Objection.notice_id == NoticeEntry.notice_id,
+                          Objection.nominee_id == NoticeEntry.nominee_id,
+                          Objection.status == ObjectionStatus.UPHELD)
+
+
+def _covered(stage: NoticeStage) -> Any:
+    """The nominee is on a notice of this stage that no upheld objection struck it from."""
+    return exists().where(NoticeEntry.nominee_id == Nominee.id,
+                          NoticeEntry.notice_id == Notice.id, Notice.stage == stage, ~_struck())
+
+
+def candidates(session: Session, campaign_id: int, award_form_code: str,
+               stage: NoticeStage) -> list[Nominee]:
+    """Who a notice of this stage would list now: the form's nominees in proposals at the
+    Council (before the vote) or the passed ones of approved proposals (before the
+    decision), not yet on a notice of that stage."""
+    query = (select(Nominee).join(Proposal)
+             .where(Proposal.campaign_id == campaign_id,
+                    Proposal.state == STATE_OF_STAGE[stage],
+                    Nominee.award_form_code == award_form_code, ~_covered(stage))
+             .options(selectinload(Nominee.proposal).selectinload(Proposal.unit))
+             .order_by(Proposal.id, Nominee.id))
+    if stage == NoticeStage.BEFORE_DECISION:
+        query = query.where(Nominee.outcome == Outcome.PASSED)
+    return list(session.scalars(query))
+
+
+def publish(session: Session, actor: Any, campaign_id: int, award_form_code: str,
+            now: datetime, stage: str | None = None) -> Notice:
+    """Publish the list for N working days from now; flushes, never commits."""
+    who = require_secretary(actor)
+    rule = rule_for(session, campaign_id, award_form_code)
+    if rule is None:
+        raise InvalidInput("Hình thức khen thưởng này của phong trào không yêu cầu công khai")
+    if stage is not None and stage != rule.stage:
+        raise InvalidInput(f"Quy tắc của phong trào yêu cầu công khai {STAGE_VI[rule.stage]}")
+    _one_at_a_time(session, f"notice:{campaign_id}:{award_form_code}:{rule.stage}")
+    nominees = candidates(session, campaign_id, award_form_code, rule.stage)
+    if not nominees:
+        raise InvalidInput("Không có cá nhân, tập thể nào cần công khai lúc này")
+    ends = period_end(rule, now)
+    notice = Notice(
+        campaign_id=campaign_id, award_form_code=award_form_code, stage=rule.stage,
+        title=f"Công khai danh sách đề nghị {rule.award_form_name} — {rule.campaign_title}",
+        starts_at=now, ends_at=ends, working_days=rule.working_days,
+        published_by_id=who.id, published_at=now,
+        entries=[NoticeEntry(nominee_id=n.id, full_name=n.full_name, position_title=n.position,
+                             unit_name=n.work_unit or n.proposal.unit.name) for n in nominees])
+    session.add(notice)
+    session.flush()
+    record_stream_event(session, notice_stream(notice.id), "publish", who, now, payload={
+        "campaign": rule.campaign_code, "award_form": award_form_code,
+        "stage": rule.stage.value, "working_days": rule.working_days,
+        "starts_at": now.isoformat(), "ends_at": ends.isoformat(),
+        "nominees": [{"id": e.nominee_id, "full_name": e.full_name} for e in notice.entries]})
+    session.flush()
+    return notice
+
+
+def _one_at_a_time(session: Session, key: str) -> None:
+    """Two secretaries publishing the same list at once would both list everyone: on
+    PostgreSQL the second waits for the first (and then finds nobody left to list)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                        {"k": key})
+
+
+def period_end(rule: NoticeRule, now: datetime) -> datetime:
+    """A notice published now ends at the close of its N-th working day after today."""
+    return working_calendar().add_working_days(now, rule.working_days)
+
+
+def require_secretary(actor: Any) -> Actor:
+    who = as_actor(actor)
+    if not who.active or "council_secretary" not in who.roles:
+        raise PermissionDenied("Chỉ Thư ký Hội đồng được công khai danh sách và giải quyết "
+                               "khiếu nại")
+    return who
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def is_running(notice: Notice, now: datetime) -> bool:
+    return notice.starts_at <= now < notice.ends_at
+
+
+def current_notices(session: Session, now: datetime) -> list[Notice]:
+    """The notices running now, the soonest to end first (the public page)."""
+    return list(session.scalars(
+        select(Notice).where(Notice.starts_at <= now, Notice.ends_at > now)
+        .options(selectinload(Notice.entries), selectinload(Notice.campaign))
+        .order_by(Notice.ends_at, Notice.id)))
+
+
+def all_notices(session: Session, limit: int = 200) -> list[Notice]:
+    """Every notice, the newest first (the secretary's list)."""
+    return list(session.scalars(
+        select(Notice).options(selectinload(Notice.entries), selectinload(Notice.campaign))
+        .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)))
+
+
+def get_notice(session: Session, notice_id: int) -> Notice:
+    notice = session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound(f"Không tìm thấy thông báo công khai số {notice_id}")
+    return notice
+
+
+def open_objection_counts(session: Session) -> dict[int, int]:
+    """Open objections per notice id."""
+    rows = session.execute(select(Objection.notice_id, func.count())
+                           .where(Objection.status == ObjectionStatus.OPEN)
+                           .group_by(Objection.notice_id))
+    return {notice_id: count for notice_id, count in rows}
+
+
+def objections_of(session: Session, notice_id: int | None = None,
+                  status: ObjectionStatus | None = None) -> list[Objection]:
+    query = select(Objection).options(selectinload(Objection.nominee),
+                                      selectinload(Objection.notice))
+    if notice_id is not None:
+        query = query.where(Objection.notice_id == notice_id)
+    if status is not None:
+        query = query.where(Objection.status == status)
+    return list(session.scalars(query.order_by(Objection.filed_at, Objection.id)))
+
+
+# --- the gate ------------------------------------------------------------------------------
+
+def gate(session: Session, proposal: Proposal, trigger: str, now: datetime) -> None:
+    """Refuse `decide` / `issue_decision` while a notice the rules ask for has not run its
+    working days, or an objection on one of the proposal's nominees is open."""
+    stage = GATED.get(trigger)
+    if stage is None:
+        return
+    problems = gate_problems(session, proposal, stage, now)
+    if problems:
+        label = machine.SPECS[trigger].label_vi
+        raise InvalidTransition(f"Chưa thể “{label}”: " + "; ".join(problems),
+                                state=proposal.state, trigger=trigger)
+
+
+def gate_problems(session: Session, proposal: Proposal, stage: NoticeStage,
+                  now: datetime) -> list[str]:
+    """What still holds the proposal at this stage, as sentences (none: it may go on)."""
+    nominees = _needing_notice(session, proposal, stage)
+    if not nominees:
+        return []
+    ids = [n.id for n in nominees]
+    latest = _latest_notices(session, ids, stage)
+    objected = set(session.scalars(select(Objection.nominee_id).where(
+        Objection.nominee_id.in_(ids), Objection.status == ObjectionStatus.OPEN)))
+    unlisted = [n.full_name for n in nominees if n.id not in latest]
+    running: dict[str, list[str]] = defaultdict(list)
+    for n in nominees:
+        notice = latest.get(n.id)
+        if notice is not None and notice.ends_at > now:
+            running[f"{notice.ends_at.astimezone(TZ):%d/%m/%Y}"].append(n.full_name)
+    problems = []
+    if unlisted:
+        problems.append(f"chưa công khai danh sách {STAGE_VI[stage]} cho: "
+                        + ", ".join(unlisted))
+    for end, names in running.items():
+        problems.append(f"đang trong thời gian công khai (đến hết ngày {end}): "
+                        + ", ".join(names))
+    if objected:
+        problems.append("còn khiếu nại chưa giải quyết về: "
+                        + ", ".join(n.full_name for n in nominees if n.id in objected))
+    return problems
+
+
+def _needing_notice(session: Session, proposal: Proposal, stage: NoticeStage) -> list[Nominee]:
+    """The proposal's nominees whose award form asks for a notice at this stage (before the
+    decision, only those the Council passed)."""
+    version = session.get(RuleSetVersion, proposal.ruleset_version_id)
+    assert version is not None
+    rules = compiled(version).rules
+    out = []
+    for n in proposal.nominees:
+        award = rules.award(n.award_form_code)
+        if (award is None or award.public_notice_working_days == 0
+                or award.public_notice_stage != stage):
+            continue
+        if stage == NoticeStage.BEFORE_DECISION and n.outcome != Outcome.PASSED:
+            continue
+        out.append(n)
+    return out
+
+
+def _latest_notices(session: Session, nominee_ids: list[int],
+                    stage: NoticeStage) -> dict[int, Notice]:
+    """Each nominee's latest notice of this stage that no upheld objection struck it from."""
+    rows = session.execute(
+        select(NoticeEntry.nominee_id, Notice)
+        .join(Notice, and_(Notice.id == NoticeEntry.notice_id, Notice.stage == stage))
+        .where(NoticeEntry.nominee_id.in_(nominee_ids), ~_struck())
+        .order_by(Notice.starts_at, Notice.id))
+    return {nominee_id: notice for nominee_id, notice in rows}

@@ -54,8 +54,9 @@ def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) 
              "reason": (form.get(f"outcome-reason-{n.id}") or "").strip() or None}
             for n in proposal.nominees]
     if trigger == "issue_decision":
-        payload["decision_number"] = (form.get("decision_number") or "").strip() or None
-        payload["decision_date"] = parse_date(form.get("decision_date"), "Ngày quyết định")
+        # Decisions are issued from the decisions page, which fires this for each proposal
+        # it covers; by hand it only applies a decision already issued (by its id).
+        payload["decision_id"] = parse_int(form.get("decision_id"), "Quyết định")
     return payload
 
 

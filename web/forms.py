@@ -72,6 +72,7 @@ def nominee_payload(form: MultiDict[str, str], attributes: dict[str, str]) -> di
     return {
         "kind": form.get("kind") or None,
         "full_name": form.get("full_name") or "",
+        "person_code": (form.get("person_code") or "").strip() or None,
         "award_form": form.get("award_form") or "",
         "position": (form.get("position") or "").strip() or None,
         "work_unit": (form.get("work_unit") or "").strip() or None,

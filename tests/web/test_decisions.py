@@ -167,3 +167,15 @@ def test_only_the_secretary_issues_and_corrects_through_the_api(api_as, make_pro
     assert fixed.get_json()["nominees"][0]["position_title"] == "Phó Trưởng phòng"
     again = api_as("secretary").get(f"/decisions/{did}").get_json()
     assert again["corrected_by_id"] == fixed.get_json()["id"]
+
+
+def test_the_clerk_gives_a_personal_code(client_for, make_proposal, world):
+    pid = make_proposal("draft")
+    clerk = client_for("unit1")
+    response = post_form(clerk, f"/unit/proposals/{pid}/nominees", {
+        "kind": "individual", "full_name": "Lò Thị Mã", "award_form": "BK_CT_UBND",
+        "years_in_service": "4", "person_code": " 020195000111 "}, page=f"/proposals/{pid}")
+    assert response.status_code == 302
+    with world.db.session() as s:
+        added = [n for n in world.proposal(s, pid).nominees if n.full_name == "Lò Thị Mã"]
+        assert [n.person_code for n in added] == ["020195000111"]

@@ -34,7 +34,8 @@ class Decision(Base):
     issuing_body: Mapped[str] = mapped_column(String(40))
     year: Mapped[int]
     seq: Mapped[int]
-    number: Mapped[str] = mapped_column(String(60), unique=True)
+    # Not unique by itself: "{seq}/QĐ-UBND" comes round again each year; (body, year, seq) is.
+    number: Mapped[str] = mapped_column(String(60), index=True)
     signed_on: Mapped[date]
     title: Mapped[str] = mapped_column(String(500))     # "Về việc tặng Bằng khen …"
     signer_name: Mapped[str] = mapped_column(String(255))

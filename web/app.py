@@ -93,10 +93,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from web.account.views import bp as account_bp
     from web.admin.views import bp as admin_bp
+    from web.api import decisions as _api_decisions  # noqa: F401  (adds its routes to api_bp)
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
     from web.clerk.views import bp as clerk_bp
     from web.council import notices as _council_notices  # noqa: F401  (adds its routes)
+    from web.council.decisions import bp as decisions_bp
     from web.council.views import bp as council_bp
     from web.inbox.views import bp as inbox_bp
     from web.inbox.views import unread_badge
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(clerk_bp, url_prefix="/unit")
     app.register_blueprint(review_bp, url_prefix="/review")
     app.register_blueprint(council_bp, url_prefix="/council")
+    app.register_blueprint(decisions_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(inbox_bp, url_prefix="/notifications")
     app.register_blueprint(stats_bp, url_prefix="/stats")

@@ -54,8 +54,9 @@ def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) 
              "reason": (form.get(f"outcome-reason-{n.id}") or "").strip() or None}
             for n in proposal.nominees]
     if trigger == "issue_decision":
-        payload["decision_number"] = (form.get("decision_number") or "").strip() or None
-        payload["decision_date"] = parse_date(form.get("decision_date"), "Ngày quyết định")
+        # Decisions are issued from the decisions page, which fires this for each proposal
+        # it covers; by hand it only applies a decision already issued (by its id).
+        payload["decision_id"] = parse_int(form.get("decision_id"), "Quyết định")
     return payload
 
 
@@ -71,6 +72,7 @@ def nominee_payload(form: MultiDict[str, str], attributes: dict[str, str]) -> di
     return {
         "kind": form.get("kind") or None,
         "full_name": form.get("full_name") or "",
+        "person_code": (form.get("person_code") or "").strip() or None,
         "award_form": form.get("award_form") or "",
         "position": (form.get("position") or "").strip() or None,
         "work_unit": (form.get("work_unit") or "").strip() or None,

@@ -40,6 +40,9 @@ class NomineeInput(BaseModel):
 
     kind: Literal["individual", "collective"]
     full_name: Name
+    # Personal identification number (mã định danh / CCCD), or a collective's own code:
+    # carries achievement history across units and years (workflow.history).
+    person_code: Annotated[str, StringConstraints(max_length=40)] | None = None
     award_form: Annotated[str, StringConstraints(min_length=1, max_length=40)]
     position: Annotated[str, StringConstraints(max_length=255)] | None = None
     work_unit: Annotated[str, StringConstraints(max_length=255)] | None = None
@@ -231,6 +234,7 @@ def _validated_nominee(p: Proposal, data: dict[str, Any] | NomineeInput) -> Nomi
 
 
 _LABELS = {"kind": "Loại", "full_name": "Họ tên / Tên tập thể",
+           "person_code": "Mã định danh / CCCD",
            "award_form": "Hình thức khen thưởng", "position": "Chức vụ",
            "work_unit": "Đơn vị công tác", "years_in_service": "Số năm công tác",
            "disciplined": "Đang bị kỷ luật", "prior_titles": "Danh hiệu đã đạt",
@@ -268,6 +272,7 @@ def _check_attributes(values: dict[str, Any], declared: dict[str, AttributeType]
 def _columns(info: NomineeInput) -> dict[str, Any]:
     return {
         "kind": NomineeKind(info.kind), "full_name": info.full_name,
+        "person_code": info.person_code or None,
         "award_form_code": info.award_form, "position": info.position,
         "work_unit": info.work_unit, "years_in_service": info.years_in_service,
         "disciplined": info.disciplined, "achievement_summary": info.achievement_summary,

@@ -26,6 +26,8 @@ BASE_COLUMNS = [
     ("prior_titles", "Danh hiệu đã đạt (năm:mã; …)"),
     ("achievement_summary", "Tóm tắt thành tích"),
 ]
+# After the campaign's own attributes, so that sheets filled in before it existed still read.
+LAST_COLUMNS = [("person_code", "Mã định danh / CCCD (nếu có)")]
 MAX_ROWS = 500
 KINDS = {"cá nhân": "individual", "ca nhan": "individual", "individual": "individual",
          "tập thể": "collective", "tap the": "collective", "collective": "collective"}
@@ -41,7 +43,8 @@ class RowError:
 def template(rules: RuleSet) -> bytes:
     """The import sheet: headers only (every row below them is imported), with an example
     row and the award forms on sheets of their own."""
-    header = [label for _, label in BASE_COLUMNS] + list(rules.nominee_attributes)
+    header = ([label for _, label in BASE_COLUMNS] + list(rules.nominee_attributes)
+              + [label for _, label in LAST_COLUMNS])
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sach"
@@ -49,7 +52,8 @@ def template(rules: RuleSet) -> bytes:
     example = wb.create_sheet("Vi du (khong nhap)")
     example.append(header)
     example.append(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …", rules.awards[0].form,
-                    5, "Không", "2024:CSTD_CS; 2025:CSTD_CS", "…"])
+                    5, "Không", "2024:CSTD_CS; 2025:CSTD_CS", "…",
+                    *[None] * len(rules.nominee_attributes), "001085012345"])
     forms = wb.create_sheet("Hinh thuc")
     forms.append(["Mã", "Đối tượng"])
     for award in rules.awards:
@@ -73,7 +77,8 @@ def read_rows(content: bytes, rules: RuleSet
     header = next(rows, None)
     if header is None:
         raise InvalidInput("Bảng tính trống")
-    names = [key for key, _ in BASE_COLUMNS] + list(rules.nominee_attributes)
+    names = ([key for key, _ in BASE_COLUMNS] + list(rules.nominee_attributes)
+             + [key for key, _ in LAST_COLUMNS])
     parsed, errors = [], []
     for number, values in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
@@ -128,6 +133,7 @@ def _row(cells: dict[str, Any], rules: RuleSet, number: int) -> tuple[int, dict[
         "disciplined": _text(cells.get("disciplined")).lower() in YES,
         "prior_titles": _titles(_text(cells.get("prior_titles"))),
         "achievement_summary": _text(cells.get("achievement_summary")) or None,
+        "person_code": _text(cells.get("person_code")) or None,
         "attributes": {},
     }
     for name, kind_ in rules.nominee_attributes.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
@@ -49,9 +48,8 @@ class DecideInput(_Input):
 
 
 class IssueDecisionInput(_Input):
-    decision_number: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
-                                                      max_length=60)]
-    decision_date: date
+    # The issued decision (workflow.decisions) that lists the proposal's passed nominees.
+    decision_id: int
 
 
 INPUTS: dict[str, type[_Input]] = {
@@ -63,7 +61,7 @@ INPUTS: dict[str, type[_Input]] = {
 
 _FIELD_VI = {
     "reason": "lý do", "outcomes": "kết quả xét từng người",
-    "decision_number": "số quyết định", "decision_date": "ngày quyết định",
+    "decision_id": "quyết định",
     "assignee_id": "người được phân công",
 }
 

@@ -64,7 +64,7 @@ TRIGGERS: tuple[TriggerSpec, ...] = (
                 "Chuyển lại Ban thẩm định", "Send back to the Board", requires=("reason",)),
     TriggerSpec("issue_decision", ("approved",), ("decided",), SECRETARY,
                 "Ban hành quyết định", "Issue the decision",
-                requires=("decision_number", "decision_date")),
+                requires=("decision_id",)),
 )
 SPECS: dict[str, TriggerSpec] = {t.name: t for t in TRIGGERS}
 

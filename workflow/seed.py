@@ -15,13 +15,14 @@ from sqlalchemy.orm import Session
 
 from models import Campaign, Proposal, Role, Unit, User
 from models.base import utcnow
-from workflow import notices
+from workflow import decisions, notices
 from workflow.accounts import ensure_unit, ensure_user
 from workflow.dossier import add_document, add_nominee, create_proposal
 from workflow.rulesets import compiled, load_ruleset_file, shipped_ruleset_files
 from workflow.service import act
 
 DEMO_PASSWORD = "tdkt-demo"
+DEMO_SIGNER = "Hoàng Văn Thắng"  # a made-up name for the Chairman who signs demo decisions
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 Progress = Callable[[str], None]
 
@@ -170,7 +171,7 @@ PATHS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
                  ("reviewer", "forward", {}), ("secretary", "decide", {"pass": False})],
     "decided": [("clerk", "submit", {}), ("reviewer", "claim", {}),
                 ("reviewer", "forward", {}), ("secretary", "decide", {"pass": True}),
-                ("secretary", "issue_decision", {"decision_number": "2568/QĐ-UBND"})],
+                ("secretary", "issue_decision", {"signer_name": DEMO_SIGNER})],
 }
 
 
@@ -227,9 +228,23 @@ def walk_to(session: Session, proposal: Proposal, users: dict[str, User], clerk:
                  "reason": None if passed else "Không đủ số phiếu đồng ý theo quy định"}
                 for n in proposal.nominees]
         if trigger == "issue_decision":
-            payload.setdefault("decision_date", (start + timedelta(days=day)).date())
+            issue_decisions(session, proposal, actors[who], payload["signer_name"],
+                            start + timedelta(days=day))
+            continue
         act(session, proposal.id, trigger, actors[who],
             now=start + timedelta(days=day), **payload)
+
+
+def issue_decisions(session: Session, proposal: Proposal, secretary: User, signer: str,
+                    now: datetime) -> None:
+    """Real numbered decisions for the proposal's passed nominees, one per award form;
+    the last moves the proposal to `decided`."""
+    forms = sorted({n.award_form_code for n in proposal.nominees if n.outcome == "passed"})
+    for form in forms:
+        decisions.issue(session, secretary, {
+            "campaign_id": proposal.campaign_id, "proposal_ids": [proposal.id],
+            "award_form": form, "signed_on": now.astimezone(VN).date(),
+            "signer_name": signer}, now=now)
 
 
 def _demo_pdf(title: str, doc: str) -> bytes:

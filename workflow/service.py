@@ -17,11 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, Campaign, Outcome, Proposal, User
+from models import AuditEvent, Campaign, Decision, DecisionEntry, Outcome, Proposal, User
 from models.base import utcnow
-from rules.calendar import TZ
 from rules.checks import Finding, blocking, run_checks
-from workflow import deadlines, machine, notices, notifications, substitutes
+from workflow import coverage, deadlines, machine, notices, notifications, substitutes
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
 from workflow.errors import (
@@ -261,19 +260,26 @@ def _send_back(session: Session, p: Proposal, who: Actor, data: Any, now: dateti
 
 def _issue_decision(session: Session, p: Proposal, who: Actor, data: Any,
                     now: datetime) -> Step:
-    signed = data.decision_date
-    if signed > now.astimezone(TZ).date():
-        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được sau ngày hôm nay")
-    if p.decided_at is not None and signed < p.decided_at.astimezone(TZ).date():
-        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được trước ngày Hội đồng "
-                           f"xét ({p.decided_at.astimezone(TZ):%d/%m/%Y})")
+    """Mark the proposal decided by an issued decision that lists its passed nominees."""
+    decision = session.get(Decision, data.decision_id)
+    if decision is None or decision.campaign_id != p.campaign_id:
+        raise InvalidInput(f"Không có quyết định số hiệu {data.decision_id} của phong trào này")
+    listed = session.scalar(select(DecisionEntry.id).where(
+        DecisionEntry.decision_id == decision.id, DecisionEntry.proposal_id == p.id).limit(1))
+    if listed is None:
+        raise InvalidInput(f"Quyết định {decision.number} không có tên ai trong hồ sơ này")
+    left = coverage.awaiting(session, p.nominees)
+    if left:
+        raise InvalidInput("Còn người được chấp thuận chưa có trong quyết định nào: "
+                           + ", ".join(n.full_name for n in left))
+    coverage.check_signing_date(decision.signed_on, p.decided_at, now)
 
     def apply() -> None:
-        p.decision_number = data.decision_number
-        p.decision_date = data.decision_date
+        p.decision_number = decision.number
+        p.decision_date = decision.signed_on
 
-    return Step(apply, {"decision_number": data.decision_number,
-                        "decision_date": data.decision_date.isoformat()})
+    return Step(apply, {"decision_id": decision.id, "decision_number": decision.number,
+                        "decision_date": decision.signed_on.isoformat()})
 
 
 def _plain(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:

@@ -9,6 +9,7 @@ as a full-page screenshot under artifacts/screenshots/.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import AuditEvent, Proposal
@@ -29,7 +31,7 @@ PASSWORD = "tdkt-demo"
 TITLE = "Đề nghị khen thưởng thành tích chuyển đổi số (kiểm thử trình duyệt)"
 RETURN_REASON = "Báo cáo thành tích chưa có xác nhận của thủ trưởng đơn vị"
 REJECT_REASON = "Không đủ số phiếu đồng ý theo quy định"
-DECISION_NUMBER = "125/QĐ-UBND"
+DECISION_NUMBER = "1/QĐ-UBND"  # tdkt numbers it: the first decision of the year
 CONFLICT = "Hồ sơ vừa được người khác thay đổi trong lúc bạn thao tác"
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
 DATETIME = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
@@ -246,11 +248,23 @@ def secretary_decides(secretary: Visitor, decision_date: str) -> None:
     assert "Đã thực hiện: Ghi nhận kết quả xét" in secretary.flash(), secretary.flash()
     assert secretary.state() == "Được chấp thuận"
 
-    form = page.locator("form[data-action=issue_decision]")
-    form.locator("input[name=decision_number]").fill(DECISION_NUMBER)
-    form.locator("input[name=decision_date]").fill(decision_date)
-    secretary.act("issue_decision", "decision-issued")
-    assert "Đã thực hiện: Ban hành quyết định" in secretary.flash(), secretary.flash()
+    # The decision is issued on the decisions page, the proposal already chosen.
+    secretary.click("#issue-decision-link", "new-decision")
+    assert page.locator("#candidates input[name=proposal_ids]:checked").count() == 1
+    page.fill("#signed_on", decision_date)
+    page.fill("#signer_name", "Hoàng Văn Thắng")
+    secretary.click("#decision-form button[type=submit]", "decision-issued")
+    assert f"Đã ban hành quyết định số {DECISION_NUMBER}." in secretary.flash()
+    assert page.locator("#decision-number").inner_text() == f"Quyết định số {DECISION_NUMBER}"
+    entries = page.locator("#entries tbody").inner_text()
+    assert "Nguyễn Thị Lan" in entries and "Phòng Chuyển đổi số" not in entries
+    with page.expect_download() as download:
+        page.click("#exports a:has-text('Excel')")
+    assert download.value.suggested_filename.endswith("-danh-sach.xlsx")
+    with open(download.value.path(), "rb") as saved:  # saved without an extension
+        rows = list(load_workbook(io.BytesIO(saved.read())).active.iter_rows(values_only=True))
+    assert rows[-1][:2] == (1, "Nguyễn Thị Lan")
+    secretary.click("#decision-title ~ dl a", "back-to-proposal")
 
 
 def assert_final_page(page: Any, decision_date: str, days: set[str]) -> None:
@@ -324,6 +338,10 @@ def test_the_whole_path_through_the_browser(browser, live_server, world, screens
 
     clerk.goto(f"/proposals/{pid}", "sees-decision")
     assert_final_page(clerk.page, decision_date, days)
+    clerk.click("#nominees a:has-text('Nguyễn Thị Lan')", "nominee-history")
+    history = clerk.page.locator("#history tbody tr").first
+    assert "Bằng khen của Chủ tịch UBND tỉnh" in history.inner_text()
+    assert DECISION_NUMBER in history.inner_text()
     clerk.goto("/unit/?state=decided", "dashboard-decided")
     assert clerk.page.locator("#proposals tr", has_text=TITLE).count() == 1
 

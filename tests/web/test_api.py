@@ -274,11 +274,14 @@ def test_the_whole_path_through_the_api(api_as, world):
     v = fire(secretary, pid, "decide", v, "approved", outcomes=outcomes)
     # The Council decided today (the API acts at the real time): the decision is dated today.
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
-    fire(secretary, pid, "issue_decision", v, "decided", decision_number="1234/QĐ-UBND",
-         decision_date=today)
+    issued = secretary.post("/decisions", json={
+        "campaign": "TEST-OPEN", "proposal_ids": [pid], "signed_on": today,
+        "signer_name": "Hoàng Văn Thắng"})
+    assert issued.status_code == 201, issued.get_data(as_text=True)
+    assert issued.get_json()["number"] == "1/QĐ-UBND"
 
     final = conforms(s.ProposalDetail, clerk.get(f"/proposals/{pid}").get_json())
-    assert final["decision_number"] == "1234/QĐ-UBND" and final["decision_date"] == today
+    assert final["decision_number"] == "1/QĐ-UBND" and final["decision_date"] == today
     assert [n["outcome"] for n in final["nominees"]] == ["passed", "rejected"]
     assert final["allowed_actions"] == [] and final["editable"] is False
 
@@ -420,15 +423,17 @@ def test_malformed_requests_are_400_with_a_clear_message(api_as, make_proposal, 
 
 def test_a_bad_decision_date_is_400(api_as, make_proposal, world):
     pid = make_proposal("approved")
-    v = state_of(world, pid)[1]
     secretary = api_as("secretary")
+    body = {"campaign": "TEST-OPEN", "proposal_ids": [pid], "signer_name": "Hoàng Văn Thắng"}
     for date in ["20/12/2022", "2022-13-01", 20221220]:
-        response = secretary.post(f"/proposals/{pid}/actions/issue_decision", json={
-            "expected_version": v, "decision_number": "1/QĐ-UBND", "decision_date": date})
-        assert "decision_date" in " ".join(error(response, 400, "invalid_input")["errors"])
-    too_long = secretary.post(f"/proposals/{pid}/actions/issue_decision", json={
-        "expected_version": v, "decision_number": "9" * 61, "decision_date": "2022-12-20"})
-    error(too_long, 400, "invalid_input")
+        response = secretary.post("/decisions", json={**body, "signed_on": date})
+        assert "signed_on" in " ".join(error(response, 400, "invalid_input")["errors"])
+    future = secretary.post("/decisions", json={**body, "signed_on": "2099-01-01"})
+    assert "không được sau ngày hôm nay" in error(future, 400, "invalid_input")["message"]
+    bare = secretary.post(f"/proposals/{pid}/actions/issue_decision", json={
+        "expected_version": state_of(world, pid)[1], "decision_number": "1/QĐ-UBND",
+        "decision_date": "2022-12-20"})
+    assert "decision_id" in " ".join(error(bare, 400, "invalid_input")["errors"])
     assert state_of(world, pid)[0] == "approved"
 
 

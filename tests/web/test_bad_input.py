@@ -123,13 +123,17 @@ def test_an_award_not_given_to_this_kind_of_nominee_is_refused(unit1, refused, m
 # -- the decision's date
 
 @pytest.mark.parametrize("when", ["31/02/2026", "hôm qua", "2026-13-01", "1/1"])
-def test_a_bad_decision_date_is_refused(client_for, refused, make_proposal, when):
+def test_a_bad_decision_date_is_refused(client_for, refused, make_proposal, world, when):
     pid = make_proposal("approved")
-    secretary = Clerk(client_for("secretary"), f"/proposals/{pid}")
-    page = refused(secretary, f"/proposals/{pid}/actions/issue_decision",
-                   {"decision_number": "15/QĐ-UBND", "decision_date": when},
-                   f"Ngày quyết định: ngày không hợp lệ “{when}” (nhập theo dạng dd/mm/yyyy)")
-    assert 'data-state="approved"' in page
+    with world.db.session() as s:
+        campaign_id = world.proposal(s, pid).campaign_id
+    secretary = Clerk(client_for("secretary"),
+                      f"/council/decisions/new?campaign={campaign_id}&award_form=")
+    page = refused(secretary, "/council/decisions/new",
+                   {"campaign_id": campaign_id, "proposal_ids": pid, "signed_on": when,
+                    "signer_name": "Hoàng Văn Thắng"},
+                   f"Ngày ký: ngày không hợp lệ “{when}” (nhập theo dạng dd/mm/yyyy)")
+    assert "Hồ sơ thử" in page  # back on the form, the proposal still waiting
 
 
 # -- uploads

@@ -142,6 +142,22 @@ ACCESS: dict[str, Access] = {
     "public.index": Access(see=EVERYONE | {ANON}, public=True),
     "public.notice": Access(public=True),
     "public.object_to": Access(change=EVERYONE | {ANON}, public=True, effect=False),
+    # -- decisions: the list for everyone signed in (each sees only theirs); the decision
+    #    listing unit1's nominee for all but unit2's clerk; issuing and correcting for the
+    #    secretary only; a nominee's page (with history) for whoever sees the proposal
+    "decisions.index": Access(see=EVERYONE),
+    "decisions.detail": Access(see=READERS, state="decided"),
+    "decisions.list_xlsx": Access(see=READERS, state="decided"),
+    "decisions.word_docx": Access(see=READERS, state="decided"),
+    "decisions.new": Access(see=SECRETARY, state="approved"),
+    "decisions.create": Access(change=SECRETARY, state="approved", form={
+        "campaign_id": "{campaign_id}", "proposal_ids": "{pid}", "signed_on": "20/11/2022",
+        "signer_name": "Hoàng Văn Thắng"}),
+    "decisions.correct_form": Access(see=SECRETARY, state="decided"),
+    "decisions.correct": Access(change=SECRETARY, state="decided", form={
+        "reason": "Sai chính tả họ tên", "signed_on": "25/11/2022",
+        "signer_name": "Hoàng Văn Thắng"}),
+    "decisions.nominee": Access(see=READERS),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
     # -- one's own API tokens: every signed-in user
@@ -163,6 +179,10 @@ ACCESS: dict[str, Access] = {
     "api.list_proposals": Access(see=EVERYONE),
     "api.get_proposal": Access(see=READERS),
     "api.list_events": Access(see=READERS),
+    "api.list_decisions": Access(see=EVERYONE),
+    "api.get_decision": Access(see=READERS, state="decided"),
+    "api.decision_list_xlsx": Access(see=READERS, state="decided"),
+    "api.decision_word_docx": Access(see=READERS, state="decided"),
     "api.": Access(),
 }
 
@@ -183,9 +203,9 @@ TRIGGER_ACCESS: dict[str, Access] = {
     "decide": Access(change=SECRETARY, state="at_council", form={"outcome-{nid}": "passed"}),
     "send_back": Access(change=SECRETARY, state="at_council",
                         form={"reason": "Cần thẩm định lại số liệu"}),
-    "issue_decision": Access(change=SECRETARY, state="approved",
-                             form={"decision_number": "12/QĐ-UBND",
-                                   "decision_date": "05/01/2026"}),
+    # Issued from council.new_decision (below), which fires issue_decision itself; the bare
+    # action only applies a decision that lists the proposal, and decision 1 is none here.
+    "issue_decision": Access(state="approved", form={"decision_id": "1"}),
     "no-such-trigger": Access(state="submitted"),
 }
 IGNORED = {"static", "bootstrap.static"}

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, Document, Nominee, Objection, Proposal
 from tests.conftest import VN
+from tests.decision_support import issue_for
 from tests.notice_helpers import MONDAY, after, entries, notice_world, person, publish
 from workflow import deadlines, notices, objections
 from workflow.audit import replay, verify
@@ -36,8 +37,8 @@ def decide_all(world, pid, now, passed=True):
 def issue(world, pid, now):
     """Issue the decision (the one place that knows issue_decision's input)."""
     with world.db.unit_of_work() as session:
-        act(session, pid, "issue_decision", world.user(session, "secretary"), now=now,
-            decision_number="15/QĐ-UBND", decision_date=now.astimezone(VN).date())
+        issue_for(session, world.proposal(session, pid), world.user(session, "secretary"),
+                  now=now, signed_on=now.astimezone(VN).date())
 
 
 def nominee_id(world, pid, name):

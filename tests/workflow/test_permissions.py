@@ -4,13 +4,13 @@ other state — each with a clear error and nothing written."""
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, Proposal
+from models import AuditEvent, DecisionEntry, Proposal
+from tests.decision_support import issue_for
 from workflow import machine
 from workflow.errors import InvalidTransition, PermissionDenied
 from workflow.service import act, allowed_actions
@@ -36,7 +36,18 @@ def expected_allowed(trigger: str, actor: str) -> bool:
     return not (spec.assignee_only and actor not in ("reviewer", "boardhead"))
 
 
-def payload_for(trigger: str, proposal: Proposal, world: Any) -> dict[str, Any]:
+def decision_for(session: Any, proposal: Proposal, world: Any) -> int:
+    """The decision listing the proposal's nominees (issued on first use, not yet applied
+    to the proposal); 0 when it cannot have one (not approved): act refuses it first."""
+    listed = session.scalar(select(DecisionEntry.decision_id)
+                            .where(DecisionEntry.proposal_id == proposal.id).limit(1))
+    if listed is not None or proposal.state != "approved":
+        return listed or 0
+    return issue_for(session, proposal, world.user(session, "secretary"), advance=False).id
+
+
+def payload_for(trigger: str, proposal: Proposal, world: Any,
+                session: Any = None) -> dict[str, Any]:
     if trigger in ("return", "send_back"):
         return {"reason": "Thiếu biên bản họp xét"}
     if trigger == "reassign":
@@ -45,7 +56,7 @@ def payload_for(trigger: str, proposal: Proposal, world: Any) -> dict[str, Any]:
         return {"outcomes": [{"nominee_id": n.id, "outcome": "passed"}
                              for n in proposal.nominees]}
     if trigger == "issue_decision":
-        return {"decision_number": "99/QĐ-UBND", "decision_date": date(2022, 12, 30)}
+        return {"decision_id": decision_for(session, proposal, world)}
     return {}
 
 
@@ -58,7 +69,7 @@ def snapshot(session: Any, pid: int) -> tuple[Any, ...]:
 def attempt(world: Any, pid: int, trigger: str, actor: str) -> Exception | str:
     with world.db.unit_of_work() as session:
         proposal = world.proposal(session, pid)
-        payload = payload_for(trigger, proposal, world)
+        payload = payload_for(trigger, proposal, world, session)
         try:
             act(session, pid, trigger, world.user(session, actor), **payload)
         except (PermissionDenied, InvalidTransition) as exc:
@@ -69,6 +80,9 @@ def attempt(world: Any, pid: int, trigger: str, actor: str) -> Exception | str:
 @pytest.mark.parametrize(("trigger", "source"), CASES, ids=[f"{t}-from-{s}" for t, s in CASES])
 def test_each_transition_obeys_the_permission_table(make_proposal, world, trigger, source):
     refused_on = make_proposal(source)
+    if trigger == "issue_decision":  # the decision exists before anyone is refused
+        with world.db.unit_of_work() as session:
+            decision_for(session, world.proposal(session, refused_on), world)
     for actor in ACTORS:
         if expected_allowed(trigger, actor):
             pid = make_proposal(source)

@@ -38,9 +38,9 @@ from hypothesis.stateful import (
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import AuditEvent, Base, Proposal, User
+from models import AuditEvent, Base, Decision, DecisionEntry, Proposal, User
 from models.db import Database
-from workflow import dossier, machine, service
+from workflow import decisions, dossier, machine, service
 from workflow.actors import Actor
 from workflow.audit import replay, verify
 from workflow.errors import (
@@ -180,12 +180,12 @@ SIMPLE_PAYLOADS: dict[str, list[Variant]] = {
     "submit": [({}, True), ({"reason": REASON}, False)],
     "resubmit": OPTIONAL_REASON, "withdraw": OPTIONAL_REASON, "forward": OPTIONAL_REASON,
     "return": REQUIRED_REASON, "send_back": REQUIRED_REASON,
+    # A valid decision_id is filled in by `payload` (a real decision listing the proposal).
     "issue_decision": [
-        ({"decision_number": "2568/QĐ-UBND", "decision_date": date(2022, 12, 28)}, True),
-        ({"decision_number": " 12/QĐ-UBND ", "decision_date": "2022-12-30"}, True),
-        ({"decision_number": "2568/QĐ-UBND"}, False),
-        ({"decision_number": "   ", "decision_date": date(2022, 12, 28)}, False),
-        ({"decision_number": "2568/QĐ-UBND", "decision_date": "hôm qua"}, False),
+        ({"decision_id": None}, True),
+        ({}, False),
+        ({"decision_id": "số 12"}, False),
+        ({"decision_number": "2568/QĐ-UBND", "decision_date": date(2022, 12, 28)}, False),
     ],
 }
 GOOD_OUTCOMES = [{"outcome": "passed"}, {"outcome": "rejected", "reason": REASON}]
@@ -457,6 +457,23 @@ class ProposalWorkflow(RuleBasedStateMachine):
         self.fire(data, pid, "claim", name, bad=data.draw(st.booleans(), label="bad"),
                   stale=False)
 
+    def decision_for(self, pid: int) -> int:
+        """A decision listing the proposal, issued (not yet applied to it) on first use
+        and dated the day of the action — on or after the Council's decision, not in the
+        future; NO_ONE when the proposal is not approved (the service refuses that first)."""
+        with self.db.unit_of_work() as s:
+            p = s.get(Proposal, pid)
+            assert p is not None
+            listed = s.scalar(select(DecisionEntry.decision_id)
+                              .where(DecisionEntry.proposal_id == pid).limit(1))
+            if listed is not None or p.state != "approved":
+                return listed or NO_ONE
+            self.last_seen = None  # the decision's own rows are written here, not by the action
+            return decisions.issue(s, self.people["secretary"], {
+                "campaign_id": p.campaign_id, "proposal_ids": [pid],
+                "signed_on": self.now.astimezone(VN).date(), "signer_name": "Hoàng Văn Thắng"},
+                now=self.now, advance=False).id
+
     def in_state(self, state: str) -> list[int]:
         return sorted(pid for pid, m in self.models.items() if m.state == state)
 
@@ -490,7 +507,10 @@ class ProposalWorkflow(RuleBasedStateMachine):
             if trigger in ("return", "send_back"):
                 assert p.last_reason == payload["reason"].strip()
             if trigger == "issue_decision":
-                assert p.decision_number == payload["decision_number"].strip()
+                decision = s.get(Decision, payload["decision_id"])
+                assert decision is not None
+                assert (p.decision_number, p.decision_date) == (decision.number,
+                                                                decision.signed_on)
             if trigger in ("submit", "resubmit"):
                 assert p.reference and p.submitted_at == now
             if trigger == "decide":
@@ -502,9 +522,7 @@ class ProposalWorkflow(RuleBasedStateMachine):
         if trigger in SIMPLE_PAYLOADS:
             payload, ok = pick(data, SIMPLE_PAYLOADS[trigger], not bad, "payload")
             if trigger == "issue_decision" and ok:
-                # A decision is dated on or after the Council's decision and not in the
-                # future: the day of the action itself is always both.
-                payload = {**payload, "decision_date": self.now.astimezone(VN).date()}
+                payload = {"decision_id": self.decision_for(pid)}
             return payload, ok
         reviewers = sorted(self.reviewer_ids)
         strangers = [a.id for a in self.people.values() if a.id not in self.reviewer_ids]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, Outcome, Proposal
 from tests.conftest import CDS_NOW, VN
+from tests.decision_support import issue_for
 from workflow.dossier import add_nominee, remove_nominee, rename, update_nominee
 from workflow.errors import ConflictError, InvalidInput, PermissionDenied, RuleViolation
 from workflow.service import act
@@ -121,18 +122,46 @@ def test_all_rejected_makes_the_proposal_rejected(make_proposal, world):
         assert world.proposal(session, assert_state).nominees[0].outcome == Outcome.REJECTED
 
 
-def test_issue_decision_records_number_and_date(make_proposal, world):
+def test_issue_decision_records_the_decisions_number_and_date(make_proposal, world):
     pid = make_proposal("approved")
     with world.db.unit_of_work() as session:
         secretary = world.user(session, "secretary")
-        with pytest.raises(InvalidInput):
+        p = world.proposal(session, pid)
+        with pytest.raises(InvalidInput, match="quyết định: bắt buộc"):
             act(session, pid, "issue_decision", secretary, decision_number="12/QĐ-UBND")
-        act(session, pid, "issue_decision", secretary, decision_number="12/QĐ-UBND",
-            decision_date=date(2022, 12, 30))
+        decision = issue_for(session, p, secretary, advance=False)
+        number, signed = decision.number, decision.signed_on
+        act(session, pid, "issue_decision", secretary, now=CDS_NOW + timedelta(days=10),
+            decision_id=decision.id)
     with world.db.session() as session:
         p = world.proposal(session, pid)
-        assert (p.state, p.decision_number, p.decision_date) == (
-            "decided", "12/QĐ-UBND", date(2022, 12, 30))
+        assert (p.state, p.decision_number, p.decision_date) == ("decided", number, signed)
+        assert number == "1/QĐ-UBND"
+
+
+def test_issue_decision_needs_a_decision_listing_everyone_who_passed(make_proposal, world):
+    pid = make_proposal("approved", campaign="CDS-2022", nominees=[
+        {"kind": "individual", "full_name": "Nguyễn Văn A", "award_form": "BK_CT_UBND",
+         "years_in_service": 5, "attributes": {"digital_outcome": True}},
+        {"kind": "collective", "full_name": "Phòng Một", "award_form": "GIAY_KHEN"}],
+        documents=["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"])
+    other = make_proposal("approved", campaign="CDS-2022", clerk="unit2", nominees=[
+        {"kind": "collective", "full_name": "Xã Hai", "award_form": "GIAY_KHEN"}],
+        documents=["to_trinh", "bao_cao_thanh_tich"])
+    with world.db.unit_of_work() as session:
+        secretary = world.user(session, "secretary")
+        p = world.proposal(session, pid)
+        later = CDS_NOW + timedelta(days=10)
+        mine = issue_for(session, p, secretary, award_form="BK_CT_UBND", now=later)
+        theirs = issue_for(session, world.proposal(session, other), secretary, now=later)
+        assert world.proposal(session, other).state == "decided"
+        assert p.state == "approved"  # Phòng Một awaits its own decision
+        with pytest.raises(InvalidInput, match="Phòng Một"):
+            act(session, pid, "issue_decision", secretary, now=later, decision_id=mine.id)
+        with pytest.raises(InvalidInput, match="không có tên ai trong hồ sơ này"):
+            act(session, pid, "issue_decision", secretary, now=later, decision_id=theirs.id)
+        issue_for(session, p, secretary, award_form="GIAY_KHEN", now=later)
+        assert (p.state, p.decision_number) == ("decided", "3/QĐ-UBND")
 
 
 def test_board_head_reassigns_to_a_reviewer_only(make_proposal, world):
@@ -228,14 +257,12 @@ def test_a_decision_cannot_be_dated_in_the_future_or_before_the_council_decided(
     pid = make_proposal("approved")  # decided by the Council on 19/11/2022 (walk_to's days)
     with world.db.unit_of_work() as session:
         secretary = world.user(session, "secretary")
-        decided_on = world.proposal(session, pid).decided_at.astimezone(VN).date()
+        p = world.proposal(session, pid)
+        decided_on = p.decided_at.astimezone(VN).date()
         with pytest.raises(InvalidInput, match="không được sau ngày hôm nay"):
-            act(session, pid, "issue_decision", secretary, decision_number="7/QĐ-UBND",
-                decision_date=date(2099, 1, 1))
+            issue_for(session, p, secretary, signed_on=decided_on + timedelta(days=2))
         with pytest.raises(InvalidInput, match="không được trước ngày Hội đồng xét"):
-            act(session, pid, "issue_decision", secretary, decision_number="7/QĐ-UBND",
-                decision_date=decided_on.replace(day=1) if decided_on.day > 1 else
-                date(decided_on.year - 1, 12, 31))
+            issue_for(session, p, secretary, signed_on=decided_on - timedelta(days=1))
     with world.db.session() as session:
         assert world.proposal(session, pid).state == "approved"
 

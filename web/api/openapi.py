@@ -81,7 +81,8 @@ _ERRORS = {400: ("BadRequest", "Bad input (`invalid_input`, `csrf`, …); `error
                  "field"),
            401: ("Unauthorized", "No valid session or token (`unauthorized`, `invalid_token`)"),
            403: ("Forbidden", "Not allowed for your role or unit (`permission_denied`)"),
-           404: ("NotFound", "No such proposal, or not one you may see (`not_found`)"),
+           404: ("NotFound", "No such proposal or decision, or not one you may see "
+                 "(`not_found`)"),
            409: ("Conflict", "The proposal changed meanwhile (`conflict`: stale "
                  "expected_version) or the action does not apply in its state "
                  "(`invalid_transition`)"),

@@ -99,6 +99,7 @@ class NomineeOut(Out):
     id: int
     kind: Literal["individual", "collective"]
     full_name: str
+    person_code: str | None = None
     award_form: str
     position: str | None
     work_unit: str | None

@@ -41,7 +41,8 @@ def detail(session: Session, p: Proposal, actor: Actor) -> s.ProposalDetail:
 
 def nominee(n: Nominee) -> s.NomineeOut:
     return s.NomineeOut(
-        id=n.id, kind=n.kind.value, full_name=n.full_name, award_form=n.award_form_code,
+        id=n.id, kind=n.kind.value, full_name=n.full_name, person_code=n.person_code,
+        award_form=n.award_form_code,
         position=n.position, work_unit=n.work_unit, years_in_service=n.years_in_service,
         disciplined=n.disciplined, prior_titles=dict(n.prior_titles or {}),
         attributes=dict(n.attributes or {}), achievement_summary=n.achievement_summary,

@@ -302,7 +302,8 @@ def remove_document(pid: int, doc_id: int) -> tuple[Response, int]:
        errors=(*PROPOSAL_ERRORS, 422), description=(
            "Any trigger of the state machine (GET /proposals/{pid} lists `allowed_actions`). "
            "`return` and `send_back` need a `reason`; `decide` needs `outcomes` for every "
-           "nominee; `issue_decision` needs `decision_number` and `decision_date`."))
+           "nominee; `issue_decision` needs the `decision_id` of an issued decision listing the "
+           "proposal (POST /decisions issues one and fires this itself)."))
 def fire_action(pid: int, trigger: str) -> tuple[Response, int]:
     _visible(pid)
     if trigger not in s.ACTION_BODIES:

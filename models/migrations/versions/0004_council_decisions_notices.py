@@ -62,12 +62,12 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['corrects_id'], ['decisions.id'], name=op.f('fk_decisions_corrects_id_decisions')),
     sa.ForeignKeyConstraint(['issued_by_id'], ['users.id'], name=op.f('fk_decisions_issued_by_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions')),
-    sa.UniqueConstraint('issuing_body', 'year', 'seq', name=op.f('uq_decisions_issuing_body_year_seq')),
-    sa.UniqueConstraint('number', name=op.f('uq_decisions_number'))
+    sa.UniqueConstraint('issuing_body', 'year', 'seq', name=op.f('uq_decisions_issuing_body_year_seq'))
     )
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decisions_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_decisions_corrects_id'), ['corrects_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_decisions_number'), ['number'], unique=False)
 
     op.create_table('notices',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -284,6 +284,7 @@ def downgrade() -> None:
 
     op.drop_table('notices')
     with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_decisions_number'))
         batch_op.drop_index(batch_op.f('ix_decisions_corrects_id'))
         batch_op.drop_index(batch_op.f('ix_decisions_campaign_id'))
 

@@ -1,0 +1,42 @@
+"""Which passed nominees still await a decision, and the dates a decision may carry.
+
+Shared by `workflow.decisions` (before a decision is written) and the service's
+`issue_decision` step (before a proposal is marked decided), so the rules live once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import DecisionEntry, Nominee, Outcome
+from rules.calendar import TZ
+from workflow.errors import InvalidInput
+
+
+def check_signing_date(signed: date, decided_at: datetime | None, now: datetime) -> None:
+    """Not in the future, not before the Council decided."""
+    if signed > now.astimezone(TZ).date():
+        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được sau ngày hôm nay")
+    if decided_at is not None and signed < decided_at.astimezone(TZ).date():
+        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được trước ngày Hội đồng "
+                           f"xét ({decided_at.astimezone(TZ):%d/%m/%Y})")
+
+
+def in_a_decision(session: Session, nominee_ids: Iterable[int]) -> set[int]:
+    """The nominees already listed in an issued decision."""
+    ids = list(nominee_ids)
+    if not ids:
+        return set()
+    return set(session.scalars(select(DecisionEntry.nominee_id)
+                               .where(DecisionEntry.nominee_id.in_(ids))))
+
+
+def awaiting(session: Session, nominees: Iterable[Nominee]) -> list[Nominee]:
+    """The passed nominees not yet in any decision."""
+    passed = [n for n in nominees if n.outcome == Outcome.PASSED]
+    done = in_a_decision(session, [n.id for n in passed])
+    return [n for n in passed if n.id not in done]

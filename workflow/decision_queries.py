@@ -1,0 +1,100 @@
+"""Who may see which decision, and the lists the decision pages show.
+
+Decisions are published documents, but tdkt shows them to the people who work with
+them: the Board, the Council (secretary and members) and admins see every decision; a
+unit clerk sees the decisions that list at least one nominee of their own unit (the
+whole decision, as it is published); nobody else sees any.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from models import Decision, DecisionEntry, Nominee, Proposal, User
+from workflow import coverage, queries
+from workflow.actors import Actor, as_actor
+from workflow.errors import NotFound
+from workflow.queries import STAFF
+
+READERS = STAFF | {"council_member"}
+
+
+def visible(actor: Actor) -> Select[tuple[Decision]]:
+    query = select(Decision)
+    if not actor.active:
+        return query.where(False)
+    if actor.roles & READERS:
+        return query
+    if "unit_clerk" in actor.roles and actor.unit_id is not None:
+        return query.where(exists().where(
+            DecisionEntry.decision_id == Decision.id,
+            DecisionEntry.proposal_id == Proposal.id, Proposal.unit_id == actor.unit_id))
+    return query.where(False)
+
+
+def get_visible(session: Session, decision_id: int, who: User | Actor) -> Decision:
+    decision = session.scalar(visible(as_actor(who)).where(Decision.id == decision_id)
+                              .options(selectinload(Decision.campaign)))
+    if decision is None:
+        raise NotFound(f"Không tìm thấy quyết định số hiệu {decision_id}")
+    return decision
+
+
+def list_visible(session: Session, who: User | Actor, campaign_id: int | None = None,
+                 limit: int = 200, offset: int = 0) -> list[Decision]:
+    query = visible(as_actor(who)).options(selectinload(Decision.campaign))
+    if campaign_id is not None:
+        query = query.where(Decision.campaign_id == campaign_id)
+    return list(session.scalars(query.order_by(Decision.signed_on.desc(), Decision.id.desc())
+                                .limit(limit).offset(offset)))
+
+
+def entry_counts(session: Session, ids: list[int]) -> dict[int, int]:
+    rows = session.execute(select(DecisionEntry.decision_id, func.count())
+                           .where(DecisionEntry.decision_id.in_(ids))
+                           .group_by(DecisionEntry.decision_id))
+    return {decision_id: count for decision_id, count in rows}
+
+
+def entries_page(session: Session, decision_id: int, limit: int = 500,
+                 offset: int = 0) -> list[DecisionEntry]:
+    return list(session.scalars(select(DecisionEntry)
+                                .where(DecisionEntry.decision_id == decision_id)
+                                .order_by(DecisionEntry.position).limit(limit).offset(offset)))
+
+
+def proposals_of(session: Session, decision_id: int, who: User | Actor) -> list[Proposal]:
+    """The proposals the decision lists, those of them this actor may see."""
+    listed = select(DecisionEntry.proposal_id).where(DecisionEntry.decision_id == decision_id)
+    return list(session.scalars(queries.visible(as_actor(who))
+                                .where(Proposal.id.in_(listed)).order_by(Proposal.id)))
+
+
+def corrections(session: Session, decision: Decision) -> Decision | None:
+    return session.scalar(select(Decision).where(Decision.corrects_id == decision.id))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An approved proposal and its passed nominees still awaiting a decision."""
+
+    proposal: Proposal
+    nominees: list[Nominee]
+
+
+def candidates(session: Session, campaign_id: int, award_form: str | None) -> list[Candidate]:
+    proposals = session.scalars(
+        select(Proposal).where(Proposal.campaign_id == campaign_id,
+                               Proposal.state == "approved")
+        .options(selectinload(Proposal.nominees), selectinload(Proposal.unit))
+        .order_by(Proposal.id))
+    found = []
+    for p in proposals:
+        waiting = [n for n in coverage.awaiting(session, p.nominees)
+                   if award_form in (None, "", n.award_form_code)]
+        if waiting:
+            found.append(Candidate(p, waiting))
+    return found

@@ -1,0 +1,117 @@
+"""Achievement history: who received which title or award in which year.
+
+Issuing a decision records one row per entry (`record`); rules that ask for consecutive
+titles read it back (`titles_for`). A person or collective is recognised across
+proposals by a *subject key*:
+
+- ``code:<PERSON_CODE>`` when the nominee carries a personal identification number
+  (mã định danh / CCCD, or a collective's own code), upper-cased, spaces removed;
+- otherwise ``unit:<unit id>:<kind>:<name>``, the name Unicode-normalised (NFC),
+  case-folded and with its whitespace collapsed. Without a code, the same person
+  filed by another unit is a different subject: give the code to carry history along.
+
+Rows of a decision that a later decision corrected do not count; the correcting
+decision's own rows do.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import Session
+
+from models import Achievement, Decision, DecisionEntry, Nominee
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise_name(name: str) -> str:
+    return _SPACES.sub(" ", unicodedata.normalize("NFC", name)).strip().casefold()
+
+
+def subject_key(kind: str, full_name: str, unit_id: int, person_code: str | None) -> str:
+    code = _SPACES.sub("", person_code or "").upper()
+    if code:
+        return f"code:{code}"
+    return f"unit:{unit_id}:{kind}:{normalise_name(full_name)}"
+
+
+def nominee_key(nominee: Nominee) -> str:
+    return subject_key(nominee.kind.value, nominee.full_name, nominee.proposal.unit_id,
+                       nominee.person_code)
+
+
+def record(session: Session, decision: Decision, entries: list[DecisionEntry],
+           award_year: int) -> list[Achievement]:
+    """One history row per entry of a newly issued decision."""
+    nominees = {n.id: n for n in session.scalars(
+        select(Nominee).where(Nominee.id.in_([e.nominee_id for e in entries if e.nominee_id])))}
+    rows = []
+    for entry in entries:
+        nominee = nominees.get(entry.nominee_id or 0)
+        unit_id = nominee.proposal.unit_id if nominee else None
+        if nominee is None or unit_id is None:
+            continue
+        rows.append(Achievement(
+            subject_key=subject_key(entry.kind, entry.full_name, unit_id, nominee.person_code),
+            kind=entry.kind, full_name=entry.full_name, unit_id=unit_id, year=award_year,
+            award_form_code=entry.award_form_code, decision_id=decision.id,
+            nominee_id=nominee.id))
+    session.add_all(rows)
+    return rows
+
+
+def _in_force() -> ColumnElement[bool]:
+    """Rows whose decision has not been corrected by a later one."""
+    corrected = select(Decision.corrects_id).where(Decision.corrects_id.is_not(None))
+    return Achievement.decision_id.not_in(corrected)
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    year: int
+    award_form_code: str
+    decision_id: int
+    decision_number: str
+    signed_on: date
+    full_name: str
+
+
+def history_of(session: Session, key: str) -> list[HistoryLine]:
+    """The subject's recorded titles and awards, latest year first."""
+    rows = session.execute(
+        select(Achievement, Decision.number, Decision.signed_on)
+        .join(Decision, Decision.id == Achievement.decision_id)
+        .where(Achievement.subject_key == key, _in_force())
+        .order_by(Achievement.year.desc(), Achievement.id)
+    ).all()
+    return [HistoryLine(a.year, a.award_form_code, a.decision_id, number, signed, a.full_name)
+            for a, number, signed in rows]
+
+
+def titles_for(session: Session, nominee: Nominee) -> dict[int, frozenset[str]]:
+    """The titles that count for the nominee, per year.
+
+    Recorded history always counts. A title the unit typed in (`prior_titles`) counts only
+    for a year in which tdkt holds no decision for that award form at all — a year from
+    before tdkt, whose decisions were made on paper. Once tdkt has conferred a form for a
+    year, only its own record says who holds it.
+    """
+    titles: dict[int, set[str]] = defaultdict(set)
+    for line in history_of(session, nominee_key(nominee)):
+        titles[line.year].add(line.award_form_code)
+    for year, codes in (nominee.prior_titles or {}).items():
+        for code in codes:
+            if not _tdkt_conferred(session, int(year), code):
+                titles[int(year)].add(code)
+    return {year: frozenset(codes) for year, codes in titles.items()}
+
+
+def _tdkt_conferred(session: Session, year: int, award_form: str) -> bool:
+    return bool(session.scalar(select(exists().where(
+        Achievement.year == year, Achievement.award_form_code == award_form, _in_force()))))

@@ -90,8 +90,7 @@ def backup(database: Database, storage_dir: Path, target: Path, now: datetime,
 def restore(database: Database, storage_dir: Path, source: Path, force: bool = False,
             progress: Progress = _quiet) -> RestoreReport:
     """Check the archive in full, then put its database and documents in place."""
-    _require_sqlite(database)
-    db_path = _sqlite_path(database)
+    db_path = _require_sqlite(database)
     with tempfile.TemporaryDirectory(dir=db_path.parent, prefix=".tdkt-restore-") as tmp:
         work = Path(tmp)
         manifest = _unpack(source, work, progress)
@@ -121,15 +120,18 @@ def sha256_of(path: Path) -> str:
 
 # --- taking the backup -------------------------------------------------------------------
 
-def _require_sqlite(database: Database) -> None:
-    if not database.is_sqlite or _sqlite_path(database) is None:
+def _require_sqlite(database: Database) -> Path:
+    """The database's file; refuses PostgreSQL (and in-memory SQLite) with what to use."""
+    path = _sqlite_path(database)
+    if path is None:
         raise InvalidInput(POSTGRES_HELP if database.engine.dialect.name == "postgresql"
                            else "Chỉ sao lưu được CSDL SQLite lưu trong tệp.")
+    return path
 
 
-def _sqlite_path(database: Database) -> Path:
+def _sqlite_path(database: Database) -> Path | None:
     name = database.engine.url.database
-    return Path(name) if name and name != ":memory:" else None  # type: ignore[return-value]
+    return Path(name) if database.is_sqlite and name and name != ":memory:" else None
 
 
 def _snapshot(database: Database, copy: Path) -> None:

@@ -12,6 +12,7 @@ from models.notifications import MailStatus, Notification, OutboxMail
 from models.org import Role, Unit, User, UserRole
 from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
 from models.substitutes import Substitution
+from models.throttle import LoginThrottle
 from models.tokens import ApiToken
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "DecisionCounter",
     "DecisionEntry",
     "Document",
+    "LoginThrottle",
     "MailStatus",
     "Nominee",
     "NomineeKind",

@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from models.db import Database
@@ -37,6 +38,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
+    if settings.proxy_hops:
+        # The client's own address (X-Forwarded-For), which the login brake counts by.
+        hops = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime)
     app.jinja_env.globals.update(labels=labels, catalogue_name=catalogue_name)
     return app

@@ -11,6 +11,7 @@ from sqlalchemy import inspect
 from models.db import Database
 from models.migrate import upgrade
 from web.cli_deadlines import deadlines, scheduler_cmd, start_background_scheduler
+from web.cli_safety import backup_cmd, restore_cmd, user
 from web.config import Settings
 from workflow.actors import SYSTEM, Actor
 
@@ -168,6 +169,9 @@ def demo(host: str, port: int) -> None:
 
 main.add_command(deadlines)
 main.add_command(scheduler_cmd)
+main.add_command(backup_cmd)
+main.add_command(restore_cmd)
+main.add_command(user)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class Settings:
     mail_from: str
     sweep_interval_seconds: int
     max_upload_bytes: int
+    proxy_hops: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -42,4 +43,5 @@ class Settings:
             mail_from=os.environ.get("TDKT_MAIL_FROM") or "tdkt@localhost",
             sweep_interval_seconds=_int("TDKT_SWEEP_SECONDS", 60),
             max_upload_bytes=_int("TDKT_MAX_UPLOAD_MB", 20) * 1024 * 1024,
+            proxy_hops=_int("TDKT_PROXY_HOPS", 0),
         )

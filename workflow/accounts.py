@@ -1,15 +1,27 @@
-"""Units and user accounts: create or update them, hash and check passwords."""
+"""Units and user accounts: create or update them; passwords: the policy every new
+password meets, hashing, checking, signing in (with the login brake) and changing one's own.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Role, Unit, User, UserRole
+from workflow import login_throttle
+from workflow.actors import Actor
+from workflow.audit import record_stream_event
+from workflow.errors import InvalidInput
+
+MIN_PASSWORD, MAX_PASSWORD = 10, 200
+COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
 
 
 def hash_password(password: str) -> str:
@@ -36,7 +48,10 @@ def ensure_user(session: Session, username: str, full_name: str, roles: Iterable
                 password_hash: str | None = None) -> User:
     """Create the user, or bring an existing one back to these roles and unit.
 
-    An existing user's password is left alone, so re-seeding never resets it.
+    An existing user's password is left alone, so re-seeding never resets it. The password
+    policy is not applied here: this is how the demo seed makes its accounts (their shared
+    password `tdkt-demo` is documented as demo-only). Every other way to set a password
+    goes through check_password.
     """
     user = session.scalar(select(User).where(User.username == username))
     if user is None:
@@ -57,9 +72,99 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     if user is None:
         check_password_hash(_dummy_hash(), password)  # same cost whether or not the user exists
         return None
+    # The hash is checked for a deactivated account too: the same work, the same answer.
     if not password_matches(user, password) or not user.active:
         return None
     return user
+
+
+@dataclass(frozen=True)
+class SignIn:
+    """One attempt's outcome: the user, or None and (when locked) until when."""
+
+    user: User | None
+    locked_until: datetime | None = None
+
+
+def sign_in(session: Session, username: str, password: str, address: str,
+            now: datetime) -> SignIn:
+    """Check the password unless the name or the address is locked; count the outcome.
+
+    Inside the caller's unit of work (flush, never commit): concurrent attempts on several
+    workers are counted one after another under the counter row's lock."""
+    keys = login_throttle.keys(username, address)
+    until = login_throttle.locked_until(session, keys, now)
+    if until is not None:
+        return SignIn(None, until)
+    user = authenticate(session, username, password)
+    if user is None:
+        login_throttle.record_failure(session, keys, now)
+    else:
+        login_throttle.clear(session, username)
+    return SignIn(user)
+
+
+def check_password(password: str | None, username: str | None) -> str:
+    """The password if it meets the policy, else InvalidInput saying what to change."""
+    text = password or ""
+    if len(text) < MIN_PASSWORD:
+        raise InvalidInput(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+    if len(text) > MAX_PASSWORD:
+        raise InvalidInput(f"Mật khẩu tối đa {MAX_PASSWORD} ký tự.")
+    if text.isdigit():
+        raise InvalidInput("Mật khẩu không được chỉ gồm chữ số; hãy thêm chữ cái hoặc ký hiệu.")
+    name = (username or "").strip().lower()
+    if name and name in text.lower():
+        raise InvalidInput("Mật khẩu không được trùng với hoặc chứa tên đăng nhập.")
+    if text.strip().lower() in common_passwords():
+        raise InvalidInput("Mật khẩu này quá phổ biến, dễ bị dò ra; hãy chọn mật khẩu khác.")
+    return text
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords that guessers try first (lower case)."""
+    lines = COMMON_PASSWORDS.read_text(encoding="utf-8").splitlines()
+    return frozenset(w.strip().lower() for w in lines if w.strip() and not w.startswith("#"))
+
+
+def set_password(session: Session, user: User, password: str | None, actor: Actor,
+                 action: str, now: datetime) -> None:
+    """Give the user a new password that meets the policy. Their sessions end (the session
+    id carries a fingerprint of the hash), their login brake is released, and the change
+    is appended to the `user:<username>` chain — without the password or its hash."""
+    user.password_hash = hash_password(check_password(password, user.username))
+    login_throttle.clear(session, user.username)
+    record_stream_event(session, f"user:{user.username}", action, actor, now, payload={})
+    session.flush()
+
+
+def change_own_password(session: Session, user_id: int, current: str, new: str,
+                        confirm: str, now: datetime) -> str | None:
+    """A signed-in user changes their own password, giving the current one. Returns None
+    when changed, else the reason for refusing (in Vietnamese).
+
+    A wrong current password counts as a failed sign-in for the username — so a stolen
+    session cannot be used to guess it — and that count is the only thing written on a
+    refusal; hence a returned reason, not an exception that would roll the count back."""
+    user = session.get(User, user_id)
+    if user is None or not user.active:
+        return "Tài khoản đã bị khoá."
+    keys = login_throttle.keys(user.username)
+    if login_throttle.locked_until(session, keys, now) is not None:
+        return "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau ít phút."
+    if not password_matches(user, current or ""):
+        login_throttle.record_failure(session, keys, now)
+        return "Mật khẩu hiện tại không đúng."
+    if new != confirm:
+        return "Mật khẩu nhập lại không khớp với mật khẩu mới."
+    if new == current:
+        return "Mật khẩu mới phải khác mật khẩu hiện tại."
+    try:
+        set_password(session, user, new, Actor.of(user), "change_password", now)
+    except InvalidInput as exc:
+        return exc.message
+    return None
 
 
 def set_language(session: Session, user_id: int, language: str) -> None:

@@ -160,6 +160,11 @@ ACCESS: dict[str, Access] = {
     "decisions.nominee": Access(see=READERS),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
+    # -- one's own password: every signed-in user (the current password is required)
+    "account.password_page": Access(see=EVERYONE),
+    "account.change_password": Access(change=EVERYONE, form={
+        "current_password": "tdkt-demo", "new_password": "Ngay-mai-troi-lai-sang",
+        "confirm_password": "Ngay-mai-troi-lai-sang"}),
     # -- one's own API tokens: every signed-in user
     "account.tokens_page": Access(see=EVERYONE),
     "account.create_token": Access(change=EVERYONE, form={"name": "Khoá kiểm thử"}),

@@ -58,5 +58,6 @@ def revoke_token(token_id: int) -> Response:
     return redirect(url_for("account.tokens_page"))
 
 
-# The leave and substitutes pages share this blueprint.
+# The password, leave and substitutes pages share this blueprint.
+import web.account.password  # noqa: E402
 import web.account.substitutes  # noqa: E402, F401

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import math
+
+from flask import (
+    Blueprint,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
@@ -10,10 +21,11 @@ from werkzeug.wrappers import Response
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from models.base import utcnow
 from web import db
 from web.auth.users import WebUser
 from web.i18n import LANGUAGES
-from workflow.accounts import authenticate, set_language
+from workflow.accounts import set_language, sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -30,13 +42,29 @@ def login() -> str | Response:
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session(), form.username.data or "", form.password.data or "")
+        now = utcnow()
+        with db.unit_of_work() as writer:
+            attempt = sign_in(writer, form.username.data or "", form.password.data or "",
+                              request.remote_addr or "", now)
+            user = WebUser.of(attempt.user) if attempt.user is not None else None
         if user is not None:
-            login_user(WebUser.of(user), remember=bool(form.remember.data))
+            login_user(user, remember=bool(form.remember.data))
             return redirect(_safe_next(request.args.get("next")))
+        if attempt.locked_until is not None:
+            return _locked(form, math.ceil((attempt.locked_until - now).total_seconds()))
         # One message for unknown user, wrong password and inactive account alike.
         flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "danger")
     return render_template("auth/login.html", form=form)
+
+
+def _locked(form: LoginForm, seconds: int) -> Response:
+    """429 for a name or address locked after repeated failures — the same for a name
+    that exists and one that does not."""
+    flash(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)s phút.",
+            minutes=max(1, math.ceil(seconds / 60))), "danger")
+    response = make_response(render_template("auth/login.html", form=form), 429)
+    response.headers["Retry-After"] = str(max(1, seconds))
+    return response
 
 
 @bp.route("/logout", methods=["POST"])

@@ -1,0 +1,45 @@
+"""Change one's own password: the current one is required, the new one meets the policy."""
+
+from __future__ import annotations
+
+from flask import flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+from werkzeug.wrappers import Response
+
+from models import User
+from models.base import utcnow
+from web import db
+from web.account.views import bp
+from web.auth.users import WebUser
+from workflow import accounts
+
+
+def _page(error: str | None = None, status: int = 200) -> Response:
+    response = make_response(render_template(
+        "account/password.html", error=error, min_length=accounts.MIN_PASSWORD), status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/password")
+@login_required
+def password_page() -> Response:
+    return _page()
+
+
+@bp.post("/password")
+@login_required
+def change_password() -> Response:
+    form = request.form
+    with db.unit_of_work() as writer:
+        refusal = accounts.change_own_password(
+            writer, current_user.id, form.get("current_password", ""),
+            form.get("new_password", ""), form.get("confirm_password", ""), utcnow())
+        user = None if refusal else WebUser.of(writer.get_one(User, current_user.id))
+    if user is None:
+        return _page(refusal, 400)
+    # Other sessions end with the old password's fingerprint; this one carries the new one.
+    login_user(user)
+    flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")
+    return redirect(url_for("main.home"))

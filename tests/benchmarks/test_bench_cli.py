@@ -4,6 +4,7 @@ their baseline, ratio and target. A smoke test of the tool: nothing here asserts
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -68,5 +69,6 @@ def test_postgresql_runs_in_a_schema_of_its_own(tmp_path: Path) -> None:
     assert {"transition.postgresql", "transition.postgresql.concurrent"} <= keys
     with Database(url).engine.connect() as conn:  # the run's schema is gone
         left = conn.execute(text("SELECT count(*) FROM information_schema.schemata "
-                                 "WHERE schema_name LIKE 'tdkt_bench_%'")).scalar()
+                                 "WHERE schema_name = :name"),
+                            {"name": f"tdkt_bench_{os.getpid()}"}).scalar()
     assert left == 0

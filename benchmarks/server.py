@@ -6,6 +6,7 @@ served by waitress as `tdkt serve` does, so both are served the same way.
 
 from __future__ import annotations
 
+import logging
 import sys
 
 from flask import Flask
@@ -27,6 +28,8 @@ def bare_app() -> Flask:
 
 def main(argv: list[str]) -> None:
     url, port, threads, secret, storage = argv
+    # 16 clients on 8 threads queue by design: no warning per request.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     tdkt = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "STORAGE_DIR": storage})
     app = DispatcherMiddleware(tdkt, {"/bare": bare_app()})
     serve(app, host="127.0.0.1", port=int(port), threads=int(threads), _quiet=True,

@@ -1,0 +1,1 @@
+"""Reproducible performance runs: tdkt beside the floor of its own database, in one run."""

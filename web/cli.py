@@ -167,6 +167,17 @@ def demo(host: str, port: int) -> None:
         scheduler.shutdown(wait=False)
 
 
+@main.command("bench", context_settings={"ignore_unknown_options": True,
+                                         "help_option_names": []},
+              help="Đo hiệu năng so với mức sàn của CSDL (benchmarks; --help for options).")
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args: tuple[str, ...]) -> None:
+    # Imported here: the benchmarks build their own data and sit above every layer.
+    from benchmarks.cli import main as run_benchmarks
+
+    sys.exit(run_benchmarks(list(args)))
+
+
 main.add_command(deadlines)
 main.add_command(scheduler_cmd)
 main.add_command(backup_cmd)

@@ -3,12 +3,13 @@ dates as dd/mm/yyyy in Asia/Ho_Chi_Minh."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from flask import session
-from flask_babel import format_datetime, get_locale
+from flask_babel import get_locale
 from flask_login import current_user
 
+from rules.calendar import TZ
 from rules.catalogue import load_catalogue
 
 LANGUAGES = ("vi", "en")
@@ -24,7 +25,7 @@ def select_locale() -> str:
 
 
 def vn_datetime(value: datetime | None) -> str:
-    return format_datetime(value, "dd/MM/yyyy HH:mm") if value else ""
+    return _in_vietnam(value).strftime("%d/%m/%Y %H:%M") if value else ""
 
 
 def vn_date(value: date | datetime | str | None) -> str:
@@ -33,8 +34,15 @@ def vn_date(value: date | datetime | str | None) -> str:
     if isinstance(value, str):
         value = date.fromisoformat(value)
     if isinstance(value, datetime):
-        return format_datetime(value, "dd/MM/yyyy")
+        value = _in_vietnam(value)
     return value.strftime("%d/%m/%Y")
+
+
+def _in_vietnam(value: datetime) -> datetime:
+    """Vietnam's wall clock, whatever the UI language. Plain strftime: Babel's formatter
+    took a fifth of the CPU time of a Board queue of 200 rows, for the same digits. A naive
+    value is UTC, as Babel took it."""
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(TZ)
 
 
 def catalogue_name(code: str, kind: str = "award") -> str:

@@ -162,15 +162,18 @@ def _notify_assignee(session: Session, proposal: Proposal, event: AuditEvent,
            actor=event.actor_name)
 
 
-def users_with_role(session: Session, role: str) -> list[User]:
+def users_with_role(session: Session, role: str, unit_id: int | None = None) -> list[User]:
     holders = select(UserRole.user_id).where(UserRole.role == Role(role))
+    query = select(User).where(User.id.in_(holders), User.active.is_(True))
+    if unit_id is not None:
+        query = query.where(User.unit_id == unit_id)
     return list(session.scalars(
-        select(User).where(User.id.in_(holders), User.active.is_(True))
-        .options(joinedload(User.role_rows)).order_by(User.id)).unique())
+        query.options(joinedload(User.role_rows)).order_by(User.id)).unique())
 
 
 def unit_clerks(session: Session, unit_id: int) -> list[User]:
-    return [u for u in users_with_role(session, "unit_clerk") if u.unit_id == unit_id]
+    # Filtered in SQL: a province has a clerk or more in each of its hundreds of units.
+    return users_with_role(session, "unit_clerk", unit_id)
 
 
 def _context(proposal: Proposal, extra: dict[str, Any]) -> dict[str, Any]:

@@ -132,15 +132,17 @@ def timeline(session: Session, proposal_id: int) -> list[AuditEvent]:
                                 .order_by(AuditEvent.seq)))
 
 
-def open_campaigns(session: Session) -> list[Campaign]:
-    return list(session.scalars(select(Campaign).where(Campaign.active_ruleset_id.is_not(None))
-                                .order_by(Campaign.code)))
+def open_campaigns(session: Session, with_rules: bool = False) -> list[Campaign]:
+    query = select(Campaign).where(Campaign.active_ruleset_id.is_not(None))
+    if with_rules:  # one query for every active rule set, not one per campaign
+        query = query.options(selectinload(Campaign.active_ruleset))
+    return list(session.scalars(query.order_by(Campaign.code)))
 
 
 def accepting_campaigns(session: Session, now: datetime) -> list[Campaign]:
     """Campaigns whose submission window has not closed (in Vietnam's calendar)."""
     today = now.astimezone(TZ).date()
-    return [c for c in open_campaigns(session)
+    return [c for c in open_campaigns(session, with_rules=True)
             if c.active_ruleset and today <= compiled(c.active_ruleset).rules.submission.closes]
 
 

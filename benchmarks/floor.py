@@ -1,0 +1,91 @@
+"""The floor: what the database itself needs for a change of state, as bare SQL on the
+driver's connection (no ORM, no SQLAlchemy Core), one transaction each."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from models.db import Database
+
+
+class Floor:
+    """Bare-SQL transactions with the same row reads and writes as the service's core."""
+
+    def __init__(self, database: Database) -> None:
+        self.sqlite = database.is_sqlite
+        self.lock = "" if self.sqlite else " FOR UPDATE"
+        self.skip = "" if self.sqlite else " FOR UPDATE SKIP LOCKED"
+        self.json = "?" if self.sqlite else "?::json"
+
+    def sql(self, statement: str) -> str:
+        return statement if self.sqlite else statement.replace("?", "%s")
+
+    def stamp(self, now: datetime) -> Any:
+        naive = now.astimezone(UTC).replace(tzinfo=None)
+        return naive.strftime("%Y-%m-%d %H:%M:%S.%f") if self.sqlite else naive
+
+    def begin(self, cur: Any) -> None:
+        if self.sqlite:  # the engine leaves transactions to us; a writer locks up front
+            cur.execute("BEGIN IMMEDIATE")
+
+    def commit(self, raw: Any, cur: Any) -> None:
+        if self.sqlite:
+            cur.execute("COMMIT")
+        else:
+            raw.commit()
+
+    def transition(self, raw: Any, proposal_id: int, action: str, to_state: str,
+                   actor_id: int, now: datetime) -> None:
+        """Read the row under lock, version-checked UPDATE, one audit INSERT, commit."""
+        cur = raw.cursor()
+        self.begin(cur)
+        cur.execute(self.sql("SELECT state, version, audit_seq, audit_head FROM proposals "
+                             f"WHERE id = ?{self.lock}"), (proposal_id,))
+        state, version, seq, head = cur.fetchone()
+        self.write(cur, proposal_id, version, seq + 1, head, action, state, to_state,
+                   actor_id, now)
+        self.commit(raw, cur)
+
+    def write(self, cur: Any, proposal_id: int, version: int, seq: int, head: str | None,
+              action: str, from_state: str, to_state: str, actor_id: int | None,
+              now: datetime) -> None:
+        body = json.dumps({"stream": f"proposal:{proposal_id}", "seq": seq, "action": action,
+                           "from": from_state, "to": to_state, "prev": head,
+                           "at": now.isoformat()}, sort_keys=True)
+        digest = hashlib.sha256(body.encode()).hexdigest()
+        cur.execute(self.sql("UPDATE proposals SET state = ?, version = ?, audit_seq = ?, "
+                             "audit_head = ?, updated_at = ? WHERE id = ? AND version = ?"),
+                    (to_state, version + 1, seq, digest, self.stamp(now), proposal_id, version))
+        if cur.rowcount != 1:
+            raise RuntimeError(f"floor: proposal {proposal_id} changed under us")
+        cur.execute(self.sql(
+            "INSERT INTO audit_events (stream, seq, proposal_id, action, from_state, to_state, "
+            "actor_id, actor_name, payload, occurred_at, prev_hash, hash) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?, ?)"),
+            (f"proposal:{proposal_id}", seq, proposal_id, action, from_state, to_state,
+             actor_id, "floor", "{}", self.stamp(now), head, digest))
+
+    def sweep_step(self, raw: Any, now: datetime) -> bool:
+        """Claim the next due step by index, lock its proposal, mark the step done and
+        append the proposal's event; False when nothing is due."""
+        cur = raw.cursor()
+        self.begin(cur)
+        cur.execute(self.sql("SELECT id, proposal_id FROM escalation_steps WHERE status = ? "
+                             f"AND due_at <= ? ORDER BY due_at, id LIMIT 1{self.skip}"),
+                    ("pending", self.stamp(now)))
+        row = cur.fetchone()
+        if row is None:
+            self.commit(raw, cur)
+            return False
+        step_id, proposal_id = row
+        cur.execute(self.sql("SELECT state, version, audit_seq, audit_head FROM proposals "
+                             f"WHERE id = ?{self.lock}"), (proposal_id,))
+        state, version, seq, head = cur.fetchone()
+        cur.execute(self.sql("UPDATE escalation_steps SET status = ?, applied_at = ? "
+                             "WHERE id = ?"), ("done", self.stamp(now), step_id))
+        self.write(cur, proposal_id, version, seq + 1, head, "remind", state, state, None, now)
+        self.commit(raw, cur)
+        return True

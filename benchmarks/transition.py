@@ -1,0 +1,106 @@
+"""Benchmark 1: one change of state through `workflow.service.act` (permission, rules,
+state change, audit event, deadline, notifications) against the bare-SQL floor, single
+client; and actions per second with several concurrent clients."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+from benchmarks.dataset import World
+from benchmarks.floor import Floor
+from benchmarks.measure import Figure, median, progress
+from benchmarks.sizes import Sizes
+from models.db import Database
+from workflow.service import act
+
+FLOOR_LABEL = "bare SQL: row read + version-checked UPDATE + audit INSERT, one transaction"
+
+
+def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:
+    dialect = "sqlite" if database.is_sqlite else "postgresql"
+    figures = [single(database, world, sizes, dialect)]
+    if database.is_sqlite:
+        progress("concurrent actions: PostgreSQL only (SQLite takes one writer at a time)")
+    else:
+        figures.append(concurrent(database, world, sizes, dialect))
+    return figures
+
+
+def submitter(database: Database, world: World) -> Callable[[int], None]:
+    def submit(pid: int) -> None:
+        with database.unit_of_work() as session:
+            act(session, pid, "submit", world.clerks[world.unit_of(pid)], now=world.now)
+
+    return submit
+
+
+def floor_submitter(database: Database, world: World) -> Callable[[int], None]:
+    floor = Floor(database)
+
+    def submit(pid: int) -> None:
+        raw = database.engine.raw_connection()
+        try:
+            floor.transition(raw, pid, "submit", "submitted",
+                             world.clerks[world.unit_of(pid)].id or 0, world.now)
+        finally:
+            raw.close()
+
+    return submit
+
+
+def single(database: Database, world: World, sizes: Sizes, dialect: str) -> Figure:
+    n = sizes.transitions
+    service, bare = submitter(database, world), floor_submitter(database, world)
+    service_ms, floor_ms = [], []
+    for r in range(sizes.repeat):
+        ids = world.pools["submit_service"][r * n:(r + 1) * n]
+        floor_ids = world.pools["submit_floor"][r * n:(r + 1) * n]
+        service_ms.append(_sequential(service, ids) / n * 1000)
+        floor_ms.append(_sequential(bare, floor_ids) / n * 1000)
+        progress(f"transition {r + 1}/{sizes.repeat}: service {service_ms[-1]:.2f} ms, "
+                 f"floor {floor_ms[-1]:.2f} ms per action")
+    return Figure(
+        f"transition.{dialect}", f"Transition (submit via service.act), {dialect}",
+        median(service_ms), "ms", median(floor_ms), FLOOR_LABEL, "ratio_max",
+        2.0 if dialect == "sqlite" else 1.3, service_ms, floor_ms,
+        note=f"{n} actions per repeat, one unit of work each; the service also checks the "
+             f"rules, opens a deadline with its escalation steps and queues notifications")
+
+
+def concurrent(database: Database, world: World, sizes: Sizes, dialect: str) -> Figure:
+    n, clients = sizes.transitions, sizes.concurrent_clients
+    service, bare = submitter(database, world), floor_submitter(database, world)
+    rates, floor_rates = [], []
+    for r in range(sizes.repeat):
+        ids = world.pools["submit_concurrent"][r * n:(r + 1) * n]
+        floor_ids = world.pools["submit_concurrent_floor"][r * n:(r + 1) * n]
+        rates.append(n / _parallel(service, ids, clients))
+        floor_rates.append(n / _parallel(bare, floor_ids, clients))
+        progress(f"concurrent {r + 1}/{sizes.repeat}: service {rates[-1]:.0f}/s, "
+                 f"floor {floor_rates[-1]:.0f}/s")
+    return Figure(
+        f"transition.{dialect}.concurrent",
+        f"Actions/second, {clients} concurrent clients, {dialect}", median(rates),
+        "actions/s", median(floor_rates), f"the same floor, {clients} clients", None, None,
+        rates, floor_rates,
+        note="threads of one Python process (one GIL); no target in the issue: the ratio is "
+             "the share of the floor's rate")
+
+
+def _sequential(fn: Callable[[int], None], ids: list[int]) -> float:
+    start = time.perf_counter()
+    for pid in ids:
+        fn(pid)
+    return time.perf_counter() - start
+
+
+def _parallel(fn: Callable[[int], None], ids: list[int], clients: int) -> float:
+    """Seconds for `clients` workers to run `fn` over all ids, each id once."""
+    shares = [ids[i::clients] for i in range(clients)]
+    start = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for done in [pool.submit(_sequential, fn, share) for share in shares]:
+            done.result()
+    return time.perf_counter() - start

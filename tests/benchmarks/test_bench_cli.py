@@ -1,0 +1,74 @@
+"""`tdkt bench` at a tiny size: it prints every figure and writes them all as JSON with
+their baseline, ratio and target. A smoke test of the tool: nothing here asserts a time."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import text
+
+from models.db import Database
+from tests.conftest import PG_URL
+from web.cli import main
+
+EVERY_FIGURE = [
+    "transition.sqlite", "pages.queue.p50", "pages.queue.p95", "pages.queue.rps",
+    "pages.proposal.p95", "pages.dashboard.rps", "pages.queue.statements", "bulk.checks",
+    "bulk.export.seconds", "bulk.export.memory", "bulk.decision_standin", "sweep.sqlite",
+    "sweep.sqlite.idle",
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
+    out = tmp_path_factory.mktemp("bench") / "figures.json"
+    result = CliRunner().invoke(main, ["bench", "--tiny", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    return result.output, json.loads(Path(out).read_text(encoding="utf-8"))
+
+
+def test_the_table_shows_every_figure_with_its_baseline_ratio_and_target(
+        tiny_run: tuple[str, dict]) -> None:
+    output, data = tiny_run
+    for header in ("median", "baseline", "ratio", "target", "met"):
+        assert header in output
+    for figure in data["figures"]:
+        assert figure["label"] in output
+    assert "STAND-IN" in output  # the bulk figure says what it stands in for
+
+
+def test_the_json_holds_every_figure_with_baseline_ratio_target_and_verdict(
+        tiny_run: tuple[str, dict]) -> None:
+    _, data = tiny_run
+    figures = {f["key"]: f for f in data["figures"]}
+    assert set(EVERY_FIGURE) <= set(figures)
+    for key in EVERY_FIGURE:
+        figure = figures[key]
+        assert {"value", "unit", "baseline", "ratio", "target", "target_kind", "met",
+                "samples"} <= set(figure)
+        assert figure["value"] > 0
+    transition = figures["transition.sqlite"]
+    assert transition["ratio"] == pytest.approx(transition["value"] / transition["baseline"])
+    assert transition["target"] == 2.0 and isinstance(transition["met"], bool)
+    assert data["machine"]["nproc"] and data["sizes"]["proposals"] > 0
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set")
+def test_postgresql_runs_in_a_schema_of_its_own(tmp_path: Path) -> None:
+    url = str(PG_URL)
+    out = tmp_path / "pg.json"
+    result = CliRunner().invoke(main, ["bench", "--tiny", "--only", "transition",
+                                       "--database-url", url, "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    keys = {f["key"] for f in json.loads(out.read_text(encoding="utf-8"))["figures"]}
+    assert {"transition.postgresql", "transition.postgresql.concurrent"} <= keys
+    with Database(url).engine.connect() as conn:  # the run's schema is gone
+        left = conn.execute(text("SELECT count(*) FROM information_schema.schemata "
+                                 "WHERE schema_name = :name"),
+                            {"name": f"tdkt_bench_{os.getpid()}"}).scalar()
+    assert left == 0

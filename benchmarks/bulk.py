@@ -44,7 +44,7 @@ def checks(database: Database, world: World, sizes: Sizes) -> Figure:
         assert campaign is not None and campaign.active_ruleset is not None
         rules = compiled(campaign.active_ruleset)
         rows = list(session.scalars(select(Nominee).limit(min(sizes.checks, 5_000))))
-    facts = [nominee_facts(n) for n in rows]
+        facts = [nominee_facts(session, n) for n in rows]
     # One proposal per nominee, as when a list of nominees is checked one filing at a time.
     batch = [ProposalFacts(nominees=[facts[i % len(facts)]], document_types=frozenset(
         {"to_trinh"})) for i in range(sizes.checks)]

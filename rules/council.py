@@ -128,6 +128,20 @@ def percent(value: Fraction, en: bool = False, digits: int = 1) -> str:
     return (text if en else text.replace(".", ",")) + "%"
 
 
+def describe(rule: CouncilVote, en: bool = False) -> str:
+    """The rule in words: "≥ 70% tổng số thành viên Hội đồng; có mặt tối thiểu 67%"."""
+    vi_basis, en_basis = _BASIS[rule.denominator]
+    if en:
+        written = ("absent members' written opinions count" if rule.written_opinions_count
+                   else "written opinions do not count")
+        return (f"≥ {percent(ratio_of(rule.threshold), True)} {en_basis}; quorum "
+                f"{percent(ratio_of(rule.quorum), True)}; {written}")
+    written = ("tính ý kiến bằng văn bản của thành viên vắng mặt" if rule.written_opinions_count
+               else "không tính ý kiến bằng văn bản")
+    return (f"≥ {percent(ratio_of(rule.threshold))} {vi_basis}; tối thiểu "
+            f"{percent(ratio_of(rule.quorum))} thành viên tham gia; {written}")
+
+
 def _explain(votes: int, denominator: int, ratio: Fraction, threshold: Fraction,
              passed: bool, rule: CouncilVote, written: int, en: bool = False) -> str:
     # Rounding must not make a failing ratio print as equal to the threshold (69,96% → 70%).

@@ -38,3 +38,6 @@ ROLES = {
 }
 KINDS = {"individual": _l("Cá nhân"), "collective": _l("Tập thể")}
 OUTCOMES = {"pending": _l("Chưa xét"), "passed": _l("Đạt"), "rejected": _l("Không đạt")}
+SITTING_STATUSES = {"draft": _l("Đang chuẩn bị"), "open": _l("Đang họp"),
+                    "closed": _l("Đã kết thúc")}
+SITTING_COLORS = {"draft": "secondary", "open": "primary", "closed": "success"}

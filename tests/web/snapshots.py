@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import text
 
 TABLES = ("audit_events", "proposals", "nominees", "documents", "users", "user_roles",
-          "units", "campaigns", "ruleset_versions")
+          "units", "campaigns", "ruleset_versions", "council_sessions",
+          "council_session_members", "council_agenda_items", "council_tallies")
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 

@@ -165,7 +165,7 @@ ACCESS: dict[str, Access] = {
     "api.list_proposals": Access(see=EVERYONE),
     "api.get_proposal": Access(see=READERS),
     "api.list_events": Access(see=READERS),
-    "api.list_sittings": Access(see=COUNCIL),
+    "api.list_sittings": Access(see=EVERYONE),  # each sees only their sittings (none)
     "api.get_sitting": Access(see=COUNCIL),
     "api.": Access(),
 }

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import Exists, exists, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -133,13 +133,11 @@ def candidates(session: Session, campaign_id: int | None = None,
     return list(session.scalars(query))
 
 
-def _on_live_sitting(exclude: int | None = None) -> exists:
+def _on_live_sitting() -> Exists:
     """The proposal is an undecided item of a sitting not yet closed."""
-    where = [AgendaItem.proposal_id == Proposal.id, AgendaItem.decided.is_(False),
-             CouncilSession.id == AgendaItem.session_id, CouncilSession.status.in_(NOT_CLOSED)]
-    if exclude is not None:
-        where.append(CouncilSession.id != exclude)
-    return exists().where(*where)
+    return exists().where(
+        AgendaItem.proposal_id == Proposal.id, AgendaItem.decided.is_(False),
+        CouncilSession.id == AgendaItem.session_id, CouncilSession.status.in_(NOT_CLOSED))
 
 
 def add_to_agenda(session: Session, session_id: int, proposal_ids: Iterable[int],

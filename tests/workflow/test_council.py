@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, CouncilSession, Outcome, Role, SessionStatus
+from models import AgendaItem, AuditEvent, CouncilSession, Outcome, Role, SessionStatus
 from tests.conftest import CDS_NOW, FAST_HASH
+from tests.workflow.test_concurrency import ON_POSTGRES, race
 from workflow import council, queries, sittings
 from workflow.accounts import ensure_user
 from workflow.actors import Actor
@@ -236,3 +237,19 @@ def test_walk_to_decides_in_a_closed_sitting(make_proposal, world):
         reason = world.proposal(session, rejected).nominees[0].outcome_reason
         assert reason == "Không đạt: 3/7 = 42,9% < 70% tổng số thành viên Hội đồng"
         assert verify(session).ok
+
+
+@ON_POSTGRES
+@pytest.mark.parametrize("round_", range(3))
+def test_two_tabs_putting_a_proposal_on_two_sittings_at_once(make_proposal, world, round_):
+    pid = make_proposal("at_council")
+    with world.db.unit_of_work() as session:
+        first, second = new_sitting(world, session), new_sitting(world, session, title="Khác")
+        secretary = who(world, session, "secretary")
+    results = race(world.db, *(
+        lambda s, sid=sid: council.add_to_agenda(s, sid, [pid], secretary, LATER).id
+        for sid in (first, second)))
+    assert sorted(type(r).__name__ for r in results) == ["InvalidInput", "int"], results
+    with world.db.session() as session:
+        on = session.scalars(select(AgendaItem.session_id).where(AgendaItem.proposal_id == pid))
+        assert list(on) == [r for r in results if isinstance(r, int)]

@@ -48,11 +48,8 @@ def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) 
         payload["assignee_id"] = parse_int(form.get("assignee_id"), "Người được phân công")
     if trigger == "reassign":
         payload.setdefault("assignee_id", None)
-    if trigger == "decide":
-        payload["outcomes"] = [
-            {"nominee_id": n.id, "outcome": form.get(f"outcome-{n.id}") or None,
-             "reason": (form.get(f"outcome-reason-{n.id}") or "").strip() or None}
-            for n in proposal.nominees]
+    if trigger == "decide":  # the Council decides in a sitting: only its tallies count
+        payload["session_id"] = parse_int(form.get("session_id"), "Phiên họp Hội đồng")
     if trigger == "issue_decision":
         # Decisions are issued from the decisions page, which fires this for each proposal
         # it covers; by hand it only applies a decision already issued (by its id).

@@ -44,3 +44,6 @@ NOTICE_STAGES = {"before_council": _l("trước khi Hội đồng xét"),
                  "before_decision": _l("trước khi ban hành quyết định")}
 OBJECTION_STATUSES = {"open": _l("Chưa giải quyết"), "upheld": _l("Chấp nhận"),
                       "dismissed": _l("Bác")}
+SITTING_STATUSES = {"draft": _l("Đang chuẩn bị"), "open": _l("Đang họp"),
+                    "closed": _l("Đã kết thúc")}
+SITTING_COLORS = {"draft": "secondary", "open": "primary", "closed": "success"}

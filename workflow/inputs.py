@@ -44,7 +44,11 @@ class NomineeOutcome(_Input):
 
 
 class DecideInput(_Input):
-    outcomes: list[NomineeOutcome] = Field(min_length=1)
+    """The sitting whose tallies decide (the Council's way, `session_id`), or explicit
+    `outcomes` (kept for callers outside the web and the API, e.g. tests). Exactly one."""
+
+    session_id: int | None = None
+    outcomes: list[NomineeOutcome] | None = Field(default=None, min_length=1)
 
 
 class IssueDecisionInput(_Input):
@@ -62,7 +66,7 @@ INPUTS: dict[str, type[_Input]] = {
 _FIELD_VI = {
     "reason": "lý do", "outcomes": "kết quả xét từng người",
     "decision_id": "quyết định",
-    "assignee_id": "người được phân công",
+    "assignee_id": "người được phân công", "session_id": "phiên họp Hội đồng",
 }
 
 

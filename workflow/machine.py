@@ -59,7 +59,7 @@ TRIGGERS: tuple[TriggerSpec, ...] = (
                 "Trình Hội đồng", "Forward to the Council", assignee_only=True),
     TriggerSpec("decide", ("at_council",), ("approved", "rejected"), SECRETARY,
                 "Ghi nhận kết quả xét", "Record the Council's decision",
-                requires=("outcomes",)),
+                requires=("session_id",)),
     TriggerSpec("send_back", ("at_council", "approved"), ("under_review",), SECRETARY,
                 "Chuyển lại Ban thẩm định", "Send back to the Board", requires=("reason",)),
     TriggerSpec("issue_decision", ("approved",), ("decided",), SECRETARY,

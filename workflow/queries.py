@@ -2,7 +2,8 @@
 
 Visibility is decided here, once: a clerk sees their own unit's proposals; the Board,
 the Council secretary and admins see every filed proposal (drafts stay with their unit);
-council members see what has reached the Council.
+council members see the proposals on the agendas of the sittings they sit on, once
+those sittings are open (and after they close).
 """
 
 from __future__ import annotations
@@ -15,7 +16,20 @@ from typing import Any
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import AuditEvent, Campaign, Deadline, Proposal, Role, Unit, User, UserRole
+from models import (
+    AgendaItem,
+    AuditEvent,
+    Campaign,
+    CouncilSession,
+    Deadline,
+    Proposal,
+    Role,
+    SessionMember,
+    SessionStatus,
+    Unit,
+    User,
+    UserRole,
+)
 from rules.calendar import TZ
 from rules.checks import Finding, run_checks
 from workflow import machine
@@ -47,8 +61,17 @@ def visible(actor: Actor) -> Select[tuple[Proposal]]:
     if "unit_clerk" in actor.roles and actor.unit_id is not None:
         return query.where(Proposal.unit_id == actor.unit_id)
     if "council_member" in actor.roles:
-        return query.where(Proposal.state.in_(COUNCIL_STATES))
+        return query.where(Proposal.id.in_(on_my_sittings(actor)))
     return query.where(False)
+
+
+def on_my_sittings(actor: Actor) -> Select[tuple[int]]:
+    """Ids of the proposals on open or closed sittings this member sits on."""
+    return (select(AgendaItem.proposal_id)
+            .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
+            .join(SessionMember, SessionMember.session_id == CouncilSession.id)
+            .where(SessionMember.user_id == actor.id,
+                   CouncilSession.status.in_((SessionStatus.OPEN, SessionStatus.CLOSED))))
 
 
 def get_visible(session: Session, proposal_id: int, who: User | Actor) -> Proposal:

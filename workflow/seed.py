@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import Campaign, Proposal, Role, Unit, User
+from models import Campaign, CouncilSession, Proposal, Role, Unit, User
 from models.base import utcnow
-from workflow import decisions, notices
+from workflow import council, decisions, notices
 from workflow.accounts import ensure_unit, ensure_user
+from workflow.actors import Actor, as_actor
 from workflow.dossier import add_document, add_nominee, create_proposal
 from workflow.rulesets import compiled, load_ruleset_file, shipped_ruleset_files
 from workflow.service import act
@@ -43,6 +44,12 @@ USERS = [  # username, full name, roles, unit code
      "SNV"),
     ("secretary", "Chu Thị Lan (Thư ký Hội đồng TĐKT)", [Role.COUNCIL_SECRETARY], "SNV"),
     ("member1", "Hà Văn Bình (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "UBND-LS"),
+    ("member2", "Hoàng Thị Thu (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "UBND-LS"),
+    ("member3", "Nông Văn Hải (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "SNV"),
+    ("member4", "Lý Thị Nga (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "STTTT"),
+    ("member5", "Vi Văn Thắng (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "UBND-LS"),
+    ("member6", "Dương Thị Hiền (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "UBND-CL"),
+    ("member7", "Chu Văn Lâm (thành viên Hội đồng TĐKT)", [Role.COUNCIL_MEMBER], "UBND-LS"),
     ("admin", "Quản trị hệ thống", [Role.ADMIN], "UBND-LS"),
 ]
 
@@ -187,6 +194,8 @@ def seed_proposals(session: Session, users: dict[str, User], storage_dir: Path,
             add_document(session, proposal.id, users[clerk], doc, f"{doc}.pdf",
                          _demo_pdf(title, doc), storage_dir, "application/pdf", now=start)
         walk_to(session, proposal, users, clerk, target, start)
+        if target == "at_council":  # the demo's Council is sitting on it now
+            open_sitting_for(session, proposal, users["secretary"], now)
         progress(f"proposal {proposal.id}: {target}")
     seed_notices(session, users, now, progress)
     return len(DEMO_PROPOSALS)
@@ -216,23 +225,51 @@ def _recent(session: Session, code: str, days_ago: int, now: datetime) -> dateti
 
 def walk_to(session: Session, proposal: Proposal, users: dict[str, User], clerk: str,
             target: str, start: datetime) -> None:
-    """Drive a draft through the service to `target`, one day per step."""
+    """Drive a draft through the service to `target`, one day per step. The Council
+    decides in a sitting of its own, held, voted and closed that day."""
     actors = {"clerk": users[clerk], "reviewer": users["reviewer"],
               "secretary": users["secretary"]}
     for day, (who, trigger, data) in enumerate(PATHS[target], start=1):
         payload = dict(data)
+        now = start + timedelta(days=day)
         if trigger == "decide":
-            passed = payload.pop("pass")
-            payload["outcomes"] = [
-                {"nominee_id": n.id, "outcome": "passed" if passed else "rejected",
-                 "reason": None if passed else "Không đủ số phiếu đồng ý theo quy định"}
-                for n in proposal.nominees]
-        if trigger == "issue_decision":
-            issue_decisions(session, proposal, actors[who], payload["signer_name"],
-                            start + timedelta(days=day))
+            sitting = open_sitting_for(session, proposal, users["secretary"], now)
+            decide_in_sitting(session, sitting.id, proposal, users["secretary"],
+                              payload["pass"], now)
             continue
-        act(session, proposal.id, trigger, actors[who],
-            now=start + timedelta(days=day), **payload)
+        if trigger == "issue_decision":
+            issue_decisions(session, proposal, actors[who], payload["signer_name"], now)
+            continue
+        act(session, proposal.id, trigger, actors[who], now=now, **payload)
+
+
+DEMO_PLACE = "Hội trường UBND tỉnh Lạng Sơn"
+
+
+def open_sitting_for(session: Session, proposal: Proposal, secretary: User | Actor,
+                     now: datetime) -> CouncilSession:
+    """An open sitting that day, every council member present, the proposal its agenda."""
+    actor = as_actor(secretary)
+    day = now.astimezone(VN).date()
+    sitting = council.create(session, council.SittingInput(
+        f"Phiên họp Hội đồng Thi đua – Khen thưởng ngày {day:%d/%m/%Y}", day, DEMO_PLACE,
+        frozenset(m.id for m in council.roster(session))), actor, now)
+    council.add_to_agenda(session, sitting.id, [proposal.id], actor, now)
+    return council.open_sitting(session, sitting.id, actor, now)
+
+
+def decide_in_sitting(session: Session, sitting_id: int, proposal: Proposal,
+                      secretary: User | Actor, passed: bool, now: datetime) -> None:
+    """Every nominee unanimously passed, or 3 in 7 yes (under any shipped threshold);
+    then the proposal is finalized and the sitting closed."""
+    actor = as_actor(secretary)
+    roster = len(council.roster(session))
+    yes = roster if passed else (3 * roster) // 7
+    for nominee in proposal.nominees:
+        council.record(session, sitting_id, nominee.id,
+                       council.Count(yes=yes, no=roster - yes), actor, now)
+    council.finalize(session, sitting_id, proposal.id, actor, now)
+    council.close(session, sitting_id, actor, now)
 
 
 def issue_decisions(session: Session, proposal: Proposal, secretary: User, signer: str,

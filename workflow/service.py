@@ -20,7 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import AuditEvent, Campaign, Decision, DecisionEntry, Outcome, Proposal, User
 from models.base import utcnow
 from rules.checks import Finding, blocking, run_checks
-from workflow import coverage, deadlines, machine, notices, notifications, substitutes
+from workflow import coverage, deadlines, machine, notices, notifications, substitutes, tallies
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
 from workflow.errors import (
@@ -228,24 +228,34 @@ def _return(session: Session, p: Proposal, who: Actor, data: Any, now: datetime)
 
 
 def _decide(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+    if (data.session_id is None) == (data.outcomes is None):
+        raise InvalidInput("Cần chọn phiên họp Hội đồng đã bỏ phiếu cho hồ sơ (session_id)")
+    item = None
+    outcomes = data.outcomes
+    if data.session_id is not None:
+        outcomes, item = tallies.outcomes_from_sitting(session, p, data.session_id)
     by_id = {n.id: n for n in p.nominees}
-    given = [o.nominee_id for o in data.outcomes]
+    given = [o.nominee_id for o in outcomes]
     if sorted(given) != sorted(by_id) or len(set(given)) != len(given):
         raise InvalidInput("Cần ghi kết quả cho đúng và đủ từng cá nhân, tập thể trong hồ sơ")
-    missing = [by_id[o.nominee_id].full_name for o in data.outcomes
+    missing = [by_id[o.nominee_id].full_name for o in outcomes
                if o.outcome == "rejected" and not o.reason]
     if missing:
         raise InvalidInput("Cần ghi lý do không được chấp thuận cho: " + ", ".join(missing))
-    any_passed = any(o.outcome == "passed" for o in data.outcomes)
+    any_passed = any(o.outcome == "passed" for o in outcomes)
 
     def apply() -> None:
-        for o in data.outcomes:
+        for o in outcomes:
             by_id[o.nominee_id].outcome = Outcome(o.outcome)
             by_id[o.nominee_id].outcome_reason = o.reason
         p.decided_at = now
+        if item is not None:
+            tallies.mark_decided(session, item, p, who, now)
 
-    audit = {"any_passed": any_passed,
-             "outcomes": [o.model_dump(mode="json") for o in data.outcomes]}
+    audit: dict[str, Any] = {"any_passed": any_passed,
+                             "outcomes": [o.model_dump(mode="json") for o in outcomes]}
+    if data.session_id is not None:
+        audit["session_id"] = data.session_id
     return Step(apply, audit, any_passed=any_passed)
 
 

@@ -3,7 +3,8 @@
 unit1 files a proposal under TEST-OPEN (its submission window runs to 2030, so it is open
 on the real current date), meets a blocking finding, fixes it and submits; the reviewer
 claims and returns it; unit1 reads the reason and resubmits; the reviewer forwards it; the
-secretary records per-nominee outcomes and issues the decision. Every page visited is saved
+secretary holds a Council sitting (members present, agenda, the ballots of each nominee),
+finalizes it and issues the decision. Every page visited is saved
 as a full-page screenshot under artifacts/screenshots/.
 """
 
@@ -22,6 +23,12 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import AuditEvent, Proposal
+from tests.browser.council_steps import (
+    build_agenda_and_open,
+    create_sitting_from_proposal,
+    enter_tally,
+    finalize_and_close,
+)
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]
@@ -30,7 +37,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "tdkt-demo"
 TITLE = "Đề nghị khen thưởng thành tích chuyển đổi số (kiểm thử trình duyệt)"
 RETURN_REASON = "Báo cáo thành tích chưa có xác nhận của thủ trưởng đơn vị"
-REJECT_REASON = "Không đủ số phiếu đồng ý theo quy định"
+REJECT_REASON = "Không đạt: 4/7 = 57,1% < 70% tổng số thành viên Hội đồng"
 DECISION_NUMBER = "1/QĐ-UBND"  # tdkt numbers it: the first decision of the year
 CONFLICT = "Hồ sơ vừa được người khác thay đổi trong lúc bạn thao tác"
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")
@@ -239,13 +246,12 @@ def open_from_list(visitor: Visitor, list_path: str, label: str) -> None:
 
 def secretary_decides(secretary: Visitor, decision_date: str) -> None:
     page = secretary.page
-    form = page.locator("form[data-action=decide]")
-    form.locator("tr:has-text('Nguyễn Thị Lan') input[value=passed]").check()
-    collective = form.locator("tr:has-text('Phòng Chuyển đổi số')")
-    collective.locator("input[value=rejected]").check()
-    collective.locator("input[name^=outcome-reason]").fill(REJECT_REASON)
-    secretary.act("decide", "decided")
-    assert "Đã thực hiện: Ghi nhận kết quả xét" in secretary.flash(), secretary.flash()
+    create_sitting_from_proposal(secretary, present=7)
+    build_agenda_and_open(secretary, "TEST-OPEN", TITLE)
+    enter_tally(secretary, "Nguyễn Thị Lan", "tally-individual", yes=6, no=1)
+    enter_tally(secretary, "Phòng Chuyển đổi số", "tally-collective", yes=4, no=3)
+    finalize_and_close(secretary)
+    secretary.click(f"a:has-text('{TITLE}')", "decided")
     assert secretary.state() == "Được chấp thuận"
 
     # The decision is issued on the decisions page, the proposal already chosen.

@@ -15,7 +15,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, Campaign, Proposal, Role, RuleSetVersion, User
+from models import (
+    AgendaItem,
+    AuditEvent,
+    Campaign,
+    CouncilSession,
+    Proposal,
+    Role,
+    RuleSetVersion,
+    User,
+    UserRole,
+)
 from models.db import Database
 from workflow.accounts import password_matches
 from workflow.machine import STATES
@@ -116,6 +126,22 @@ def test_the_demo_has_a_proposal_in_every_state(seeded: Seeded):
         states = set(session.scalars(select(Proposal.state)))
     database.dispose()
     assert states == set(STATES)
+
+
+def test_the_demo_council_sits(seeded: Seeded):
+    """Seven members; each proposal the Council decided went through a closed sitting, and
+    the proposal at the Council is on an open one."""
+    database = Database(f"sqlite:///{seeded.db_file}")
+    with database.session() as session:
+        members = session.scalar(select(func.count()).select_from(UserRole).where(
+            UserRole.role == Role.COUNCIL_MEMBER))
+        rows = session.execute(select(Proposal.state, CouncilSession.status).join(
+            AgendaItem, AgendaItem.proposal_id == Proposal.id).join(CouncilSession)).all()
+    database.dispose()
+    assert members == 7
+    assert sorted((state, status.value) for state, status in rows) == [
+        ("approved", "closed"), ("at_council", "open"), ("decided", "closed"),
+        ("rejected", "closed")]
 
 
 def test_the_demo_accounts_log_in_with_the_demo_password(seeded: Seeded):

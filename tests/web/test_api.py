@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from models import ApiToken, AuditEvent, Proposal, User
 from tests.web.conftest import csrf_token
+from tests.web.council_helpers import open_sitting
 from web.api import schemas as s
 from web.api.openapi import openapi_path
 from workflow import tokens
@@ -268,10 +269,13 @@ def test_the_whole_path_through_the_api(api_as, world):
     v = fire(clerk, pid, "resubmit", v, "submitted", reason="Đã bổ sung biên bản")
     v = fire(reviewer, pid, "claim", v, "under_review")
     v = fire(reviewer, pid, "forward", v, "at_council")
-    outcomes = [{"nominee_id": person["id"], "outcome": "passed"},
-                {"nominee_id": team["nominee"]["id"], "outcome": "rejected",
-                 "reason": "Không đủ số phiếu đồng ý"}]
-    v = fire(secretary, pid, "decide", v, "approved", outcomes=outcomes)
+    # The Council sits on it (tests/web/test_council_api.py: the sitting through the API).
+    sid = open_sitting(world, [pid])
+    for nid, yes in ((person["id"], 6), (team["nominee"]["id"], 4)):
+        tallied = secretary.post(f"/sittings/{sid}/tallies/{nid}", json={"yes": yes,
+                                                                         "no": 7 - yes})
+        assert tallied.status_code == 200, tallied.get_data(as_text=True)
+    v = fire(secretary, pid, "decide", v, "approved", session_id=sid)
     # The Council decided today (the API acts at the real time): the decision is dated today.
     today = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date().isoformat()
     issued = secretary.post("/decisions", json={
@@ -283,6 +287,8 @@ def test_the_whole_path_through_the_api(api_as, world):
     final = conforms(s.ProposalDetail, clerk.get(f"/proposals/{pid}").get_json())
     assert final["decision_number"] == "1/QĐ-UBND" and final["decision_date"] == today
     assert [n["outcome"] for n in final["nominees"]] == ["passed", "rejected"]
+    assert final["nominees"][1]["outcome_reason"] == (
+        "Không đạt: 4/7 = 57,1% < 70% tổng số thành viên Hội đồng")
     assert final["allowed_actions"] == [] and final["editable"] is False
 
     trail = conforms(s.EventList, reviewer.get(f"/proposals/{pid}/events").get_json())["events"]

@@ -32,7 +32,8 @@ from tests.conftest import CDS_NOW, TEST_CAMPAIGN
 from tests.web.conftest import csrf_token
 from tests.web.snapshots import changed, snapshot
 from web.app import create_app
-from workflow import imports, machine
+from workflow import council, imports, machine, sittings
+from workflow.actors import Actor
 from workflow.dossier import add_document, add_nominee, create_proposal
 from workflow.seed import walk_to
 
@@ -158,6 +159,23 @@ ACCESS: dict[str, Access] = {
         "reason": "Sai chính tả họ tên", "signed_on": "25/11/2022",
         "signer_name": "Hoàng Văn Thắng"}),
     "decisions.nominee": Access(see=READERS),
+    # -- Council sittings: members read the sittings they sit on; only the secretary
+    #    changes them (the states below are set up by make_target)
+    "council.sessions": Access(see=COUNCIL),
+    "council.new_session": Access(see=SECRETARY),
+    "council.create_session": Access(change=SECRETARY, form={
+        "title": "Phiên họp kiểm thử", "sitting_date": "20/11/2022", "place": "Hội trường",
+        "present": "{member1}"}),
+    "council.session_page": Access(see=COUNCIL),
+    "council.attendance": Access(change=SECRETARY, state="sitting_draft",
+                                 form={"present": "{member1}"}),
+    "council.add_agenda": Access(change=SECRETARY, state="unscheduled",
+                                 form={"proposal_id": "{pid}"}),
+    "council.remove_agenda": Access(change=SECRETARY, state="sitting_draft"),
+    "council.open_session": Access(change=SECRETARY, state="sitting_draft"),
+    "council.record_tally": Access(change=SECRETARY, form={"yes": "6", "no": "1"}),
+    "council.finalize": Access(change=SECRETARY, state="tallied"),
+    "council.close_session": Access(change=SECRETARY, state="finalized"),
     # -- administration: admins only, every page and every change
     "admin.": Access(see=ADMIN, change=ADMIN, effect=False),
     # -- one's own password: every signed-in user (the current password is required)
@@ -188,6 +206,8 @@ ACCESS: dict[str, Access] = {
     "api.get_decision": Access(see=READERS, state="decided"),
     "api.decision_list_xlsx": Access(see=READERS, state="decided"),
     "api.decision_word_docx": Access(see=READERS, state="decided"),
+    "api.list_sittings": Access(see=EVERYONE),  # each sees only their sittings (none)
+    "api.get_sitting": Access(see=COUNCIL),
     "api.": Access(),
 }
 
@@ -205,7 +225,8 @@ TRIGGER_ACCESS: dict[str, Access] = {
                      form={"reason": "Thiếu xác nhận của thủ trưởng đơn vị"}),
     "resubmit": Access(change=UNIT1, state="returned"),
     "forward": Access(change=HOLDER, state="under_review"),
-    "decide": Access(change=SECRETARY, state="at_council", form={"outcome-{nid}": "passed"}),
+    # The Council decides in a sitting (council.finalize); the proposal page offers a link.
+    "decide": Access(state="at_council", form={"outcome-{nid}": "passed"}),
     "send_back": Access(change=SECRETARY, state="at_council",
                         form={"reason": "Cần thẩm định lại số liệu"}),
     # Issued from council.new_decision (below), which fires issue_decision itself; the bare
@@ -288,6 +309,7 @@ class Target:
     nid: int
     doc_id: int
     ids: dict[str, int]
+    sid: int = 0  # the Council sitting the proposal is on (see make_target)
 
     def url(self, call: Call) -> str:
         values = {arg: self._argument(arg, call) for arg in call.rule.arguments}
@@ -297,9 +319,9 @@ class Target:
 
     def _argument(self, arg: str, call: Call) -> Any:
         """The proposal's own ids; a real campaign, unit or user; else a plausible value."""
-        known = {"pid": self.pid, "nid": self.nid, "doc_id": self.doc_id, "code": "TEST-OPEN",
-                 "trigger": call.trigger, "lang": "vi", "number": 1, "table": "by_state",
-                 **self.ids}
+        known = {"pid": self.pid, "nid": self.nid, "doc_id": self.doc_id, "sid": self.sid,
+                 "code": "TEST-OPEN", "trigger": call.trigger, "lang": "vi", "number": 1,
+                 "table": "by_state", **self.ids}
         if arg in known:
             return known[arg]
         if arg in ("uid", "id"):
@@ -313,10 +335,36 @@ class Target:
                 for key, value in access.form.items()}
 
 
+# States of the Council's work on the proposal (it is at_council in each): the sitting it
+# is on. At the Council a proposal sits on an open sitting, so that member1 sees it.
+SITTING_STATES = ("at_council", "sitting_draft", "unscheduled", "tallied", "finalized")
+
+
+def _sitting(s: Any, p: Any, users: dict[str, Any], state: str) -> int:
+    """The sitting of the Council's `state` of the proposal: its id (0 if none)."""
+    if state not in SITTING_STATES:
+        found = sittings.sitting_of(s, p.id)
+        return found.id if found else 0
+    secretary = Actor.of(users["secretary"])
+    sitting = council.create(s, council.SittingInput(
+        "Phiên họp của ma trận", CDS_NOW.date(), "Hội trường",
+        frozenset(m.id for m in council.roster(s))), secretary, CDS_NOW)
+    if state != "unscheduled":
+        council.add_to_agenda(s, sitting.id, [p.id], secretary, CDS_NOW)
+    if state in ("at_council", "tallied", "finalized"):
+        council.open_sitting(s, sitting.id, secretary, CDS_NOW)
+    if state in ("tallied", "finalized"):
+        for n in p.nominees:
+            council.record(s, sitting.id, n.id, council.Count(yes=7), secretary, CDS_NOW)
+    if state == "finalized":
+        council.finalize(s, sitting.id, p.id, secretary, CDS_NOW)
+    return sitting.id
+
+
 @pytest.fixture
 def make_target(world: Any) -> Callable[[str], Target]:
     """A complete proposal of unit1 (TEST-OPEN) with a recognisable title, walked to `state`
-    through the service."""
+    through the service (and, at the Council, put on a sitting: SITTING_STATES)."""
 
     def make(state: str) -> Target:
         with world.db.unit_of_work() as s:
@@ -328,10 +376,13 @@ def make_target(world: Any) -> Callable[[str], Target]:
                 "years_in_service": 5}, now=CDS_NOW)
             doc = add_document(s, p.id, clerk, "to_trinh", "to-trinh.pdf", b"%PDF-1.4 to trinh",
                                world.storage, now=CDS_NOW)
-            walk_to(s, p, users, "unit1", state, CDS_NOW)
+            walk_to(s, p, users, "unit1", "at_council" if state in SITTING_STATES else state,
+                    CDS_NOW)
+            sid = _sitting(s, p, users, state)
             ids = {"reviewer2": users["reviewer2"].id, "user_id": clerk.id,
-                   "unit_id": clerk.unit_id, "campaign_id": p.campaign_id}
-            return Target(p.id, nominee.id, doc.id, ids)
+                   "unit_id": clerk.unit_id, "campaign_id": p.campaign_id,
+                   "member1": users["member1"].id}
+            return Target(p.id, nominee.id, doc.id, ids, sid)
 
     return make
 

@@ -53,7 +53,18 @@ def _action_body(trigger: str) -> type[BaseModel]:
     })
 
 
+class DecideBody(Body):
+    """Body of POST /proposals/{pid}/actions/decide: the Council's outcomes are those of
+    the sitting's tallies (GET /sittings/{sid}); every nominee must have one."""
+
+    model_config = ConfigDict(extra="forbid", title="DecideBody")
+    session_id: int = Field(ge=1, description="The open sitting whose agenda holds the "
+                                              "proposal")
+    expected_version: Version
+
+
 ACTION_BODIES: dict[str, type[BaseModel]] = {t: _action_body(t) for t in INPUTS}
+ACTION_BODIES["decide"] = DecideBody
 
 
 # --- responses ------------------------------------------------------------------------

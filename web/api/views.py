@@ -301,9 +301,10 @@ def remove_document(pid: int, doc_id: int) -> tuple[Response, int]:
        tag="workflow", response=s.ActionResult, body_any_of=s.ACTION_BODIES,
        errors=(*PROPOSAL_ERRORS, 422), description=(
            "Any trigger of the state machine (GET /proposals/{pid} lists `allowed_actions`). "
-           "`return` and `send_back` need a `reason`; `decide` needs `outcomes` for every "
-           "nominee; `issue_decision` needs the `decision_id` of an issued decision listing the "
-           "proposal (POST /decisions issues one and fires this itself)."))
+           "`return` and `send_back` need a `reason`; `decide` needs the `session_id` of the "
+           "open sitting whose tallies decide (GET /sittings/{sid}); `issue_decision` needs "
+           "the `decision_id` of an issued decision listing the proposal (POST /decisions "
+           "issues one and fires this itself)."))
 def fire_action(pid: int, trigger: str) -> tuple[Response, int]:
     _visible(pid)
     if trigger not in s.ACTION_BODIES:
@@ -315,3 +316,6 @@ def fire_action(pid: int, trigger: str) -> tuple[Response, int]:
     with _write() as writer:
         event = act(writer, pid, trigger, _actor(), expected_version=version, **payload)
     return _reply(s.ActionResult(event=serialize.event(event, {}), proposal=_detail(pid)))
+
+
+from web.api import council  # noqa: E402,F401  (registers the sitting routes on bp)

@@ -22,14 +22,14 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
-from models import Proposal
+from models import CouncilSession, Proposal, SessionStatus
 from models.base import utcnow
 from rules.catalogue import load_catalogue
 from web import db
 from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version
 from web.labels import ACTIONS
-from workflow import queries
+from workflow import queries, sittings
 from workflow.actors import Actor
 from workflow.deadlines import due_info, upcoming_steps
 from workflow.errors import ConflictError, RuleViolation, WorkflowError
@@ -65,7 +65,17 @@ def detail(pid: int) -> str:
         rules=compiled(proposal.ruleset_version).rules, catalogue=load_catalogue(),
         reviewers=queries.reviewers(session), diagram=Markup(workflow_svg(proposal.state)),
         can_edit=_can_edit(proposal), due=due_info(session, proposal, now),
-        upcoming=upcoming_steps(session, pid))
+        upcoming=upcoming_steps(session, pid), sitting=_live_sitting(session, proposal))
+
+
+def _live_sitting(session: Session, proposal: Proposal) -> CouncilSession | None:
+    """The sitting not yet closed whose agenda holds the proposal, still to be voted."""
+    if proposal.state != "at_council":
+        return None
+    sitting = sittings.sitting_of(session, proposal.id)
+    if sitting is None or sitting.status == SessionStatus.CLOSED:
+        return None
+    return sitting
 
 
 def acting_actor(session: Session, proposal: Proposal, now: datetime

@@ -1,0 +1,106 @@
+"""The Council's sittings in the browser-less web UI: the secretary prepares, votes,
+finalizes and closes; members read; the proposal page points to the sitting."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from models import CouncilSession, SessionStatus
+from models.base import utcnow
+from tests.web.conftest import post_form
+from tests.web.council_helpers import open_sitting
+from workflow import council
+from workflow.actors import Actor
+
+
+def page(client: Any, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.get_data(as_text=True)
+
+
+def nominee_of(world: Any, pid: int) -> int:
+    with world.db.session() as session:
+        return world.proposal(session, pid).nominees[0].id
+
+
+def test_the_secretary_holds_a_sitting_from_the_web(client_for, make_proposal, world):
+    pid = make_proposal("at_council")
+    other = make_proposal("at_council", campaign="CDS-2022", nominees=[
+        {"kind": "collective", "full_name": "Xã Hợp Thành", "award_form": "GIAY_KHEN"}],
+        documents=["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"])
+    secretary = client_for("secretary")
+    form = page(secretary, "/council/sessions/new")
+    members = re.findall(r'name="present" value="(\d+)"', form)
+    assert len(members) == 7
+    created = post_form(secretary, "/council/sessions", {
+        "title": "Phiên họp tháng 11", "sitting_date": "20/11/2022", "place": "Hội trường",
+        "present": members[:5]})
+    assert created.status_code == 302
+    sid = int(created.headers["Location"].rsplit("/", 1)[1])
+
+    with world.db.session() as session:
+        test_open_id = world.proposal(session, pid).campaign_id
+    filtered = page(secretary, f"/council/sessions/{sid}?campaign={test_open_id}")
+    assert f'data-candidate="{pid}"' in filtered and f'data-candidate="{other}"' not in filtered
+    by_form = page(secretary, f"/council/sessions/{sid}?award_form=GIAY_KHEN")
+    assert f'data-candidate="{other}"' in by_form and f'data-candidate="{pid}"' not in by_form
+
+    post_form(secretary, f"/council/sessions/{sid}/agenda", {"proposal_id": [pid]})
+    post_form(secretary, f"/council/sessions/{sid}/open", {})
+    nid = nominee_of(world, pid)
+    refused = post_form(secretary, f"/council/sessions/{sid}/tallies/{nid}",
+                        {"yes": "5", "no": "1"}, follow_redirects=True)
+    assert "nhiều hơn số thành viên dự họp (5)" in refused.get_data(as_text=True)
+    post_form(secretary, f"/council/sessions/{sid}/tallies/{nid}", {"yes": "5", "no": "0"})
+    sitting = page(secretary, f"/council/sessions/{sid}")
+    assert 'data-passed="yes"' in sitting
+    assert "5/7 = 71,4% ≥ 70% tổng số thành viên Hội đồng" in sitting
+    assert "≥ 70% tổng số thành viên Hội đồng; tối thiểu 50% thành viên tham gia" in sitting
+
+    version = re.search(r'name="expected_version" value="(\d+)"', sitting).group(1)
+    post_form(secretary, f"/council/sessions/{sid}/agenda/{pid}/finalize",
+              {"expected_version": version})
+    closed = post_form(secretary, f"/council/sessions/{sid}/close", {}, follow_redirects=True)
+    assert "Phiên họp đã kết thúc." in closed.get_data(as_text=True)
+    with world.db.session() as session:
+        assert world.proposal(session, pid).state == "approved"
+        assert session.get(CouncilSession, sid).status == SessionStatus.CLOSED
+    assert 'data-sitting-status="closed"' in page(secretary, "/council/sessions")
+
+
+def test_members_read_the_sittings_they_sit_on_and_change_nothing(client_for, make_proposal,
+                                                                   world):
+    pid = make_proposal("at_council")
+    draft = open_sitting(world, [pid], opened=False)
+    member = client_for("member1")
+    assert member.get(f"/council/sessions/{draft}").status_code == 404
+    assert member.get(f"/proposals/{pid}").status_code == 404
+    with world.db.unit_of_work() as session:
+        council.open_sitting(session, draft, Actor.of(world.user(session, "secretary")),
+                             utcnow())
+    sitting = page(member, f"/council/sessions/{draft}")
+    assert f'data-agenda="{pid}"' in sitting
+    assert "tally-form" not in sitting and "agenda-form" not in sitting
+    assert page(member, f"/proposals/{pid}")  # the dossier is theirs to read now
+    denied = post_form(member, f"/council/sessions/{draft}/tallies/{nominee_of(world, pid)}",
+                       {"yes": "7"})
+    assert denied.status_code == 403
+    assert member.get("/council/sessions/new").status_code == 403
+
+
+def test_the_proposal_page_points_to_the_sitting_instead_of_a_decide_form(
+        client_for, make_proposal, world):
+    pid = make_proposal("at_council")
+    secretary = client_for("secretary")
+    detail = page(secretary, f"/proposals/{pid}")
+    assert 'id="decide-in-sitting"' in detail and 'name="outcome-' not in detail
+    assert 'href="/council/sessions"' in detail  # not on a sitting yet: pick one
+    sid = open_sitting(world, [pid])
+    assert f'href="/council/sessions/{sid}#agenda"' in page(secretary, f"/proposals/{pid}")
+    manual = post_form(secretary, f"/proposals/{pid}/actions/decide",
+                       {f"outcome-{nominee_of(world, pid)}": "passed"}, follow_redirects=True)
+    assert "phiên họp" in manual.get_data(as_text=True)
+    with world.db.session() as session:
+        assert world.proposal(session, pid).state == "at_council"

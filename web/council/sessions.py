@@ -1,0 +1,158 @@
+"""Council sittings: the list, a new sitting, and the sitting page where the secretary
+seats the members, builds the agenda, enters the tallies, finalizes and closes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from models import SessionStatus
+from models.base import utcnow
+from rules.catalogue import load_catalogue
+from rules.council import describe
+from web import db
+from web.access import roles_required
+from web.council.views import bp
+from web.forms import expected_version, parse_date, parse_int
+from workflow import council, queries, sittings
+from workflow.errors import InvalidInput, WorkflowError
+
+secretary_only = roles_required("council_secretary")
+COUNT_FIELDS = ("yes", "no", "invalid", "written_yes", "written_no")
+
+
+@bp.get("/sessions")
+@roles_required("council_secretary", "council_member")
+def sessions() -> str:
+    rows = sittings.list_sittings(db.session(), current_user.actor)
+    return render_template("council/sessions.html", sittings=rows)
+
+
+@bp.get("/sessions/new")
+@secretary_only
+def new_session() -> str:
+    return render_template("council/session_new.html", roster=council.roster(db.session()),
+                           today=utcnow())
+
+
+@bp.post("/sessions")
+@secretary_only
+def create_session() -> Response:
+    try:
+        data = council.SittingInput(
+            request.form.get("title", ""),
+            parse_date(request.form.get("sitting_date"), _("Ngày họp")),
+            request.form.get("place", ""), _ids("present"))
+        with db.unit_of_work() as writer:
+            sid = council.create(writer, data, current_user.actor, utcnow()).id
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+        return redirect(url_for("council.new_session"))
+    flash(_("Đã tạo phiên họp. Hãy lập chương trình rồi khai mạc."), "success")
+    return redirect(url_for("council.session_page", sid=sid))
+
+
+@bp.get("/sessions/<int:sid>")
+@roles_required("council_secretary", "council_member")
+def session_page(sid: int) -> str:
+    session = db.session()
+    sitting = sittings.get(session, sid, current_user.actor)
+    manage = current_user.has("council_secretary")
+    campaign_id = parse_int(request.args.get("campaign"), "campaign") if manage else None
+    award_form = (request.args.get("award_form") or None) if manage else None
+    building = manage and sitting.status != SessionStatus.CLOSED
+    return render_template(
+        "council/session.html", s=sitting, lines=sittings.agenda(sitting), manage=manage,
+        present={m.user_id for m in sitting.members if m.present},
+        roster=council.roster(session) if manage else [],
+        candidates=council.candidates(session, campaign_id, award_form) if building else [],
+        campaigns=queries.open_campaigns(session), campaign_id=campaign_id,
+        award_form=award_form, award_forms=list(load_catalogue().award_forms),
+        describe=describe, english=current_user.language == "en")
+
+
+def _ids(name: str) -> frozenset[int]:
+    try:
+        return frozenset(int(v) for v in request.form.getlist(name) if v.strip())
+    except ValueError:
+        raise InvalidInput(_("Danh sách chọn không hợp lệ")) from None
+
+
+def _change(sid: int, done: str, change: Callable[[Session], Any], anchor: str = "") -> Response:
+    """Run one change of the sitting for the secretary; show the result on its page."""
+    try:
+        with db.unit_of_work() as writer:
+            change(writer)
+    except WorkflowError as exc:
+        flash(exc.message, "danger")
+    else:
+        flash(done, "success")
+    return redirect(url_for("council.session_page", sid=sid) + anchor)
+
+
+@bp.post("/sessions/<int:sid>/attendance")
+@secretary_only
+def attendance(sid: int) -> Response:
+    return _change(sid, _("Đã cập nhật thành viên dự họp."), lambda w: council.set_attendance(
+        w, sid, _ids("present"), current_user.actor, utcnow()), "#members")
+
+
+@bp.post("/sessions/<int:sid>/agenda")
+@secretary_only
+def add_agenda(sid: int) -> Response:
+    return _change(sid, _("Đã đưa hồ sơ vào chương trình."), lambda w: council.add_to_agenda(
+        w, sid, _ids("proposal_id"), current_user.actor, utcnow()), "#agenda")
+
+
+@bp.post("/sessions/<int:sid>/agenda/<int:pid>/remove")
+@secretary_only
+def remove_agenda(sid: int, pid: int) -> Response:
+    return _change(sid, _("Đã rút hồ sơ khỏi chương trình."),
+                   lambda w: council.remove_from_agenda(w, sid, pid, current_user.actor,
+                                                        utcnow()), "#agenda")
+
+
+@bp.post("/sessions/<int:sid>/open")
+@secretary_only
+def open_session(sid: int) -> Response:
+    return _change(sid, _("Phiên họp đã khai mạc; thành viên đã xem được chương trình và hồ sơ."),
+                   lambda w: council.open_sitting(w, sid, current_user.actor, utcnow()))
+
+
+@bp.post("/sessions/<int:sid>/tallies/<int:nid>")
+@secretary_only
+def record_tally(sid: int, nid: int) -> Response:
+    def change(writer: Session) -> None:
+        counts = {name: parse_int(request.form.get(name), _label(name)) or 0
+                  for name in COUNT_FIELDS}
+        council.record(writer, sid, nid, council.Count(**counts), current_user.actor,
+                       utcnow())
+
+    return _change(sid, _("Đã ghi kết quả bỏ phiếu."), change, f"#nominee-{nid}")
+
+
+def _label(name: str) -> str:
+    return {"yes": _("Đồng ý"), "no": _("Không đồng ý"), "invalid": _("Phiếu không hợp lệ"),
+            "written_yes": _("Ý kiến bằng văn bản đồng ý"),
+            "written_no": _("Ý kiến bằng văn bản không đồng ý")}[name]
+
+
+@bp.post("/sessions/<int:sid>/agenda/<int:pid>/finalize")
+@secretary_only
+def finalize(sid: int, pid: int) -> Response:
+    return _change(sid, _("Đã chốt kết quả của hồ sơ."), lambda w: council.finalize(
+        w, sid, pid, current_user.actor, utcnow(),
+        expected_version=expected_version(request.form)), "#agenda")
+
+
+@bp.post("/sessions/<int:sid>/close")
+@secretary_only
+def close_session(sid: int) -> Response:
+    return _change(sid, _("Phiên họp đã kết thúc."),
+                   lambda w: council.close(w, sid, current_user.actor, utcnow()))

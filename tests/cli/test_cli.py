@@ -139,9 +139,10 @@ def test_the_demo_council_sits(seeded: Seeded):
             AgendaItem, AgendaItem.proposal_id == Proposal.id).join(CouncilSession)).all()
     database.dispose()
     assert members == 7
+    # Two approved: one awaiting its decision, one on public notice (GPMB-2022-2025).
     assert sorted((state, status.value) for state, status in rows) == [
-        ("approved", "closed"), ("at_council", "open"), ("decided", "closed"),
-        ("rejected", "closed")]
+        ("approved", "closed"), ("approved", "closed"), ("at_council", "open"),
+        ("decided", "closed"), ("rejected", "closed")]
 
 
 def test_the_demo_accounts_log_in_with_the_demo_password(seeded: Seeded):

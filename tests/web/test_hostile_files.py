@@ -209,3 +209,23 @@ def test_the_template_neutralises_formula_like_text(unit1):
             for cell in row:
                 assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
 
+
+
+# -- rule sets posted by the admin
+
+@pytest.mark.parametrize("document,shown", [
+    ("campaign: CDS-2022\nawards: " + "[" * 5000 + "]" * 5000 + "\n",
+     "dòng 2 · yaml: lồng quá sâu"),
+    ("campaign: CDS-2022\n" + "".join(f"x{i}: &x{i} [" + ", ".join(
+        [f"*x{i - 1}" if i else "a"] * 10) + "]\n" for i in range(9)),
+     "yaml: quá nhiều phần tử"),
+], ids=["deep", "billion-laughs"])
+def test_a_hostile_rule_set_upload_is_refused_and_changes_nothing(client_for, world,
+                                                                 document, shown):
+    admin = Clerk(client_for("admin"), "/admin/campaigns/CDS-2022")
+    before = snapshot(world)
+    response = admin.post("/admin/campaigns/CDS-2022/rules",
+                          {"yaml": "", "file": (io.BytesIO(document.encode()), "hostile.yaml")})
+    assert response.status_code == 400
+    assert shown in text_of(response)
+    assert not changed(before, snapshot(world))

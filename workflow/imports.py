@@ -13,12 +13,13 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
-from models import User
+from models import Proposal, User
 from rules.schema import RuleSet
 from workflow.actors import Actor
 from workflow.cells import safe_row
 from workflow.dossier import add_nominee
 from workflow.errors import InvalidInput, WorkflowError
+from workflow.service import check_version
 from workflow.uploads import ArchiveLimits, check_archive
 
 BASE_COLUMNS = [
@@ -123,13 +124,17 @@ class ImportRefused(InvalidInput):
 
 
 def import_nominees(session: Session, proposal_id: int, actor: User | Actor, content: bytes,
-                    rules: RuleSet) -> int:
+                    rules: RuleSet, expected_version: int | None = None) -> int:
     """Add every row as a nominee, one audit event each; if any row is wrong, raise
     ImportRefused (listing every bad row, whether it failed to parse or to be added) so
-    that the caller's unit of work rolls every row back."""
+    that the caller's unit of work rolls every row back. With `expected_version`, a
+    proposal changed since it was read (e.g. by the same import posted twice) is refused
+    with ConflictError before any row is added."""
     rows, errors = read_rows(content, rules)
     if not rows and not errors:
         raise InvalidInput("Bảng tính không có dòng dữ liệu nào")
+    if expected_version is not None:
+        check_version(session.get(Proposal, proposal_id), expected_version)
     for number, row in rows:
         try:
             add_nominee(session, proposal_id, actor, row)

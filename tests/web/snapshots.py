@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 
 TABLES = ("audit_events", "proposals", "nominees", "documents", "users", "user_roles",
-          "units", "campaigns", "ruleset_versions")
+          "units", "campaigns", "ruleset_versions", "idempotency_keys")
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 

@@ -309,3 +309,16 @@ def test_the_template_alone_imports_nothing(unit1, world, draft):
     response = import_file(unit1, draft, "mau.xlsx", download.data)
     assert "Bảng tính không có dòng dữ liệu nào" in text_of(response)
     assert nominees() == before
+
+
+# -- ids past the database's integer range (found by schemathesis: a 500 on PostgreSQL)
+
+@pytest.mark.parametrize("number", ["2147483648", "99999999999999999999999"])
+def test_an_id_too_large_for_the_database_is_not_found(client_for, unit1, world, number):
+    before = snapshot(world)
+    page = unit1.client.get(f"/proposals/{number}")
+    assert page.status_code == 404 and "Không tìm thấy" in text_of(page)
+    assert unit1.post(f"/unit/proposals/{number}/title", {"title": "Tên mới"}).status_code == 404
+    api = unit1.client.get(f"/api/v1/proposals/{number}/events")
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+    assert not changed(before, snapshot(world))

@@ -99,9 +99,27 @@ def _parse_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
         raise RuleSetError([_syntax_error(exc, filename)]) from None
     except (yaml.YAMLError, RecursionError) as exc:
         raise RuleSetError([RuleError(filename, 0, "yaml", f"lỗi YAML: {exc}")]) from None
+    except (ValueError, OverflowError) as exc:   # e.g. a date like 2026-13-01
+        raise RuleSetError([RuleError(filename, _bad_scalar_line(text), "yaml",
+                                      f"giá trị không hợp lệ: {exc}")]) from None
     if not isinstance(data, dict):
         raise RuleSetError([RuleError(filename, 1, "-", "tệp quy tắc phải là một ánh xạ YAML")])
     return node, data
+
+
+def _bad_scalar_line(text: str) -> int:
+    """The line of the first scalar that YAML cannot build (a date with month 13...)."""
+    constructor = yaml.SafeLoader("")
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if not isinstance(event, yaml.ScalarEvent) or event.style:
+            continue
+        tag = constructor.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value)
+        try:
+            constructor.construct_object(node)
+        except (ValueError, OverflowError):
+            return event.start_mark.line + 1
+    return 0
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, filename: str) -> RuleError:

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from rules.loader import RuleSetError, load_text
+
 DATA = Path(__file__).parents[1] / "data" / "rules"
 VALID = (DATA / "demo-valid.yaml").read_text(encoding="utf-8")
 RULE = "kind == 'collective' or years_in_service >= 2"   # line 19 of demo-valid.yaml
@@ -114,3 +116,13 @@ def test_the_stored_rule_sets_pass_the_same_checks():
     from workflow.rulesets import shipped_ruleset_files
     for path in shipped_ruleset_files():
         load_file(path)
+
+
+@pytest.mark.parametrize("bad", ["2026-13-01", "2024-02-30"])
+def test_a_date_yaml_cannot_build_is_refused_at_its_line(bad):
+    """Found by fuzzing the admin's form: YAML reads 2026-13-01 as a date and fails with a
+    ValueError, which was a 500."""
+    with pytest.raises(RuleSetError) as caught:
+        load_text(VALID.replace("starts: 2024-01-02", f"starts: {bad}"), "x.yaml")
+    [error] = caught.value.errors
+    assert (error.line, error.field) == (5, "yaml") and "giá trị không hợp lệ" in error.message

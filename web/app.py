@@ -20,6 +20,7 @@ from rules.calendar import load_calendar
 from web import db, errors, labels
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
+from web.forms import MAX_INT
 from web.i18n import catalogue_name, select_locale, vn_date, vn_datetime
 from workflow.deadlines import use_calendar
 
@@ -32,12 +33,9 @@ class RowId(IntegerConverter):
 
     def to_python(self, value: str) -> int:
         number = super().to_python(value)
-        if number > MAX_ROW_ID:
+        if number > MAX_INT:
             raise NotFound()
         return number
-
-
-MAX_ROW_ID = 2**31 - 1
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -54,6 +52,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = RowId   # before any rule is added
     _register_blueprints(app)
     errors.register(app)
+    app.before_request(errors.refuse_nul_characters)
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime)

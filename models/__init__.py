@@ -7,6 +7,7 @@ from models.council import AgendaItem, CouncilSession, SessionMember, SessionSta
 from models.deadlines import Deadline, DeadlineStep, StepStatus
 from models.decisions import Decision, DecisionCounter, DecisionEntry
 from models.history import Achievement
+from models.idempotency import IdempotencyKey
 from models.notices import Notice, NoticeEntry, NoticeStage, Objection, ObjectionStatus
 from models.notifications import MailStatus, Notification, OutboxMail
 from models.org import Role, Unit, User, UserRole
@@ -30,6 +31,7 @@ __all__ = [
     "DecisionCounter",
     "DecisionEntry",
     "Document",
+    "IdempotencyKey",
     "LoginThrottle",
     "MailStatus",
     "Nominee",

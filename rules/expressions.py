@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+import re._constants as re_constants  # re's own parser: private, stable since 3.11
+import re._parser as re_parser
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import rule_engine
+from rule_engine.ast import ExpressionBase, FuzzyComparisonExpression, StringExpression
 
 from rules.schema import AttributeType
 
@@ -45,6 +49,7 @@ def compile_expression(text: str, context: rule_engine.Context) -> rule_engine.R
         raise ExpressionError(_describe(exc)) from exc
     except RecursionError as exc:
         raise ExpressionError("biểu thức lồng quá sâu (expression nested too deeply)") from exc
+    _check_shape(rule.statement.expression)
     result_type = rule.statement.expression.result_type
     if result_type not in (rule_engine.DataType.BOOLEAN, rule_engine.DataType.UNDEFINED):
         raise ExpressionError(
@@ -52,6 +57,83 @@ def compile_expression(text: str, context: rule_engine.Context) -> rule_engine.R
             f"(expression must be a yes/no test)"
         )
     return rule
+
+
+MAX_REGEX_LENGTH = 100
+MAX_EXPRESSION_DEPTH = 40   # real rules nest 3-5 levels; evaluation recurses per level
+
+
+def _risky(pattern: str) -> bool:
+    """A repetition that contains another unbounded repetition or an alternation ("(a+)+",
+    "(a|a)*"), or a backreference: the patterns whose matching time can grow exponentially
+    with the text. Judged on the parsed pattern (re's own parser), not its spelling."""
+    try:
+        parsed = re_parser.parse(pattern)
+    except re.error:
+        return False   # rule-engine reports the syntax error itself
+    return _risky_items(list(parsed), inside_repeat=False)
+
+
+_REPEATS = {re_constants.MAX_REPEAT, re_constants.MIN_REPEAT,
+            getattr(re_constants, "POSSESSIVE_REPEAT", re_constants.MAX_REPEAT)}
+_BACKREFERENCES = {re_constants.GROUPREF, re_constants.GROUPREF_EXISTS}
+
+
+def _risky_items(items: list[Any], inside_repeat: bool) -> bool:
+    for op, arg in items:
+        if op in _BACKREFERENCES:
+            return True
+        if op in _REPEATS:
+            _low, high, sub = arg
+            if inside_repeat and (high == re_constants.MAXREPEAT or high > 100):
+                return True
+            parts = [list(sub)]
+            inside = inside_repeat or high > 1
+        elif op == re_constants.BRANCH:
+            if inside_repeat:
+                return True
+            parts, inside = [list(b) for b in arg[1]], inside_repeat
+        elif op in (re_constants.SUBPATTERN, re_constants.ASSERT, re_constants.ASSERT_NOT):
+            parts, inside = [list(arg[-1])], inside_repeat
+        else:
+            continue
+        if any(_risky_items(part, inside) for part in parts):
+            return True
+    return False
+
+
+def _check_shape(root: ExpressionBase) -> None:
+    """No deeper than MAX_EXPRESSION_DEPTH; regex tests (=~, =~~, !~, !~~) only against a
+    short, fixed pattern without nested repetition, so that no rule and no nominee's data
+    can make a check run for minutes."""
+    for node, depth in _walk(root):
+        if depth > MAX_EXPRESSION_DEPTH:
+            raise ExpressionError(f"biểu thức lồng quá sâu (quá {MAX_EXPRESSION_DEPTH} cấp) "
+                                  f"(expression nested too deeply)")
+        if not isinstance(node, FuzzyComparisonExpression):
+            continue
+        if not isinstance(node.right, StringExpression):
+            raise ExpressionError("biểu thức chính quy phải là một chuỗi cố định "
+                                  "(regex must be a string literal)")
+        pattern = node.right.value
+        if len(pattern) > MAX_REGEX_LENGTH:
+            raise ExpressionError(f"biểu thức chính quy quá dài (tối đa {MAX_REGEX_LENGTH} "
+                                  f"ký tự) (regex too long)")
+        if _risky(pattern):
+            raise ExpressionError(f"biểu thức chính quy có thể chạy rất lâu: {pattern!r} "
+                                  f"(nested repetition or backreference)")
+
+
+def _walk(root: ExpressionBase) -> Iterator[tuple[ExpressionBase, int]]:
+    """Every expression node under root with its depth (root = 1), without recursion."""
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, list | tuple):
+            stack.extend((item, depth) for item in node)
+        elif isinstance(node, ExpressionBase):
+            yield node, depth
+            stack.extend((v, depth + 1) for k, v in vars(node).items() if k != "context")
 
 
 def evaluate(rule: rule_engine.Rule, facts: Mapping[str, Any]) -> bool:

@@ -14,7 +14,8 @@ from pydantic import ValidationError
 
 from rules.catalogue import Catalogue, load_catalogue
 from rules.expressions import ExpressionError, compile_expression, make_context
-from rules.schema import AttributeType, RuleSet
+from rules.limits import SourceTooLarge, check_source
+from rules.schema import MAX_EXPRESSION_LENGTH, AttributeType, RuleSet
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
@@ -86,16 +87,39 @@ def compile_parsed(data: dict[str, Any]) -> CompiledRuleSet:
 
 
 def _parse_yaml(text: str, filename: str) -> tuple[yaml.Node | None, Any]:
+    """Size, nesting and alias expansion are checked on the event stream first, so that a
+    hostile document is refused before anything recursive or exponential runs on it."""
     try:
+        check_source(text)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
+    except SourceTooLarge as exc:
+        raise RuleSetError([RuleError(filename, exc.line, "yaml", exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         raise RuleSetError([_syntax_error(exc, filename)]) from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         raise RuleSetError([RuleError(filename, 0, "yaml", f"lỗi YAML: {exc}")]) from None
+    except (ValueError, OverflowError) as exc:   # e.g. a date like 2026-13-01
+        raise RuleSetError([RuleError(filename, _bad_scalar_line(text), "yaml",
+                                      f"giá trị không hợp lệ: {exc}")]) from None
     if not isinstance(data, dict):
         raise RuleSetError([RuleError(filename, 1, "-", "tệp quy tắc phải là một ánh xạ YAML")])
     return node, data
+
+
+def _bad_scalar_line(text: str) -> int:
+    """The line of the first scalar that YAML cannot build (a date with month 13...)."""
+    constructor = yaml.SafeLoader("")
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if not isinstance(event, yaml.ScalarEvent) or event.style:
+            continue
+        tag = constructor.resolve(yaml.ScalarNode, event.value, event.implicit)
+        node = yaml.ScalarNode(tag, event.value)
+        try:
+            constructor.construct_object(node)
+        except (ValueError, OverflowError):
+            return event.start_mark.line + 1
+    return 0
 
 
 def _syntax_error(exc: yaml.MarkedYAMLError, filename: str) -> RuleError:
@@ -155,8 +179,8 @@ def _check_semantics(data: Mapping[str, Any], catalogue: Catalogue
         problems += _award_codes(award, base, catalogue, seen)
         for j, rule in _entries(award.get("eligibility")):
             text = rule.get("rule")
-            if not isinstance(text, str) or not text:
-                continue
+            if not isinstance(text, str) or not text or len(text) > MAX_EXPRESSION_LENGTH:
+                continue   # the schema reports it; a huge text is never compiled
             try:
                 expressions[(str(form), j)] = compile_expression(text, context)
             except ExpressionError as exc:

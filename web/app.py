@@ -12,6 +12,8 @@ from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.exceptions import NotFound
+from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 
 from models.db import Database
@@ -19,8 +21,22 @@ from rules.calendar import load_calendar
 from web import db, errors, labels
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
+from web.forms import MAX_INT
 from web.i18n import catalogue_name, select_locale, vn_date, vn_datetime
 from workflow.deadlines import use_calendar
+
+
+class RowId(IntegerConverter):
+    """`<int:...>` in a URL names a row, so it is at most the largest PostgreSQL `integer`:
+    a larger number is 404 (no such row) instead of failing in the database (500). Not
+    the converter's own `max`, which Werkzeug turns into 405 when another method's rule
+    shares the path."""
+
+    def to_python(self, value: str) -> int:
+        number = super().to_python(value)
+        if number > MAX_INT:
+            raise NotFound()
+        return number
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -34,8 +50,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if settings.calendar_file:
         use_calendar(load_calendar(settings.calendar_file))
     _init_extensions(app)
+    app.url_map.converters["int"] = RowId   # before any rule is added
     _register_blueprints(app)
     errors.register(app)
+    app.before_request(errors.refuse_nul_characters)
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
     if settings.proxy_hops:

@@ -43,6 +43,19 @@ def error_response(status: int, code: str, message: str, **details: object
     return render_template("error.html", status=status, message=message), status
 
 
+def refuse_nul_characters() -> tuple[Response | str, int] | None:
+    """A NUL character is in no real text, and PostgreSQL cannot store one (it fails the
+    whole request with a 500): refuse any form field, query value, file name or JSON text
+    that carries one, before a view sees it."""
+    texts = [*request.args.values(), *request.form.values(),
+             *(f.filename or "" for f in request.files.values())]
+    if any("\x00" in t for t in texts) or (
+            request.is_json and b"\\u0000" in request.get_data()):
+        return error_response(400, "invalid_input", _("Dữ liệu gửi lên chứa ký tự NUL không "
+                                                      "hợp lệ."))
+    return None
+
+
 def register(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError) -> tuple[Response | str, int]:

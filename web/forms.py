@@ -24,14 +24,26 @@ def parse_date(text: str | None, label: str) -> date | None:
     raise InvalidInput(f"{label}: ngày không hợp lệ “{text[:20]}” (nhập theo dạng dd/mm/yyyy)")
 
 
+# The largest PostgreSQL `integer`: every id and count the forms carry fits in it.
+MAX_INT = 2**31 - 1
+
+
 def parse_int(text: str | None, label: str) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
     try:
-        return int(text)
+        number = int(text)
     except ValueError:
         raise InvalidInput(f"{label}: phải là số nguyên") from None
+    if abs(number) > MAX_INT:   # the database could not hold it: an error, not a 500
+        raise InvalidInput(f"{label}: số quá lớn") from None
+    return number
+
+
+def row_ids(values: list[str]) -> list[int]:
+    """The ids among checkbox values: digits only, within the database's integer range."""
+    return [int(x) for x in values if x.isdigit() and int(x) <= MAX_INT]
 
 
 def expected_version(form: MultiDict[str, str]) -> int | None:

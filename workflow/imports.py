@@ -4,6 +4,7 @@ that reports every bad row with its row number."""
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from typing import Any
 from zipfile import BadZipFile
@@ -12,11 +13,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
-from models import User
+from models import Proposal, User
 from rules.schema import RuleSet
 from workflow.actors import Actor
+from workflow.cells import safe_row
 from workflow.dossier import add_nominee
 from workflow.errors import InvalidInput, WorkflowError
+from workflow.service import check_version
+from workflow.uploads import ArchiveLimits, check_archive
 
 BASE_COLUMNS = [
     ("kind", "Loại (Cá nhân/Tập thể)"), ("full_name", "Họ và tên / Tên tập thể"),
@@ -29,6 +33,8 @@ BASE_COLUMNS = [
 # After the campaign's own attributes, so that sheets filled in before it existed still read.
 LAST_COLUMNS = [("person_code", "Mã định danh / CCCD (nếu có)")]
 MAX_ROWS = 500
+# 500 rows of nominees unpack to well under 1 MB; openpyxl holds every shared string in memory.
+IMPORT_LIMITS = ArchiveLimits(max_members=200, max_total_bytes=20 * 1024 * 1024)
 KINDS = {"cá nhân": "individual", "ca nhan": "individual", "individual": "individual",
          "tập thể": "collective", "tap the": "collective", "collective": "collective"}
 YES = {"có", "co", "x", "yes", "true", "1"}
@@ -48,16 +54,16 @@ def template(rules: RuleSet) -> bytes:
     wb = Workbook()
     ws = wb.active
     ws.title = "Danh sach"
-    ws.append(header)
+    ws.append(safe_row(header))
     example = wb.create_sheet("Vi du (khong nhap)")
-    example.append(header)
-    example.append(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …", rules.awards[0].form,
-                    5, "Không", "2024:CSTD_CS; 2025:CSTD_CS", "…",
-                    *[None] * len(rules.nominee_attributes), "001085012345"])
+    example.append(safe_row(header))
+    example.append(safe_row(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …",
+                             rules.awards[0].form, 5, "Không", "2024:CSTD_CS; 2025:CSTD_CS",
+                             "…", *[None] * len(rules.nominee_attributes), "001085012345"]))
     forms = wb.create_sheet("Hinh thuc")
-    forms.append(["Mã", "Đối tượng"])
+    forms.append(safe_row(["Mã", "Đối tượng"]))
     for award in rules.awards:
-        forms.append([award.form, ", ".join(_KIND_VI[k] for k in award.nominee)])
+        forms.append(safe_row([award.form, ", ".join(_KIND_VI[k] for k in award.nominee)]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
@@ -68,11 +74,30 @@ _KIND_VI = {"individual": "Cá nhân", "collective": "Tập thể"}
 
 def read_rows(content: bytes, rules: RuleSet
               ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
+    """Every data row of the first sheet, parsed; the archive is judged by its directory
+    (zip bomb) before openpyxl opens it, and a sheet that fails to parse part-way through
+    (openpyxl reads lazily) is refused like one that fails at once."""
+    if not zipfile.is_zipfile(io.BytesIO(content)):
+        raise InvalidInput(NOT_A_WORKBOOK)
+    check_archive(content, IMPORT_LIMITS)
     try:
         wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raise InvalidInput("Tệp không phải là bảng tính Excel (.xlsx) hợp lệ") from exc
-    ws = wb.worksheets[0]
+        try:
+            return _sheet_rows(wb.worksheets[0], rules)
+        finally:
+            wb.close()
+    except _UNREADABLE as exc:
+        raise InvalidInput(NOT_A_WORKBOOK) from exc
+
+
+NOT_A_WORKBOOK = "Tệp không phải là bảng tính Excel (.xlsx) hợp lệ"
+# XML parse errors are SyntaxErrors; defusedxml's refusals (entities, DTDs) are ValueErrors.
+_UNREADABLE = (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError,
+               IndexError, SyntaxError, EOFError)
+
+
+def _sheet_rows(ws: Any, rules: RuleSet
+                ) -> tuple[list[tuple[int, dict[str, Any]]], list[RowError]]:
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
@@ -103,13 +128,17 @@ class ImportRefused(InvalidInput):
 
 
 def import_nominees(session: Session, proposal_id: int, actor: User | Actor, content: bytes,
-                    rules: RuleSet) -> int:
+                    rules: RuleSet, expected_version: int | None = None) -> int:
     """Add every row as a nominee, one audit event each; if any row is wrong, raise
     ImportRefused (listing every bad row, whether it failed to parse or to be added) so
-    that the caller's unit of work rolls every row back."""
+    that the caller's unit of work rolls every row back. With `expected_version`, a
+    proposal changed since it was read (e.g. by the same import posted twice) is refused
+    with ConflictError before any row is added."""
     rows, errors = read_rows(content, rules)
     if not rows and not errors:
         raise InvalidInput("Bảng tính không có dòng dữ liệu nào")
+    if expected_version is not None:
+        check_version(session.get(Proposal, proposal_id), expected_version)
     for number, row in rows:
         try:
             add_nominee(session, proposal_id, actor, row)

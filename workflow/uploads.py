@@ -1,6 +1,11 @@
-"""What an uploaded file really is: its type by content, not by its name."""
+"""What an uploaded file really is: its type by content, not by its name; and, for Office
+files (zip archives), that they do not expand to far more than they weigh (zip bombs)."""
 
 from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
 
 import filetype
 
@@ -18,7 +23,22 @@ ALLOWED: dict[str, str] = {
     "xls": "application/x-ole-storage",
     "odt": "application/vnd.oasis.opendocument.text",
 }
+ZIPPED = frozenset({"docx", "xlsx", "odt"})
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    """How far an Office file may expand. A real dossier file is a few MB unpacked and
+    compresses XML about 10-30 times; a bomb expands thousands of times."""
+
+    max_members: int = 1000
+    max_total_bytes: int = 100 * 1024 * 1024
+    max_ratio: int = 200   # unpacked / packed, counted only past `ratio_floor` bytes
+    ratio_floor: int = 1024 * 1024
+
+
+OFFICE_LIMITS = ArchiveLimits()
 
 
 def content_type(file_name: str, content: bytes) -> str:
@@ -32,7 +52,28 @@ def content_type(file_name: str, content: bytes) -> str:
                            "XLSX) hoặc ODT")
     if _detect(content) != ALLOWED[ext]:
         raise InvalidInput(f"Nội dung tệp không phải là tệp .{ext} như tên tệp cho biết")
+    if ext in ZIPPED:
+        check_archive(content)
     return ALLOWED[ext]
+
+
+def check_archive(content: bytes, limits: ArchiveLimits = OFFICE_LIMITS) -> None:
+    """Refuse a zip whose members, by the sizes its directory declares, hold too many files
+    or expand too far. Decompression never passes a member's declared size (zipfile then
+    fails its CRC check), so the directory is enough to judge without unpacking."""
+    try:
+        infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InvalidInput("Tệp nén (Office) bị hỏng, không đọc được") from None
+    if len(infos) > limits.max_members:
+        raise InvalidInput(f"Tệp chứa quá nhiều thành phần ({len(infos)} > "
+                           f"{limits.max_members}); có thể là tệp độc hại (zip bomb)")
+    unpacked = sum(i.file_size for i in infos)
+    packed = max(1, sum(i.compress_size for i in infos))
+    if unpacked > limits.max_total_bytes or (
+            unpacked > limits.ratio_floor and unpacked / packed > limits.max_ratio):
+        raise InvalidInput(f"Tệp giải nén ra quá lớn ({unpacked // (1024 * 1024)} MB từ "
+                           f"{packed // 1024} KB); có thể là tệp độc hại (zip bomb)")
 
 
 def _detect(content: bytes) -> str | None:

@@ -9,7 +9,8 @@ from sqlalchemy import text
 TABLES = ("audit_events", "proposals", "nominees", "documents", "users", "user_roles",
           "units", "campaigns", "ruleset_versions", "notices", "notice_entries", "objections",
           "council_sessions", "council_session_members", "council_agenda_items",
-          "council_tallies", "decisions", "decision_entries", "decision_counters", "achievements")
+          "council_tallies", "decisions", "decision_entries", "decision_counters", "achievements",
+          "idempotency_keys")
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
 

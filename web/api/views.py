@@ -27,7 +27,7 @@ from web.api import schemas as s
 from web.api.openapi import Param, document, route
 from web.errors import error_response
 from web.extensions import csrf
-from workflow import dossier, machine, queries
+from workflow import dossier, idempotency, machine, queries
 from workflow.actors import Actor
 from workflow.errors import InvalidInput, NotFound
 from workflow.service import act
@@ -181,15 +181,24 @@ def list_events(pid: int) -> tuple[Response, int]:
 
 
 @route(bp, "/proposals", "POST", summary="Create a draft (unit clerks)", tag="dossier",
-       response=s.ProposalDetail, status=201, body=s.CreateProposalBody, errors=(400, 403))
+       response=s.ProposalDetail, status=201, body=s.CreateProposalBody, errors=(400, 403),
+       params=(Param("Idempotency-Key", "Any unique string (e.g. a UUID). A retry with the "
+                     "same key and body returns the draft the first request created, with "
+                     "`Idempotent-Replayed: true`, instead of creating another",
+                     {"type": "string", "minLength": 1, "maxLength": 100}, where="header"),))
 def create_proposal() -> tuple[Response, int]:
     data = _body(s.CreateProposalBody)
     try:
-        with _write() as writer:
-            pid = dossier.create_proposal(writer, _actor(), data.campaign, data.title).id
+        pid, first, status = idempotency.create_proposal_retrying(
+            db.database().unit_of_work, _actor(), data.campaign, data.title,
+            request.headers.get("Idempotency-Key"))
     except NotFound as exc:  # an unknown campaign is bad input here, not a missing page
         raise InvalidInput(exc.message, errors=["campaign: unknown code"]) from None
-    return _reply(_detail(pid), 201, Location=url_for("api.get_proposal", pid=pid))
+    db.session().rollback()   # end the read snapshot: the reply must see the new draft
+    headers = {"Location": url_for("api.get_proposal", pid=pid)}
+    if not first:
+        headers["Idempotent-Replayed"] = "true"
+    return _reply(_detail(pid), status, **headers)
 
 
 @route(bp, "/proposals/<int:pid>", "PATCH", summary="Rename a draft", tag="dossier",

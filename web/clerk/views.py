@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,7 @@ from web import db
 from web.access import roles_required
 from web.forms import expected_version, nominee_payload
 from web.labels import STATES
-from workflow import dossier, imports, queries
+from workflow import dossier, idempotency, imports, queries
 from workflow.errors import WorkflowError
 from workflow.rulesets import compiled
 from workflow.uploads import content_type
@@ -48,22 +49,26 @@ def dashboard() -> str:
                            dues=queries.due_map(session, rows, utcnow()),
                            counts=queries.state_counts(session, current_user.actor),
                            states=STATES,
-                           campaigns=queries.accepting_campaigns(session, utcnow()))
+                           campaigns=queries.accepting_campaigns(session, utcnow()),
+                           form_key=uuid.uuid4().hex)
 
 
 @bp.post("/proposals")
 @clerk_only
 def create() -> Response:
+    """The form carries a one-time key: posting it twice (double click, browser retry)
+    opens the draft the first post created instead of making a second one."""
     try:
-        with db.unit_of_work() as writer:
-            proposal = dossier.create_proposal(writer, current_user.actor,
-                                               request.form.get("campaign", ""),
-                                               request.form.get("title", ""))
-            pid = proposal.id
+        pid, first, _status = idempotency.create_proposal_retrying(
+            db.database().unit_of_work, current_user.actor, request.form.get("campaign", ""),
+            request.form.get("title", ""), request.form.get("form_key") or None)
     except WorkflowError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("clerk.dashboard"))
-    flash(_("Đã tạo hồ sơ dự thảo. Hãy thêm người được đề nghị và tài liệu."), "success")
+    if first:
+        flash(_("Đã tạo hồ sơ dự thảo. Hãy thêm người được đề nghị và tài liệu."), "success")
+    else:
+        flash(_("Hồ sơ này đã được tạo ở lần gửi trước; không tạo thêm bản trùng."), "info")
     return redirect(url_for("proposals.detail", pid=pid))
 
 
@@ -158,7 +163,8 @@ def import_excel(pid: int) -> Response | str:
     rules = compiled(proposal.campaign.active_ruleset or proposal.ruleset_version).rules
     try:
         with db.unit_of_work() as writer:
-            count = imports.import_nominees(writer, pid, current_user.actor, content, rules)
+            count = imports.import_nominees(writer, pid, current_user.actor, content, rules,
+                                            expected_version(request.form))
     except imports.ImportRefused as exc:
         return render_template("clerk/import_errors.html", p=proposal, errors=exc.errors), 400
     except WorkflowError as exc:

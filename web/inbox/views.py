@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from models.base import utcnow
 from web import db
+from web.forms import row_ids
 from workflow.notifications import list_notifications, mark_read, unread_count
 
 bp = Blueprint("inbox", __name__)
@@ -27,7 +28,7 @@ def index() -> str:
 @bp.post("/read")
 @login_required
 def read() -> Response:
-    ids = [int(x) for x in request.form.getlist("ids") if x.isdigit()]
+    ids = row_ids(request.form.getlist("ids"))
     with db.unit_of_work() as writer:
         mark_read(writer, current_user.id, ids or None, utcnow())
     return redirect(url_for("inbox.index"))

@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.access import roles_required
-from web.forms import parse_int
+from web.forms import parse_int, row_ids
 from web.labels import STATES
 from workflow import queries
 from workflow.bulk import BULK_TRIGGERS, bulk_act
@@ -51,7 +51,7 @@ def _arg_int(name: str) -> int | None:
 @board_only
 def bulk() -> Response | str:
     trigger = request.form.get("trigger", "")
-    ids = [int(x) for x in request.form.getlist("ids") if x.isdigit()]
+    ids = row_ids(request.form.getlist("ids"))
     if trigger not in BULK_TRIGGERS or not ids:
         flash(_("Hãy chọn ít nhất một hồ sơ và một thao tác."), "warning")
         return redirect(url_for("review.queue"))

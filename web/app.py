@@ -11,8 +11,8 @@ from typing import Any
 from flask import Flask, redirect, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.exceptions import NotFound
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 from werkzeug.wrappers import Response
 

@@ -31,13 +31,8 @@ from workflow.rulesets import LoadResult, activate_version, load_ruleset_text
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
 UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{1,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-<<<<<<< HEAD
-MAX_NAME = 255
-MAX_RULESET_CHARS = 200_000
-=======
 MAX_NAME = 255
 MAX_RULESET_CHARS = SOURCE_LIMITS.max_chars
->>>>>>> fuzz
 T = TypeVar("T")
 
 

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from models import AwardForm, Decision, DecisionEntry
 from rules.schema import DecisionRules
+from workflow.cells import safe_row
 from workflow.rulesets import compiled
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,7 +69,7 @@ def write_list(session: Session, decision: Decision, out: IO[bytes]) -> int:
     _list_header(ws, decision)
     count = 0
     for row in list_rows(session, decision.id):
-        ws.append(row)
+        ws.append(safe_row(row))  # names and summaries come from units: never formulas
         count += 1
     wb.save(out)
     return count

@@ -76,3 +76,20 @@ def test_the_decision_opens_in_word_in_administrative_format(world, make_proposa
     assert len(bases) == 3
     for basis in bases:
         assert f"Căn cứ {basis};" in text
+
+
+def test_text_a_spreadsheet_would_run_is_exported_as_text(world, make_proposal):
+    """A summary typed as a formula by a unit reaches Excel as the text it was, not as a
+    formula that would run on the reader's machine."""
+    pid = make_proposal("approved", campaign="CDS-2022", documents=DOCS, nominees=[
+        {"kind": "individual", "full_name": "Lò Văn Công", "award_form": "BK_CT_UBND",
+         "years_in_service": 8, "achievement_summary": '=HYPERLINK("http://x.example","Xem")',
+         "attributes": {"digital_outcome": True}}])
+    with world.db.unit_of_work() as s:
+        did = issue_for(s, world.proposal(s, pid), world.user(s, "secretary"),
+                        now=CDS_NOW + timedelta(days=20)).id
+    with world.db.session() as s, exports.list_file(s, s.get(Decision, did)) as f:
+        sheet = load_workbook(io.BytesIO(f.read())).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value and "HYPERLINK" in str(c.value)]
+    assert [(c.data_type, c.value) for c in cells] == [
+        ("s", '\'=HYPERLINK("http://x.example","Xem")')]

@@ -10,6 +10,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from web.stats import present
+from workflow.cells import safe_cell
 from workflow.statistics import Table
 
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
@@ -28,7 +29,8 @@ def workbook(table: Table) -> bytes:
         header.append(cell)
     sheet.append(header)
     for row in table.rows:
-        out: list[object] = [present.row_label(table.columns[0], row[0])]
+        # A unit's name is typed by an admin: neutralised like every text tdkt exports.
+        out: list[object] = [safe_cell(present.row_label(table.columns[0], row[0]))]
         for name, value in zip(table.columns[1:], row[1:], strict=True):
             cell = WriteOnlyCell(sheet, value=value)
             if name in present.RATES:

@@ -73,6 +73,14 @@ def proposals_of(session: Session, decision_id: int, who: User | Actor) -> list[
                                 .where(Proposal.id.in_(listed)).order_by(Proposal.id)))
 
 
+def of_proposal(session: Session, proposal_id: int, who: User | Actor) -> list[Decision]:
+    """The decisions listing a nominee of the proposal that this actor may see, oldest
+    first (a correction after the decision it corrects)."""
+    listed = select(DecisionEntry.decision_id).where(DecisionEntry.proposal_id == proposal_id)
+    return list(session.scalars(visible(as_actor(who)).where(Decision.id.in_(listed))
+                                .order_by(Decision.signed_on, Decision.id)))
+
+
 def corrections(session: Session, decision: Decision) -> Decision | None:
     return session.scalar(select(Decision).where(Decision.corrects_id == decision.id))
 

@@ -22,7 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy import ColumnElement, exists, or_, select
 from sqlalchemy.orm import Session
 
 from models import Achievement, Decision, DecisionEntry, Nominee
@@ -82,12 +82,17 @@ class HistoryLine:
     full_name: str
 
 
-def history_of(session: Session, key: str) -> list[HistoryLine]:
-    """The subject's recorded titles and awards, latest year first."""
+def history_of(session: Session, key: str, nominee_id: int | None = None
+               ) -> list[HistoryLine]:
+    """The subject's recorded titles and awards, latest year first. With `nominee_id`, the
+    rows recorded for that nominee count too, whatever name a correction gave them."""
+    who = Achievement.subject_key == key
+    if nominee_id is not None:
+        who = or_(who, Achievement.nominee_id == nominee_id)
     rows = session.execute(
         select(Achievement, Decision.number, Decision.signed_on)
         .join(Decision, Decision.id == Achievement.decision_id)
-        .where(Achievement.subject_key == key, _in_force())
+        .where(who, _in_force())
         .order_by(Achievement.year.desc(), Achievement.id)
     ).all()
     return [HistoryLine(a.year, a.award_form_code, a.decision_id, number, signed, a.full_name)
@@ -103,7 +108,7 @@ def titles_for(session: Session, nominee: Nominee) -> dict[int, frozenset[str]]:
     year, only its own record says who holds it.
     """
     titles: dict[int, set[str]] = defaultdict(set)
-    for line in history_of(session, nominee_key(nominee)):
+    for line in history_of(session, nominee_key(nominee), nominee.id):
         titles[line.year].add(line.award_form_code)
     for year, codes in (nominee.prior_titles or {}).items():
         for code in codes:

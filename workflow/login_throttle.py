@@ -50,6 +50,17 @@ def clear(session: Session, username: str) -> None:
     session.execute(delete(LoginThrottle).where(LoginThrottle.key == keys(username)["user"]))
 
 
+def count_within_day(session: Session, kind: str, text: str, now: datetime) -> int:
+    """Add one to the count of `text` (e.g. a client address filing objections) and return
+    it; the count starts again after a quiet day. Part of the caller's transaction: a
+    refusal that rolls it back leaves the count where it was."""
+    key = _digest(f"{kind}:{text}")
+    _count(session, kind, key, now)
+    row = session.get(LoginThrottle, key, populate_existing=True)
+    assert row is not None
+    return row.failures
+
+
 def lock_length(past_limit: int) -> timedelta:
     """1, 2, 4, 8 … minutes for the failures at and past the limit, at most 15."""
     return min(FIRST_LOCK * 2 ** min(past_limit, 16), LONGEST_LOCK)

@@ -248,7 +248,7 @@ def gate_problems(session: Session, proposal: Proposal, stage: NoticeStage,
         problems.append(f"chưa công khai danh sách {STAGE_VI[stage]} cho: "
                         + ", ".join(unlisted))
     for end, names in running.items():
-        problems.append(f"đang trong thời gian công khai (đến hết ngày {end}): "
+        problems.append(f"đang trong thời gian công khai (đến 17 giờ ngày {end}): "
                         + ", ".join(names))
     if objected:
         problems.append("còn khiếu nại chưa giải quyết về: "

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Nominee, Objection, ObjectionStatus, Outcome
 from rules.calendar import TZ
-from workflow import service, split
+from workflow import login_throttle, service, split
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
 from workflow.errors import InvalidInput, InvalidTransition, NotFound
@@ -25,6 +25,7 @@ from workflow.notices import get_notice, is_running, notice_stream, require_secr
 
 # Whoever files an objection is not signed in; the audit log names them in the payload.
 PUBLIC = Actor(None, "Người dân (không đăng nhập)", frozenset())
+OBJECTIONS_PER_DAY = 5  # per client address: a citizen's say, not a flood
 LIMITS = {"filer_name": (2, 255), "filer_contact": (5, 255), "text": (10, 5000)}
 FIELD_VI = {"filer_name": "Họ và tên", "filer_contact": "Địa chỉ liên hệ",
             "text": "Nội dung ý kiến"}
@@ -54,9 +55,16 @@ def clean(form: ObjectionForm) -> ObjectionForm:
 
 
 def file_objection(session: Session, notice_id: int, nominee_id: int, form: ObjectionForm,
-                   now: datetime) -> Objection:
-    """Record an objection to one nominee on a running notice; flushes, never commits."""
+                   now: datetime, address: str | None = None) -> Objection:
+    """Record an objection to one nominee on a running notice; flushes, never commits.
+    `address` is the client's: each may file OBJECTIONS_PER_DAY a day, so nobody can hold
+    every decision by flooding the secretary with objections."""
     notice = get_notice(session, notice_id)
+    if address is not None and login_throttle.count_within_day(
+            session, "objectn", address, now) > OBJECTIONS_PER_DAY:
+        raise InvalidTransition(
+            f"Mỗi địa chỉ mạng chỉ gửi được {OBJECTIONS_PER_DAY} ý kiến trong 24 giờ; vui lòng "
+            "thử lại sau hoặc gửi văn bản trực tiếp đến Ban Thi đua – Khen thưởng")
     if not is_running(notice, now):
         raise InvalidTransition(
             "Thời gian nhận ý kiến về danh sách này đã kết thúc ngày "

@@ -107,7 +107,13 @@ def test_a_correction_from_the_decision_page(client_for, make_proposal, world):
     old = secretary.get("/council/decisions/1").get_data(as_text=True)
     assert 'id="corrected-by"' in old and NOMINEE in old and "Nguyễn Văn Á" not in old
     assert 'id="correct-link"' not in old
-    assert pid
+    # The proposal's page links both: the decision and its correction.
+    proposal = secretary.get(f"/proposals/{pid}").get_data(as_text=True)
+    listed = re.search(r'<dd class="col-sm-10" id="decisions">(.*?)</dd>', proposal, re.S)
+    assert listed, "the proposal page does not list its decisions"
+    assert re.findall(r'href="/council/decisions/(\d+)">([^<]+)</a>', listed.group(1)) == [
+        ("1", "1/QĐ-UBND"), ("2", "2/QĐ-UBND")]
+    assert "(đính chính)" in listed.group(1)
 
 
 def test_who_sees_a_decision(client_for, make_proposal):

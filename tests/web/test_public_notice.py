@@ -51,7 +51,7 @@ def test_the_public_page_shows_the_running_notices_without_login(notice_world, m
     html = page.get_data(as_text=True)
     assert "Lê Thị Mới" in html and "Hà Văn Hai" in html
     assert "Nguyễn Văn Cũ" not in html
-    assert f"đến hết ngày {ends.astimezone(TZ):%d/%m/%Y}" in html
+    assert f"đến 17 giờ ngày {ends.astimezone(TZ):%d/%m/%Y}" in html
     assert f'href="/cong-khai/{running}"' in html
 
 
@@ -173,3 +173,29 @@ def test_only_the_secretary_sees_the_notice_pages(notice_world, make_proposal, c
             assert client_for(other).get(path).status_code == 403, (other, path)
         response = app.test_client().get(path)
         assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_one_address_cannot_flood_the_secretary_with_objections(notice_world, make_proposal,
+                                                                app):
+    """Every open objection holds the decision, so one client address files at most five a
+    day; the sixth is refused and writes nothing, while another address is still heard."""
+    world = notice_world
+    pid = at_council(make_proposal, "Lê Thị Mới")
+    notice_id, _ = publish(world, "BK_CT_UBND", _now())
+    form = {"nominee_id": str(nominee_of(world, pid)), "filer_name": "Trần Văn Dân",
+            "filer_contact": "0912 345 678",
+            "text": "Cá nhân này chưa hoàn thành nhiệm vụ năm nay."}
+
+    def post(address):
+        visitor = app.test_client()
+        visitor.environ_base["REMOTE_ADDR"] = address
+        token = csrf_token(visitor, f"/cong-khai/{notice_id}")
+        return visitor.post(f"/cong-khai/{notice_id}", data={**form, "csrf_token": token})
+
+    assert [post("203.0.113.7").status_code for _ in range(5)] == [302] * 5
+    refused = post("203.0.113.7")
+    assert refused.status_code == 409
+    assert "chỉ gửi được 5 ý kiến trong 24 giờ" in refused.get_data(as_text=True)
+    assert len(objections(world)) == 5
+    assert post("198.51.100.20").status_code == 302
+    assert len(objections(world)) == 6

@@ -216,6 +216,10 @@ def test_a_correction_is_a_new_numbered_decision_naming_the_old_one(make_proposa
             "individual", "nguyễn  văn SÀI", s.get(Proposal, pid).unit_id, None))
         assert [(ln.decision_number, ln.full_name) for ln in lines] == [
             ("2/QĐ-UBND", kept.full_name)]
+        # The nominee filed as "Nguyễn Văn Sai" still sees the title on their own page.
+        renamed = s.get(Proposal, pid).nominees[0]
+        assert [(ln.decision_number, ln.full_name) for ln in history.history_of(
+            s, history.nominee_key(renamed), renamed.id)] == [("2/QĐ-UBND", "Nguyễn Văn Sài")]
         assert verify(s).ok
     with world.db.unit_of_work() as s, pytest.raises(InvalidInput, match="đã được đính chính"):
         decisions.correct(s, world.user(s, "secretary"), did,

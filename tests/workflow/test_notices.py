@@ -81,7 +81,7 @@ def test_the_vote_waits_for_a_notice_and_its_working_days(notice_world, make_pro
     # Mon 21/11 + 3 working days: the close of Thu 24/11 (17:00 in Vietnam).
     assert ends.astimezone(VN) == datetime(2022, 11, 24, 17, 0, tzinfo=VN)
     assert entries(world, notice_id) == ["Nguyễn Văn A"]  # LDTT asks for no notice
-    with pytest.raises(InvalidTransition, match="đến hết ngày 24/11/2022"):
+    with pytest.raises(InvalidTransition, match="đến 17 giờ ngày 24/11/2022"):
         decide_all(world, pid, ends - timedelta(minutes=1))
     decide_all(world, pid, ends)
     assert state(world, pid) == "approved"

@@ -165,5 +165,5 @@ def nominee(pid: int, nid: int) -> str:
     found = next((n for n in proposal.nominees if n.id == nid), None)
     if found is None:
         raise NotFound(_("Hồ sơ không có người được đề nghị số %(n)d", n=nid))
-    lines = history.history_of(session, history.nominee_key(found))
+    lines = history.history_of(session, history.nominee_key(found), found.id)
     return render_template("proposals/nominee.html", p=proposal, n=found, lines=lines)

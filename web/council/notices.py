@@ -58,7 +58,7 @@ def publish_notice() -> Response:
     except WorkflowError as exc:
         flash(exc.message, "danger")
         return redirect(url_for("council.notices_page"))
-    flash(_("Đã công khai danh sách; thời gian nhận ý kiến đến hết ngày %(end)s.",
+    flash(_("Đã công khai danh sách; thời gian nhận ý kiến đến 17 giờ ngày %(end)s.",
             end=vn_date(ends)), "success")
     return redirect(url_for("council.notice_page", notice_id=notice_id))
 

@@ -29,7 +29,7 @@ from web import db
 from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version
 from web.labels import ACTIONS
-from workflow import queries, sittings
+from workflow import decision_queries, queries, sittings
 from workflow.actors import Actor
 from workflow.deadlines import due_info, upcoming_steps
 from workflow.errors import ConflictError, RuleViolation, WorkflowError
@@ -65,7 +65,8 @@ def detail(pid: int) -> str:
         rules=compiled(proposal.ruleset_version).rules, catalogue=load_catalogue(),
         reviewers=queries.reviewers(session), diagram=Markup(workflow_svg(proposal.state)),
         can_edit=_can_edit(proposal), due=due_info(session, proposal, now),
-        upcoming=upcoming_steps(session, pid), sitting=_live_sitting(session, proposal))
+        upcoming=upcoming_steps(session, pid), sitting=_live_sitting(session, proposal),
+        decisions=decision_queries.of_proposal(session, pid, current_user.actor))
 
 
 def _live_sitting(session: Session, proposal: Proposal) -> CouncilSession | None:

@@ -38,7 +38,8 @@ def object_to(notice_id: int) -> Response | tuple[str, int]:
         form = objections.ObjectionForm(typed["filer_name"], typed["filer_contact"],
                                         typed["text"])
         with db.unit_of_work() as writer:
-            filed = objections.file_objection(writer, notice_id, nominee_id, form, utcnow())
+            filed = objections.file_objection(writer, notice_id, nominee_id, form, utcnow(),
+                                                address=request.remote_addr or "")
             number, name = filed.id, filed.nominee.full_name
     except NotFound:
         abort(404)

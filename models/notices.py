@@ -26,6 +26,7 @@ class ObjectionStatus(enum.StrEnum):
     OPEN = "open"
     UPHELD = "upheld"        # the nominee goes back to the Board
     DISMISSED = "dismissed"  # with a reason; the nominee goes on
+    SETTLED = "settled"      # another objection on the same nominee was upheld: moot now
 
 
 class Notice(Base):

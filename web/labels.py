@@ -43,6 +43,7 @@ OUTCOMES = {"pending": _l("Chưa xét"), "passed": _l("Đạt"), "rejected": _l(
 NOTICE_STAGES = {"before_council": _l("trước khi Hội đồng xét"),
                  "before_decision": _l("trước khi ban hành quyết định")}
 OBJECTION_STATUSES = {"open": _l("Chưa giải quyết"), "upheld": _l("Chấp nhận"),
+                      "settled": _l("Giải quyết cùng ý kiến khác"),
                       "dismissed": _l("Bác")}
 SITTING_STATUSES = {"draft": _l("Đang chuẩn bị"), "open": _l("Đang họp"),
                     "closed": _l("Đã kết thúc")}

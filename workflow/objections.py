@@ -109,12 +109,16 @@ def resolve(session: Session, objection_id: int, actor: Any,
         status = ObjectionStatus.UPHELD
     else:
         status = ObjectionStatus.DISMISSED
+    objection.status, objection.resolved_by_id, objection.resolved_at = status, who.id, now
+    objection.resolution = reason or None
     resolved = [objection]
     if status is ObjectionStatus.UPHELD:
-        resolved += _same_nominee(session, objection)
-    for o in resolved:
-        o.status, o.resolved_by_id, o.resolved_at = status, who.id, now
-        o.resolution = reason or None
+        # The others on that nominee are answered by this one, not upheld on their own merits.
+        for other in _same_nominee(session, objection):
+            other.status, other.resolved_by_id, other.resolved_at = (
+                ObjectionStatus.SETTLED, who.id, now)
+            other.resolution = f"Đã giải quyết cùng ý kiến số {objection.id} (được chấp nhận)"
+            resolved.append(other)
     record_stream_event(session, notice_stream(objection.notice_id), f"{resolution}_objection",
                         who, now, payload={"objection_ids": [o.id for o in resolved],
                                            "nominee_id": objection.nominee_id,

@@ -25,16 +25,21 @@ from urllib.parse import urlsplit
 import pytest
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import select
 from werkzeug.routing import Rule
 
+from models import Campaign
+from models.base import utcnow
 from rules.loader import load_file
 from tests.conftest import CDS_NOW, TEST_CAMPAIGN
+from tests.notice_helpers import NOTICE_CAMPAIGN
 from tests.web.conftest import csrf_token
 from tests.web.snapshots import changed, snapshot
 from web.app import create_app
-from workflow import council, imports, machine, sittings
+from workflow import council, imports, machine, notices, objections, sittings
 from workflow.actors import Actor
 from workflow.dossier import add_document, add_nominee, create_proposal
+from workflow.rulesets import load_ruleset_file
 from workflow.seed import walk_to
 
 ANON = "anonymous"
@@ -91,6 +96,9 @@ def dossier_edit(**form: Any) -> Access:
     return Access(change=UNIT1, state="returned", form=form)
 
 
+OBJECTION_FORM = {"nominee_id": "{nid}", "filer_name": "Trần Văn Dân",
+                  "filer_contact": "0912 345 678",
+                  "text": "Cá nhân này chưa hoàn thành nhiệm vụ năm nay."}
 NOMINEE_FORM = {"kind": "individual", "full_name": "Lò Văn Mới", "award_form": "BK_CT_UBND",
                 "years_in_service": "7", "position": "Chuyên viên"}
 
@@ -133,16 +141,20 @@ ACCESS: dict[str, Access] = {
     "stats.index": Access(see=STATS),
     "stats.campaign": Access(see=STATS),
     "stats.download": Access(see=STATS),
-    # -- public notices: no notice exists here, so a notice's page is 404 for all and
-    #    posts change nothing; who sees a real one: tests/web/test_public_notice.py
+    # -- public notices: on a running notice of unit1's proposal (state "on_notice", see
+    #    make_target) with one open objection. Anyone, signed in or not, reads the list and
+    #    objects; only the secretary sees the notice's own page and answers objections.
+    #    Publishing with no campaign chosen changes nothing (tests/web/test_public_notice.py)
     "council.notices_page": Access(see=SECRETARY),
     "council.new_notice": Access(see=SECRETARY),
     "council.publish_notice": Access(change=SECRETARY, effect=False),
-    "council.notice_page": Access(),
-    "council.resolve_objection": Access(change=SECRETARY, effect=False),
+    "council.notice_page": Access(see=SECRETARY, state="on_notice"),
+    "council.resolve_objection": Access(change=SECRETARY, state="on_notice", form={
+        "resolution": "dismiss", "reason": "Đã xác minh: không có căn cứ"}),
     "public.index": Access(see=EVERYONE | {ANON}, public=True),
-    "public.notice": Access(public=True),
-    "public.object_to": Access(change=EVERYONE | {ANON}, public=True, effect=False),
+    "public.notice": Access(see=EVERYONE | {ANON}, public=True, state="on_notice"),
+    "public.object_to": Access(change=EVERYONE | {ANON}, public=True, state="on_notice",
+                               form=OBJECTION_FORM),
     # -- decisions: the list for everyone signed in (each sees only theirs); the decision
     #    listing unit1's nominee for all but unit2's clerk; issuing and correcting for the
     #    secretary only; a nominee's page (with history) for whoever sees the proposal
@@ -367,6 +379,8 @@ def make_target(world: Any) -> Callable[[str], Target]:
     through the service (and, at the Council, put on a sitting: SITTING_STATES)."""
 
     def make(state: str) -> Target:
+        if state == "on_notice":
+            return _on_notice(world)
         with world.db.unit_of_work() as s:
             users = {name: world.user(s, name) for name in world.user_ids}
             clerk = users["unit1"]
@@ -385,6 +399,30 @@ def make_target(world: Any) -> Callable[[str], Target]:
             return Target(p.id, nominee.id, doc.id, ids, sid)
 
     return make
+
+
+def _on_notice(world: Any) -> Target:
+    """unit1's proposal at the Council (TEST-NOTICE, whose Bằng khen list is published
+    before the vote), its list on notice from now, one objection open against it."""
+    with world.db.unit_of_work() as s:
+        if s.scalar(select(Campaign.id).where(Campaign.code == "TEST-NOTICE")) is None:
+            load_ruleset_file(s, NOTICE_CAMPAIGN)
+        users = {name: world.user(s, name) for name in world.user_ids}
+        clerk = users["unit1"]
+        p = create_proposal(s, clerk, "TEST-NOTICE", TITLE, now=CDS_NOW)
+        nominee = add_nominee(s, p.id, clerk, {
+            "kind": "individual", "full_name": NOMINEE, "award_form": "BK_CT_UBND",
+            "years_in_service": 5}, now=CDS_NOW)
+        doc = add_document(s, p.id, clerk, "to_trinh", "to-trinh.pdf", b"%PDF-1.4 to trinh",
+                           world.storage, now=CDS_NOW)
+        walk_to(s, p, users, "unit1", "at_council", CDS_NOW)
+        now = utcnow()
+        notice = notices.publish(s, users["secretary"], p.campaign_id, "BK_CT_UBND", now)
+        objection = objections.file_objection(s, notice.id, nominee.id, objections.ObjectionForm(
+            "Hoàng Thị E", "e@example.vn", "Thành tích báo cáo không đúng thực tế."), now)
+        ids = {"user_id": clerk.id, "unit_id": clerk.unit_id, "campaign_id": p.campaign_id,
+               "notice_id": notice.id, "objection_id": objection.id}
+        return Target(p.id, nominee.id, doc.id, ids)
 
 
 @dataclass
@@ -409,8 +447,11 @@ def callers(app: Any) -> Callable[..., dict[str, Caller]]:
 
     def make(roles: tuple[str, ...] = ROLES) -> dict[str, Caller]:
         out = {}
-        for role in roles:
+        for number, role in enumerate(roles, start=1):
             client = app.test_client()
+            # Each caller from an address of their own, as people are: the limits per
+            # address (sign-in failures, public objections) are not what this table tests.
+            client.environ_base["REMOTE_ADDR"] = f"198.51.100.{number}"
             token = csrf_token(client)
             if role != ANON:
                 response = client.post("/login", data={"username": role, "csrf_token": token,
@@ -441,7 +482,10 @@ def door_problems(call: Call, access: Access, role: str, response: Any) -> list[
             problems.append(f"anonymous got {response.status_code}, not "
                             f"{'401' if call.is_api else 'a redirect to /login'}")
     if role == "unit2":
-        if TITLE.encode() in body or NOMINEE.encode() in body:
+        # A public page may name a nominee on notice (that is what publishing means), never
+        # show the dossier itself.
+        named = NOMINEE.encode() in body and not access.public
+        if TITLE.encode() in body or named:
             problems.append("unit2 was shown unit1's proposal")
         if call.about_the_proposal and response.status_code not in (401, 403, 404):
             problems.append(f"unit2 got {response.status_code} for unit1's proposal")

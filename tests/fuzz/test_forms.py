@@ -28,6 +28,24 @@ VALUE = st.one_of(st.sampled_from(NASTY), st.text(max_size=40))
 # Every POST route outside /api (GET pages are covered by the route matrix), with the user
 # who may use it and the fields its form posts. `logout` would end the fuzzing session.
 FORMS: dict[str, tuple[str, list[str]]] = {
+    "/account/password": ("unit1", ["current_password", "new_password", "confirm_password"]),
+    "/cong-khai/{id}": ("unit1", ["nominee_id", "filer_name", "filer_contact", "text"]),
+    "/council/decisions/new": ("secretary", [
+        "campaign_id", "award_form", "proposal_ids", "signed_on", "signer_name"]),
+    "/council/decisions/{id}/correct": ("secretary", [
+        "reason", "signed_on", "signer_name", "full_name-1", "position_title-1", "work_unit-1",
+        "drop-1"]),
+    "/council/notices": ("secretary", ["campaign_id", "award_form", "stage"]),
+    "/council/objections/{id}": ("secretary", ["resolution", "reason"]),
+    "/council/sessions": ("secretary", ["title", "sitting_date", "place", "present"]),
+    "/council/sessions/{id}/agenda": ("secretary", ["proposal_ids", "proposal_id"]),
+    "/council/sessions/{id}/agenda/{pid}/finalize": ("secretary", ["expected_version"]),
+    "/council/sessions/{id}/agenda/{pid}/remove": ("secretary", []),
+    "/council/sessions/{id}/attendance": ("secretary", ["present"]),
+    "/council/sessions/{id}/close": ("secretary", []),
+    "/council/sessions/{id}/open": ("secretary", []),
+    "/council/sessions/{id}/tallies/{id}": ("secretary", [
+        "yes", "no", "invalid", "written_yes", "written_no"]),
     "/account/substitutes": ("reviewer", ["substitute", "starts", "ends", "reason"]),
     "/account/substitutes/{id}/cancel": ("reviewer", []),
     "/account/tokens": ("unit1", ["name"]),
@@ -48,8 +66,7 @@ FORMS: dict[str, tuple[str, list[str]]] = {
     "/login": ("unit1", ["username", "password", "next"]),
     "/notifications/read": ("unit1", ["ids", "all"]),
     "/proposals/{pid}/actions/{trigger}": ("reviewer", [
-        "expected_version", "reason", "decision_number", "decision_date", "assignee_id",
-        "outcome_1", "note"]),
+        "expected_version", "reason", "session_id", "decision_id", "assignee_id", "note"]),
     "/review/bulk": ("reviewer", ["trigger", "ids"]),
     "/unit/proposals": ("unit1", ["campaign", "title", "form_key"]),
     "/unit/proposals/{pid}/documents": ("unit1", ["doc_type", "expected_version", "file"]),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,17 +11,22 @@ from werkzeug.datastructures import MultiDict
 from models import Proposal
 from workflow.errors import InvalidInput
 
+# Day and month of one or two digits, a four-digit year: what strptime's %d/%m/%Y would
+# also take with spaces or signs, refused here.
+DMY = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
+
 
 def parse_date(text: str | None, label: str) -> date | None:
-    """A date typed as dd/mm/yyyy or sent by a date input as yyyy-mm-dd."""
+    """A date typed as dd/mm/yyyy (or d/m/yyyy). Forms show and take Vietnamese dates only:
+    an ISO 2026-11-27 is refused here (the JSON API takes ISO dates itself)."""
     text = (text or "").strip()
     if not text:
         return None
-    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+    if DMY.fullmatch(text):
         try:
-            return datetime.strptime(text, fmt).date()
+            return datetime.strptime(text, "%d/%m/%Y").date()
         except ValueError:
-            continue
+            pass
     raise InvalidInput(f"{label}: ngày không hợp lệ “{text[:20]}” (nhập theo dạng dd/mm/yyyy)")
 
 
@@ -38,6 +44,16 @@ def parse_int(text: str | None, label: str) -> int | None:
         raise InvalidInput(f"{label}: phải là số nguyên") from None
     if abs(number) > MAX_INT:   # the database could not hold it: an error, not a 500
         raise InvalidInput(f"{label}: số quá lớn") from None
+    return number
+
+
+def parse_count(text: str | None, label: str, required: bool) -> int:
+    """A number of votes: blank is refused when `required`, else it counts as 0."""
+    number = parse_int(text, label)
+    if number is None:
+        if required:
+            raise InvalidInput(f"{label}: cần nhập số phiếu")
+        return 0
     return number
 
 

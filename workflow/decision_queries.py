@@ -8,13 +8,14 @@ whole decision, as it is published); nobody else sees any.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Select, exists, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import Decision, DecisionEntry, Nominee, Proposal, User
-from workflow import coverage, queries
+from models import Decision, DecisionEntry, Nominee, NoticeStage, Proposal, User
+from workflow import coverage, notices, queries
 from workflow.actors import Actor, as_actor
 from workflow.errors import NotFound
 from workflow.queries import STAFF
@@ -85,15 +86,24 @@ def corrections(session: Session, decision: Decision) -> Decision | None:
     return session.scalar(select(Decision).where(Decision.corrects_id == decision.id))
 
 
+def corrected_by(session: Session, ids: list[int]) -> dict[int, Decision]:
+    """For each of these decisions that was corrected, the decision correcting it."""
+    rows = session.scalars(select(Decision).where(Decision.corrects_id.in_(ids))
+                           .order_by(Decision.id))
+    return {d.corrects_id: d for d in rows if d.corrects_id is not None}
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An approved proposal and its passed nominees still awaiting a decision."""
 
     proposal: Proposal
     nominees: list[Nominee]
+    blocked: list[str] = field(default_factory=list)  # why a decision may not list it yet
 
 
-def candidates(session: Session, campaign_id: int, award_form: str | None) -> list[Candidate]:
+def candidates(session: Session, campaign_id: int, award_form: str | None,
+               now: datetime) -> list[Candidate]:
     proposals = session.scalars(
         select(Proposal).where(Proposal.campaign_id == campaign_id,
                                Proposal.state == "approved")
@@ -104,5 +114,6 @@ def candidates(session: Session, campaign_id: int, award_form: str | None) -> li
         waiting = [n for n in coverage.awaiting(session, p.nominees)
                    if award_form in (None, "", n.award_form_code)]
         if waiting:
-            found.append(Candidate(p, waiting))
+            found.append(Candidate(p, waiting, notices.gate_problems(
+                session, p, NoticeStage.BEFORE_DECISION, now)))
     return found

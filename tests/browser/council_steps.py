@@ -41,12 +41,14 @@ def build_agenda_and_open(secretary: Any, campaign: str, proposal_title: str) ->
 
 
 def enter_tally(secretary: Any, nominee: str, label: str, **counts: int) -> str:
-    """Fill one nominee's tally form and submit it; returns the flash message."""
+    """Fill one nominee's tally form and submit it; returns the flash message, or the
+    refusal shown in the nominee's row (a refused tally stays there as typed)."""
     form = secretary.page.locator(f"tr:has-text('{nominee}') form.tally-form")
     for name in ("yes", "no", "invalid", "written_yes", "written_no"):
         form.locator(f"input[name={name}]").fill(str(counts.get(name, 0)))
     secretary.click(f"tr:has-text('{nominee}') form.tally-form button[type=submit]", label)
-    return secretary.flash()
+    refusal = secretary.page.locator(f"tr:has-text('{nominee}') .tally-error")
+    return refusal.inner_text() if refusal.count() else secretary.flash()
 
 
 def verdict(secretary: Any, nominee: str) -> tuple[str, str]:

@@ -132,8 +132,8 @@ def test_a_bad_decision_date_is_refused(client_for, refused, make_proposal, worl
     page = refused(secretary, "/council/decisions/new",
                    {"campaign_id": campaign_id, "proposal_ids": pid, "signed_on": when,
                     "signer_name": "Hoàng Văn Thắng"},
-                   f"Ngày ký: ngày không hợp lệ “{when}” (nhập theo dạng dd/mm/yyyy)")
-    assert "Hồ sơ thử" in page  # back on the form, the proposal still waiting
+                   f"Ngày ký: ngày không hợp lệ “{when}” (nhập theo dạng dd/mm/yyyy)", 400)
+    assert "Hồ sơ thử" in page  # the form again, the proposal still waiting
 
 
 # -- uploads

@@ -104,3 +104,69 @@ def test_the_proposal_page_points_to_the_sitting_instead_of_a_decide_form(
     assert "phiên họp" in manual.get_data(as_text=True)
     with world.db.session() as session:
         assert world.proposal(session, pid).state == "at_council"
+
+
+def test_a_refused_new_sitting_shows_the_form_again_as_typed(client_for, world):
+    secretary = client_for("secretary")
+    members = re.findall(r'name="present" value="(\d+)"', page(secretary, "/council/sessions/new"))
+    refused = post_form(secretary, "/council/sessions", {
+        "title": "Phiên họp tháng 12", "sitting_date": "2026-11-27", "place": "Phòng họp số 2",
+        "present": members[:3]}, page="/council/sessions/new")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    assert "ngày không hợp lệ “2026-11-27” (nhập theo dạng dd/mm/yyyy)" in html
+    assert 'value="Phiên họp tháng 12"' in html and 'value="Phòng họp số 2"' in html
+    assert 'value="2026-11-27"' in html
+    ticked = re.findall(r'name="present" value="(\d+)" id="present-\d+" checked', html)
+    assert ticked == members[:3]
+    with world.db.session() as session:
+        assert session.query(CouncilSession).count() == 0
+    # d/m/yyyy is a date too.
+    created = post_form(secretary, "/council/sessions", {
+        "title": "Phiên họp tháng 12", "sitting_date": "7/12/2026", "place": "Phòng họp số 2",
+        "present": members[:5]}, page="/council/sessions/new")
+    assert created.status_code == 302
+
+
+def row_of(html: str, nid: int) -> str:
+    start = html.index(f'id="nominee-{nid}"')
+    return html[start:html.index("</tr>", start)]
+
+
+def test_a_refused_tally_shows_the_numbers_typed_not_the_saved_ones(client_for, make_proposal,
+                                                                     world):
+    pid = make_proposal("at_council")
+    sid = open_sitting(world, [pid], present=5)
+    nid = nominee_of(world, pid)
+    secretary = client_for("secretary")
+    path = f"/council/sessions/{sid}/tallies/{nid}"
+    saved = post_form(secretary, path, {"yes": "5", "no": "0"}, page=f"/council/sessions/{sid}")
+    assert saved.status_code == 302
+    refused = post_form(secretary, path, {"yes": "4", "no": "3", "invalid": "",
+                                          "written_yes": "", "written_no": ""},
+                        page=f"/council/sessions/{sid}")
+    assert refused.status_code == 400
+    row = row_of(refused.get_data(as_text=True), nid)
+    assert 'name="yes" value="4"' in row and 'name="no" value="3"' in row
+    assert "nhiều hơn số thành viên dự họp (5)" in row and "chưa được ghi" in row
+    assert "data-passed" not in row  # the saved verdict is not shown as if it stood
+    assert 'data-passed="yes"' in row_of(page(secretary, f"/council/sessions/{sid}"), nid)
+
+
+def test_a_blank_yes_or_no_is_refused_and_blank_other_counts_are_none(client_for,
+                                                                       make_proposal, world):
+    pid = make_proposal("at_council")
+    sid = open_sitting(world, [pid], present=5)
+    nid = nominee_of(world, pid)
+    secretary = client_for("secretary")
+    path = f"/council/sessions/{sid}/tallies/{nid}"
+    sitting = page(secretary, f"/council/sessions/{sid}")
+    assert "để trống phiếu không hợp lệ hoặc ý kiến bằng văn bản nghĩa là 0" in sitting
+    blank = post_form(secretary, path, {"yes": "5", "no": " "}, page=f"/council/sessions/{sid}")
+    assert blank.status_code == 400
+    assert "Không đồng ý: cần nhập số phiếu" in row_of(blank.get_data(as_text=True), nid)
+    assert "data-passed" not in row_of(page(secretary, f"/council/sessions/{sid}"), nid)
+    saved = post_form(secretary, path, {"yes": "5", "no": "0", "invalid": ""},
+                      page=f"/council/sessions/{sid}")
+    assert saved.status_code == 302
+    assert 'data-passed="yes"' in row_of(page(secretary, f"/council/sessions/{sid}"), nid)

@@ -13,11 +13,13 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 
 from models import Decision
+from tests.notice_helpers import campaign_id, notice_world, person
 from tests.web.conftest import post_form
 from tests.web.test_api import Caller, conforms, error
 from web.api.decisions import DecisionDetail, DecisionList
 from workflow import tokens
 
+__all__ = ["notice_world"]  # the fixture, used by name
 SIGNER = "Hoàng Văn Thắng"
 
 
@@ -59,9 +61,40 @@ def test_the_secretary_issues_a_decision_from_the_proposal_page(client_for, make
 def test_a_refused_issue_says_why_and_keeps_the_proposal_waiting(client_for, make_proposal):
     pid = make_proposal("approved")  # decided by the Council on 19/11/2022
     secretary = client_for("secretary")
-    page = issue_through_the_form(secretary, pid, "18/11/2022").get_data(as_text=True)
+    refused = issue_through_the_form(secretary, pid, "18/11/2022")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
     assert "không được trước ngày Hội đồng xét (19/11/2022)" in page
+    # The form again, as typed: the date, the signer, the ticked proposal.
+    assert 'value="18/11/2022"' in page and f'value="{SIGNER}"' in page
+    assert f'name="proposal_ids" value="{pid}" id="pick-{pid}" checked' in page
     assert 'data-state="approved"' in secretary.get(f"/proposals/{pid}").get_data(as_text=True)
+
+
+def test_an_iso_date_is_refused_in_the_forms(client_for, make_proposal):
+    pid = make_proposal("approved")
+    refused = issue_through_the_form(client_for("secretary"), pid, "2022-11-20")
+    assert refused.status_code == 400
+    assert "Ngày ký: ngày không hợp lệ “2022-11-20” (nhập theo dạng dd/mm/yyyy)" in \
+        refused.get_data(as_text=True)
+
+
+def test_a_proposal_still_under_notice_is_not_ticked_and_says_why(notice_world, client_for,
+                                                                   make_proposal):
+    waiting = make_proposal("approved", campaign="TEST-NOTICE",
+                            nominees=[person("Trần Thị Công Khai", "GIAY_KHEN")])
+    free = make_proposal("approved", campaign="TEST-NOTICE",
+                         nominees=[person("Lê Văn Không", "LDTT")])
+    secretary = client_for("secretary")
+    with notice_world.db.session() as session:
+        campaign = campaign_id(session, "TEST-NOTICE")
+    page = secretary.get(f"/council/decisions/new?campaign={campaign}").get_data(as_text=True)
+    blocked = re.search(rf'<tr data-candidate="{waiting}" data-blocked="yes">(.*?)</tr>',
+                        page, re.S)
+    assert blocked, "the blocked proposal is not marked"
+    assert "checked" not in blocked.group(1)
+    assert "chưa công khai danh sách" in blocked.group(1)
+    assert f'name="proposal_ids" value="{free}" id="pick-{free}" checked' in page
 
 
 def test_the_exports_download_and_open(client_for, make_proposal):
@@ -114,6 +147,33 @@ def test_a_correction_from_the_decision_page(client_for, make_proposal, world):
     assert re.findall(r'href="/council/decisions/(\d+)">([^<]+)</a>', listed.group(1)) == [
         ("1", "1/QĐ-UBND"), ("2", "2/QĐ-UBND")]
     assert "(đính chính)" in listed.group(1)
+    # The list marks the first as corrected, linking to its correction.
+    listing = secretary.get("/council/decisions/").get_data(as_text=True)
+    row = re.search(r'<tr data-decision="1">(.*?)</tr>', listing, re.S).group(1)
+    assert 'href="/council/decisions/2">đã đính chính bởi 2/QĐ-UBND</a>' in row
+    assert "đã đính chính" not in re.search(r'<tr data-decision="2">(.*?)</tr>', listing,
+                                            re.S).group(1)
+
+
+def test_a_refused_correction_shows_every_edit_as_typed(client_for, make_proposal, world):
+    make_proposal("decided")
+    with world.db.session() as s:
+        entry = s.get(Decision, 1).entries[0].id
+    secretary = client_for("secretary")
+    refused = post_form(secretary, "/council/decisions/1/correct", {
+        f"full_name-{entry}": "Nguyễn Văn Á", f"position_title-{entry}": "Chuyên viên chính",
+        f"work_unit-{entry}": "Sở Nội vụ", f"drop-{entry}": "on",
+        "reason": "Sai dấu trong họ tên", "signed_on": "2022-11-25", "signer_name": "Người Ký"},
+        page="/council/decisions/1/correct")
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    assert "nhập theo dạng dd/mm/yyyy" in page
+    for typed in ("Nguyễn Văn Á", "Chuyên viên chính", "Sở Nội vụ", "Sai dấu trong họ tên",
+                  "2022-11-25", "Người Ký"):
+        assert f'value="{typed}"' in page, typed
+    assert f'name="drop-{entry}" checked' in page
+    with world.db.session() as s:
+        assert s.get(Decision, 2) is None
 
 
 def test_who_sees_a_decision(client_for, make_proposal):

@@ -12,8 +12,10 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from models import DecisionEntry
+from models.base import utcnow
 from web import db
 from web.access import roles_required
+from web.errors import status_of
 from web.forms import parse_date, parse_int
 from workflow import decision_queries, decisions, exports, history, queries
 from workflow.errors import NotFound, WorkflowError
@@ -28,45 +30,55 @@ SHOWN_ENTRIES = 500
 def index() -> str:
     session = db.session()
     rows = decision_queries.list_visible(session, current_user.actor)
-    counts = decision_queries.entry_counts(session, [d.id for d in rows])
-    return render_template("council/decisions.html", decisions=rows, counts=counts)
+    ids = [d.id for d in rows]
+    return render_template("council/decisions.html", decisions=rows,
+                           counts=decision_queries.entry_counts(session, ids),
+                           corrected_by=decision_queries.corrected_by(session, ids))
 
 
 @bp.get("/council/decisions/new")
 @roles_required("council_secretary")
 def new() -> str:
-    session = db.session()
-    campaigns = queries.open_campaigns(session)
     campaign_id = parse_int(request.args.get("campaign"), _("Phong trào"))
     chosen = request.args.get("proposal", type=int)
     if campaign_id is None and chosen is not None:
-        campaign_id = queries.get_visible(session, chosen, current_user.actor).campaign_id
-    campaign = next((c for c in campaigns if c.id == campaign_id), None)
-    award_form = request.args.get("award_form") or None
-    forms = ([a.form for a in compiled(campaign.active_ruleset).rules.awards]
-             if campaign and campaign.active_ruleset else [])
-    candidates = (decision_queries.candidates(session, campaign.id, award_form)
-                  if campaign else [])
-    return render_template("council/decision_new.html", campaigns=campaigns,
-                           campaign=campaign, forms=forms, award_form=award_form,
-                           candidates=candidates, chosen=chosen, form=request.args)
+        campaign_id = queries.get_visible(db.session(), chosen, current_user.actor).campaign_id
+    return _issue_page(campaign_id, request.args.get("award_form") or None,
+                       None if chosen is None else {chosen})
 
 
 @bp.post("/council/decisions/new")
 @roles_required("council_secretary")
-def create() -> Response:
+def create() -> Response | tuple[str, int]:
     form = request.form
     try:
         data = issue_payload(form)
         with db.unit_of_work() as writer:
             decision = decisions.issue(writer, current_user.actor, data)
             did, number = decision.id, decision.number
-    except WorkflowError as exc:
-        flash(exc.message, "danger")
-        return redirect(url_for("decisions.new", campaign=form.get("campaign_id"),
-                                award_form=form.get("award_form") or None))
+    except WorkflowError as exc:  # the same form again, as typed, with why it was refused
+        campaign_id = form.get("campaign_id", type=int)
+        ticked = {int(v) for v in form.getlist("proposal_ids") if v.isdigit()}
+        return _issue_page(campaign_id, form.get("award_form") or None, ticked, form,
+                           exc.message), status_of(exc)
     flash(_("Đã ban hành quyết định số %(n)s.", n=number), "success")
     return redirect(url_for("decisions.detail", did=did))
+
+
+def _issue_page(campaign_id: int | None, award_form: str | None, chosen: set[int] | None,
+                form: MultiDict[str, str] | None = None, error: str | None = None) -> str:
+    """The issue form; `chosen` are the proposals ticked (None: every one not blocked)."""
+    session = db.session()
+    campaigns = queries.open_campaigns(session)
+    campaign = next((c for c in campaigns if c.id == campaign_id), None)
+    forms = ([a.form for a in compiled(campaign.active_ruleset).rules.awards]
+             if campaign and campaign.active_ruleset else [])
+    candidates = (decision_queries.candidates(session, campaign.id, award_form, utcnow())
+                  if campaign else [])
+    return render_template("council/decision_new.html", campaigns=campaigns,
+                           campaign=campaign, forms=forms, award_form=award_form,
+                           candidates=candidates, chosen=chosen, form=form or {},
+                           error=error)
 
 
 def issue_payload(form: MultiDict[str, str]) -> dict[str, Any]:
@@ -115,28 +127,32 @@ def _download(file: IO[bytes], mimetype: str, name: str) -> Response:
 @bp.get("/council/decisions/<int:did>/correct")
 @roles_required("council_secretary")
 def correct_form(did: int) -> str:
-    session = db.session()
-    decision = decision_queries.get_visible(session, did, current_user.actor)
-    return render_template("council/decision_correct.html", d=decision,
-                           entries=decision_queries.entries_page(session, did, SHOWN_ENTRIES),
-                           corrected_by=decision_queries.corrections(session, decision))
+    return _correct_page(did)
 
 
 @bp.post("/council/decisions/<int:did>/correct")
 @roles_required("council_secretary")
-def correct(did: int) -> Response:
-    session = db.session()
-    decision = decision_queries.get_visible(session, did, current_user.actor)
+def correct(did: int) -> Response | tuple[str, int]:
+    decision = decision_queries.get_visible(db.session(), did, current_user.actor)
     try:
         data = correction_payload(request.form, decision.entries)
         with db.unit_of_work() as writer:
             new_decision = decisions.correct(writer, current_user.actor, did, data)
             new_id, number = new_decision.id, new_decision.number
-    except WorkflowError as exc:
-        flash(exc.message, "danger")
-        return redirect(url_for("decisions.correct_form", did=did))
+    except WorkflowError as exc:  # every edit as typed, with why it was refused
+        return _correct_page(did, request.form, exc.message), status_of(exc)
     flash(_("Đã ban hành quyết định đính chính số %(n)s.", n=number), "success")
     return redirect(url_for("decisions.detail", did=new_id))
+
+
+def _correct_page(did: int, form: MultiDict[str, str] | None = None,
+                  error: str | None = None) -> str:
+    session = db.session()
+    decision = decision_queries.get_visible(session, did, current_user.actor)
+    return render_template("council/decision_correct.html", d=decision,
+                           entries=decision_queries.entries_page(session, did, SHOWN_ENTRIES),
+                           corrected_by=decision_queries.corrections(session, decision),
+                           form=form, error=error)
 
 
 def correction_payload(form: MultiDict[str, str], entries: list[DecisionEntry]

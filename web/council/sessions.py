@@ -4,12 +4,14 @@ seats the members, builds the agenda, enters the tallies, finalizes and closes."
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from models import SessionStatus
@@ -19,12 +21,14 @@ from rules.council import describe
 from web import db
 from web.access import roles_required
 from web.council.views import bp
-from web.forms import expected_version, parse_date, parse_int
+from web.errors import status_of
+from web.forms import expected_version, parse_count, parse_date, parse_int
 from workflow import council, queries, sittings
 from workflow.errors import InvalidInput, WorkflowError
 
 secretary_only = roles_required("council_secretary")
 COUNT_FIELDS = ("yes", "no", "invalid", "written_yes", "written_no")
+REQUIRED_COUNTS = ("yes", "no")
 
 
 @bp.get("/sessions")
@@ -37,30 +41,39 @@ def sessions() -> str:
 @bp.get("/sessions/new")
 @secretary_only
 def new_session() -> str:
-    return render_template("council/session_new.html", roster=council.roster(db.session()),
-                           today=utcnow())
+    return _new_session_page()
 
 
 @bp.post("/sessions")
 @secretary_only
-def create_session() -> Response:
+def create_session() -> Response | tuple[str, int]:
+    form = request.form
     try:
         data = council.SittingInput(
-            request.form.get("title", ""),
-            parse_date(request.form.get("sitting_date"), _("Ngày họp")),
-            request.form.get("place", ""), _ids("present"))
+            form.get("title", ""), parse_date(form.get("sitting_date"), _("Ngày họp")),
+            form.get("place", ""), _ids("present"))
         with db.unit_of_work() as writer:
             sid = council.create(writer, data, current_user.actor, utcnow()).id
-    except WorkflowError as exc:
-        flash(exc.message, "danger")
-        return redirect(url_for("council.new_session"))
+    except WorkflowError as exc:  # the same form again, as typed, with why it was refused
+        return _new_session_page(form, exc.message), status_of(exc)
     flash(_("Đã tạo phiên họp. Hãy lập chương trình rồi khai mạc."), "success")
     return redirect(url_for("council.session_page", sid=sid))
+
+
+def _new_session_page(form: MultiDict[str, str] | None = None, error: str | None = None
+                      ) -> str:
+    return render_template("council/session_new.html", roster=council.roster(db.session()),
+                           today=utcnow(), form=form, error=error)
 
 
 @bp.get("/sessions/<int:sid>")
 @roles_required("council_secretary", "council_member")
 def session_page(sid: int) -> str:
+    return _sitting_page(sid)
+
+
+def _sitting_page(sid: int, refused: RefusedTally | None = None) -> str:
+    """The sitting's page; `refused` puts a refused tally back in its nominee's row."""
     session = db.session()
     sitting = sittings.get(session, sid, current_user.actor)
     manage = current_user.has("council_secretary")
@@ -74,7 +87,16 @@ def session_page(sid: int) -> str:
         candidates=council.candidates(session, campaign_id, award_form) if building else [],
         campaigns=queries.open_campaigns(session), campaign_id=campaign_id,
         award_form=award_form, award_forms=list(load_catalogue().award_forms),
-        describe=describe, english=current_user.language == "en")
+        describe=describe, english=current_user.language == "en", refused=refused)
+
+
+@dataclass(frozen=True)
+class RefusedTally:
+    """A tally the secretary typed that was not saved, and why."""
+
+    nominee_id: int
+    values: dict[str, str]
+    error: str
 
 
 def _ids(name: str) -> frozenset[int]:
@@ -127,14 +149,20 @@ def open_session(sid: int) -> Response:
 
 @bp.post("/sessions/<int:sid>/tallies/<int:nid>")
 @secretary_only
-def record_tally(sid: int, nid: int) -> Response:
-    def change(writer: Session) -> None:
-        counts = {name: parse_int(request.form.get(name), _label(name)) or 0
+def record_tally(sid: int, nid: int) -> Response | tuple[str, int]:
+    try:
+        # Yes and no must be typed; a blank invalid or written count means none.
+        counts = {name: parse_count(request.form.get(name), _label(name),
+                                    required=name in REQUIRED_COUNTS)
                   for name in COUNT_FIELDS}
-        council.record(writer, sid, nid, council.Count(**counts), current_user.actor,
-                       utcnow())
-
-    return _change(sid, _("Đã ghi kết quả bỏ phiếu."), change, f"#nominee-{nid}")
+        with db.unit_of_work() as writer:
+            council.record(writer, sid, nid, council.Count(**counts), current_user.actor,
+                           utcnow())
+    except WorkflowError as exc:  # the numbers as typed, in their row, not the saved ones
+        typed = {name: request.form.get(name, "") for name in COUNT_FIELDS}
+        return _sitting_page(sid, RefusedTally(nid, typed, exc.message)), status_of(exc)
+    flash(_("Đã ghi kết quả bỏ phiếu."), "success")
+    return redirect(url_for("council.session_page", sid=sid) + f"#nominee-{nid}")
 
 
 def _label(name: str) -> str:

@@ -132,6 +132,38 @@ def audit_verify() -> None:
     sys.exit(1)
 
 
+@main.command("doctor", help="Khám CSDL và kho tài liệu sau sự cố: chuỗi nhật ký, trạng thái "
+                              "so với nhật ký, tệp thiếu/hỏng, tệp mồ côi; thoát 1 nếu có lỗi.")
+@click.option("--fix", is_flag=True, help="Xoá các tệp mồ côi (không bao giờ xoá dòng CSDL). "
+                                          "Dừng mọi tiến trình tdkt trước.")
+def doctor_cmd(fix: bool) -> None:
+    from web.cli_safety import _progress
+    from workflow.doctor import examine, fix_orphans
+
+    settings = Settings.from_env()
+    database = _database()
+    try:
+        with database.session() as session:
+            report = examine(session, settings.storage_dir, _progress)
+    finally:
+        database.dispose()
+    if fix and report.orphans:
+        for path in fix_orphans(report):
+            click.echo(f"Đã xoá tệp mồ côi: {path}")
+    click.echo(f"Đã khám: {report.streams} chuỗi nhật ký, {report.events} sự kiện, "
+               f"{report.proposals} hồ sơ, {report.documents} tài liệu, {report.files} tệp.")
+    problems = report.problems()
+    if not problems:
+        click.echo("Không phát hiện vấn đề.")
+        return
+    click.echo(f"Phát hiện {len(problems)} vấn đề:", err=True)
+    for line in problems:
+        click.echo(f"  - {line}", err=True)
+    if report.orphans and not fix:
+        click.echo("Chạy `tdkt doctor --fix` để xoá tệp mồ côi.", err=True)
+    sys.exit(1)
+
+
 @main.command(help="Chạy giao diện web bằng máy chủ WSGI waitress (production).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)

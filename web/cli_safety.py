@@ -15,7 +15,8 @@ from web.config import Settings
 from workflow.actors import Actor
 from workflow.errors import WorkflowError
 
-STAGES = {"database": "CSDL", "documents": "Tài liệu", "verify": "Kiểm tra SHA-256"}
+STAGES = {"database": "CSDL", "documents": "Tài liệu", "verify": "Kiểm tra SHA-256",
+          "audit": "Nhật ký", "states": "Trạng thái hồ sơ", "files": "Tệp trong kho"}
 
 
 def _progress(stage: str, done: int, total: int) -> None:

@@ -16,7 +16,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-import web.api.views  # noqa: F401 (registers the operations)
+import web.api.council
+import web.api.decisions
+import web.api.views  # noqa: F401
 from tests.web.snapshots import changed, snapshot
 from web.api.openapi import OPERATIONS, openapi_path
 from workflow import tokens

@@ -66,7 +66,7 @@ def _seed(database: Database) -> None:
                f"phiên bản quy tắc mới: {report.rule_versions_created}, "
                f"hồ sơ mới: {report.proposals_created}")
     click.echo(f"Tài khoản mẫu (mật khẩu {DEMO_PASSWORD}): unit1, unit2, reviewer, reviewer2, "
-               f"boardhead, secretary, member1, admin")
+               f"boardhead, secretary, member1 … member7, admin")
 
 
 @main.group(help="Bộ quy tắc của phong trào (campaign rule sets).")

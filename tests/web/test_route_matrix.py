@@ -384,14 +384,8 @@ def make_target(world: Any) -> Callable[[str], Target]:
         with world.db.unit_of_work() as s:
             users = {name: world.user(s, name) for name in world.user_ids}
             clerk = users["unit1"]
-            p = create_proposal(s, clerk, "TEST-OPEN", TITLE, now=CDS_NOW)
-            nominee = add_nominee(s, p.id, clerk, {
-                "kind": "individual", "full_name": NOMINEE, "award_form": "BK_CT_UBND",
-                "years_in_service": 5}, now=CDS_NOW)
-            doc = add_document(s, p.id, clerk, "to_trinh", "to-trinh.pdf", b"%PDF-1.4 to trinh",
-                               world.storage, now=CDS_NOW)
-            walk_to(s, p, users, "unit1", "at_council" if state in SITTING_STATES else state,
-                    CDS_NOW)
+            p, nominee, doc = _filed(s, world, users, "TEST-OPEN",
+                                     "at_council" if state in SITTING_STATES else state)
             sid = _sitting(s, p, users, state)
             ids = {"reviewer2": users["reviewer2"].id, "user_id": clerk.id,
                    "unit_id": clerk.unit_id, "campaign_id": p.campaign_id,
@@ -399,6 +393,19 @@ def make_target(world: Any) -> Callable[[str], Target]:
             return Target(p.id, nominee.id, doc.id, ids, sid)
 
     return make
+
+
+def _filed(s: Any, world: Any, users: dict[str, Any], campaign: str, state: str) -> Any:
+    """unit1's complete proposal (one nominee, one document) walked to `state`."""
+    clerk = users["unit1"]
+    p = create_proposal(s, clerk, campaign, TITLE, now=CDS_NOW)
+    nominee = add_nominee(s, p.id, clerk, {
+        "kind": "individual", "full_name": NOMINEE, "award_form": "BK_CT_UBND",
+        "years_in_service": 5}, now=CDS_NOW)
+    doc = add_document(s, p.id, clerk, "to_trinh", "to-trinh.pdf", b"%PDF-1.4 to trinh",
+                       world.storage, now=CDS_NOW)
+    walk_to(s, p, users, "unit1", state, CDS_NOW)
+    return p, nominee, doc
 
 
 def _on_notice(world: Any) -> Target:
@@ -409,13 +416,7 @@ def _on_notice(world: Any) -> Target:
             load_ruleset_file(s, NOTICE_CAMPAIGN)
         users = {name: world.user(s, name) for name in world.user_ids}
         clerk = users["unit1"]
-        p = create_proposal(s, clerk, "TEST-NOTICE", TITLE, now=CDS_NOW)
-        nominee = add_nominee(s, p.id, clerk, {
-            "kind": "individual", "full_name": NOMINEE, "award_form": "BK_CT_UBND",
-            "years_in_service": 5}, now=CDS_NOW)
-        doc = add_document(s, p.id, clerk, "to_trinh", "to-trinh.pdf", b"%PDF-1.4 to trinh",
-                           world.storage, now=CDS_NOW)
-        walk_to(s, p, users, "unit1", "at_council", CDS_NOW)
+        p, nominee, doc = _filed(s, world, users, "TEST-NOTICE", "at_council")
         now = utcnow()
         notice = notices.publish(s, users["secretary"], p.campaign_id, "BK_CT_UBND", now)
         objection = objections.file_objection(s, notice.id, nominee.id, objections.ObjectionForm(

@@ -13,7 +13,7 @@ import hashlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
@@ -27,6 +27,8 @@ from models import (
     Campaign,
     Deadline,
     DeadlineStep,
+    Decision,
+    DecisionEntry,
     Document,
     Nominee,
     NomineeKind,
@@ -39,6 +41,7 @@ from models import (
 )
 from models.base import utcnow
 from models.db import Database
+from rules.calendar import TZ
 from workflow import machine
 from workflow.actors import Actor
 from workflow.rulesets import load_ruleset_text
@@ -99,6 +102,8 @@ LADDER = {"review": [(0, "remind", "assignee", -2), (1, "escalate", "board_head"
           "council": [(0, "remind", "assignee", -2)],
           "resubmission": [(3, "auto_withdraw", "unit_clerk", 0)]}
 FAMILY = ["Nguyễn", "Trần", "Lê", "Hoàng", "Nông", "Lường", "Vi", "Triệu", "Lăng", "Hà"]
+SUMMARY = ("Có nhiều đóng góp trong chuyển đổi số của đơn vị: số hoá hồ sơ, vận hành dịch "
+           "vụ công trực tuyến toàn trình, hướng dẫn người dân sử dụng nền tảng số. ")
 GIVEN = ["Văn An", "Thị Bình", "Văn Cường", "Thị Dung", "Văn Đức", "Thị Hằng", "Văn Nam"]
 
 
@@ -117,12 +122,18 @@ class World:
     version_ids: dict[int, int]             # campaign id → active rule-set version id
     long_timeline_id: int = 0
     busiest_unit_id: int = 0
+    export_decision_id: int = 0             # a decision of `export_rows` entries
     pools: dict[str, list[int]] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
 
     def unit_of(self, proposal_id: int) -> int:
         """The unit a built proposal belongs to (assigned round-robin by id)."""
         return self.unit_ids[proposal_id % len(self.unit_ids)]
+
+    @property
+    def today(self) -> date:
+        """The run's date in Vietnam: what a decision issued now is signed on."""
+        return self.now.astimezone(TZ).date()
 
 
 def build(database: Database, sizes: Sizes, seed: int = 7) -> World:
@@ -134,7 +145,8 @@ def build(database: Database, sizes: Sizes, seed: int = 7) -> World:
         builder.start_after_existing(conn)
         builder.proposals(conn)
     reset_sequences(database, ["units", "users", "proposals", "nominees", "documents",
-                               "audit_events", "deadlines", "escalation_steps"])
+                               "audit_events", "deadlines", "escalation_steps", "decisions",
+                               "decision_entries"])
     analyze(database)
     world.counts = dict(builder.counts)
     return world
@@ -209,13 +221,16 @@ class _Builder:
     def __init__(self, world: World, rng: random.Random, sizes: Sizes) -> None:
         self.world, self.rng, self.sizes = world, rng, sizes
         self.ids = {"proposals": 0, "nominees": 0, "documents": 0, "audit_events": 0,
-                    "deadlines": 0, "escalation_steps": 0}
+                    "deadlines": 0, "escalation_steps": 0, "decisions": 0,
+                    "decision_entries": 0}
         self.rows: dict[str, list[dict[str, Any]]] = {k: [] for k in self.ids}
         self.counts: dict[str, int] = {}
         self.tables = {"proposals": Proposal.__table__, "nominees": Nominee.__table__,
                        "documents": Document.__table__, "audit_events": AuditEvent.__table__,
                        "deadlines": Deadline.__table__,
-                       "escalation_steps": DeadlineStep.__table__}
+                       "escalation_steps": DeadlineStep.__table__,
+                       "decisions": Decision.__table__,
+                       "decision_entries": DecisionEntry.__table__}
         self.path_cache = {s: path_events(s) for s, _ in STATE_SHARES}
 
     def start_after_existing(self, conn: Connection) -> None:
@@ -245,9 +260,16 @@ class _Builder:
                                           for i in range(pool)]
         world.pools["submit_concurrent_floor"] = [self.proposal("draft", i, eligible=True)
                                           for i in range(pool)]
-        bulk = sizes.bulk_proposals * sizes.repeat
-        world.pools["bulk_service"] = [self.proposal("submitted", i) for i in range(bulk)]
-        world.pools["bulk_floor"] = [self.proposal("submitted", i) for i in range(bulk)]
+        # One decision per repeat, service and floor each: approved proposals of one
+        # campaign whose nominees the Council passed, `decision_nominees` in all.
+        for pool in ("decision_service", "decision_floor"):
+            world.pools[pool] = [self.proposal("approved", i, nominees=count, passed=True,
+                                               campaign=world.campaign_ids[0])
+                                 for _ in range(sizes.repeat)
+                                 for i, count in enumerate(decision_split(
+                                     sizes.decision_nominees))]
+            self.flush_if_full(conn, 0)
+        world.export_decision_id = self.decision(sizes.export_rows)
         self.flush(conn)
         world.busiest_unit_id = world.unit_ids[0]
         self.counts["proposals"] = self.ids["proposals"]
@@ -263,12 +285,13 @@ class _Builder:
             self.counts[name] = self.counts.get(name, 0) + len(self.rows[name])
             self.rows[name] = []
 
-    def proposal(self, state: str, i: int, extra_events: int = 0, eligible: bool = False
-                 ) -> int:
+    def proposal(self, state: str, i: int, extra_events: int = 0, eligible: bool = False,
+                 nominees: int | None = None, passed: bool = False,
+                 campaign: int | None = None) -> int:
         world, rng = self.world, self.rng
         pid = self.next_id("proposals")
         unit = world.unit_of(pid)
-        campaign = world.campaign_ids[pid % len(world.campaign_ids)]
+        campaign = campaign or world.campaign_ids[pid % len(world.campaign_ids)]
         created = world.now - timedelta(days=rng.uniform(1, 60))
         reviewer = world.reviewers[pid % len(world.reviewers)]
         assigned = state not in ("draft", "submitted", "withdrawn")
@@ -280,9 +303,12 @@ class _Builder:
             "updated_at": created, "reference": None if state == "draft" else (
                 f"BENCH-{campaign}/{pid:06d}"),
             "submitted_at": None if state == "draft" else created + timedelta(days=1),
+            # The Council's day: before the run's clock, so a decision may be signed today.
+            "decided_at": created + timedelta(hours=12) if passed else None,
         }
         self.rows["proposals"].append(row)
-        self.nominees(pid, eligible)
+        self.nominees(pid, eligible or passed, nominees,
+                      Outcome.PASSED if passed else Outcome.PENDING)
         self.rows["documents"].append({
             "id": self.next_id("documents"), "proposal_id": pid, "doc_type": "to_trinh",
             "file_name": "to_trinh.pdf", "content_type": "application/pdf", "size": 1024,
@@ -293,23 +319,58 @@ class _Builder:
             self.deadline(pid, state, row["ruleset_version_id"], created)
         return pid
 
-    def nominees(self, pid: int, eligible: bool) -> None:
-        """One to three nominees; `eligible` ones pass every blocking rule (to be submitted)."""
+    def nominees(self, pid: int, eligible: bool, count: int | None = None,
+                 outcome: Outcome = Outcome.PENDING) -> None:
+        """One to three nominees (or `count`); `eligible` ones pass every blocking rule (to
+        be submitted)."""
         rng = self.rng
-        for _ in range(rng.choice((1, 1, 2, 3))):
+        for _ in range(count or rng.choice((1, 1, 2, 3))):
             collective = rng.random() < 0.2
+            nid = self.next_id("nominees")
             self.rows["nominees"].append({
-                "id": self.next_id("nominees"), "proposal_id": pid,
+                "id": nid, "proposal_id": pid,
                 "kind": NomineeKind.COLLECTIVE if collective else NomineeKind.INDIVIDUAL,
                 "full_name": f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}",
-                "person_code": None, "position": "Chuyên viên", "work_unit": "Phòng",
+                # Passed ones carry an identity number (CCCD), so that namesakes of a unit
+                # are distinct people in the achievement history a decision records.
+                "person_code": f"{nid:012d}" if outcome == Outcome.PASSED else None,
+                "position": "Chuyên viên", "work_unit": "Phòng",
                 "award_form_code": rng.choice(("BK_CT_UBND", "GIAY_KHEN")),
                 "years_in_service": rng.randrange(2 if eligible else 0, 30),
                 "disciplined": not eligible and rng.random() < 0.02, "prior_titles": {},
                 "attributes": {"digital_outcome": eligible or rng.random() < 0.9,
                                                    "initiative_recognised": rng.random() < 0.5},
                 "achievement_summary": "Hoàn thành xuất sắc nhiệm vụ được giao.",
-                "outcome": Outcome.PENDING})
+                "outcome": outcome})
+
+    def decision(self, entries: int) -> int:
+        """An issued decision listing `entries` people (written directly: the export's
+        input, not a measure of issuing); its own issuing body keeps the numbering free."""
+        world, rng = self.world, self.rng
+        did = self.next_id("decisions")
+        campaign = world.campaign_ids[0]
+        self.rows["decisions"].append({
+            "id": did, "issuing_body": "BENCH", "year": world.today.year, "seq": 1,
+            "number": "1/QĐ-BENCH", "signed_on": world.today,
+            "title": "Về việc tặng Bằng khen của Chủ tịch UBND tỉnh (dữ liệu đo hiệu năng)",
+            "signer_name": "Cán bộ ký thử", "signer_title": "CHỦ TỊCH",
+            "campaign_id": campaign, "award_form_code": None,
+            "legal_bases": ["Dữ liệu đo hiệu năng — không phải văn bản thật"],
+            "corrects_id": None, "correction_reason": None, "issued_by_id": None,
+            "issued_at": world.now})
+        for position in range(1, entries + 1):
+            collective = rng.random() < 0.2
+            self.rows["decision_entries"].append({
+                "id": self.next_id("decision_entries"), "decision_id": did,
+                "position": position, "nominee_id": None, "proposal_id": None,
+                "kind": "collective" if collective else "individual",
+                "full_name": f"{rng.choice(FAMILY)} {rng.choice(GIVEN)} {position:05d}",
+                "position_title": None if collective else "Chuyên viên",
+                "work_unit": f"Phòng {position % 40 + 1}",
+                "unit_name": f"Đơn vị số {world.unit_ids[position % len(world.unit_ids)]}",
+                "award_form_code": rng.choice(("BK_CT_UBND", "GIAY_KHEN")),
+                "achievement_summary": SUMMARY})
+        return did
 
     def events(self, row: dict[str, Any], state: str, created: datetime, reviewer: Actor,
                extra: int) -> None:
@@ -349,6 +410,13 @@ def step_row(sid: int, did: int, pid: int, index: int, action: str, to: str, at:
             "action": action, "recipient": to, "reassign": False, "offset_days": at,
             "due_at": due, "status": "pending", "attempts": 0, "last_error": None,
             "applied_at": None, "audit_event_id": None}
+
+
+def decision_split(nominees: int) -> list[int]:
+    """Nominees per proposal for one decision over `nominees`: two each, more when a
+    decision's 500 proposals would not hold them all."""
+    each = max(2, -(-nominees // 500))
+    return [min(each, nominees - start) for start in range(0, nominees, each)]
 
 
 def chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from models.db import Database
@@ -67,6 +67,42 @@ class Floor:
             f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?, ?)"),
             (f"proposal:{proposal_id}", seq, proposal_id, action, from_state, to_state,
              actor_id, "floor", "{}", self.stamp(now), head, digest))
+
+    def decision(self, raw: Any, campaign_id: int, proposal_ids: list[int], seq: int,
+                 signed_on: date, actor_id: int, now: datetime) -> None:
+        """One decision over the proposals' passed nominees: read the proposals under lock
+        and their nominees, INSERT the decision and its entries, then per proposal a
+        version-checked UPDATE and one audit INSERT; one transaction."""
+        cur = raw.cursor()
+        self.begin(cur)
+        marks = ", ".join("?" * len(proposal_ids))
+        cur.execute(self.sql("SELECT id, state, version, audit_seq, audit_head FROM proposals "
+                             f"WHERE id IN ({marks}) ORDER BY id{self.lock}"), proposal_ids)
+        proposals = cur.fetchall()
+        cur.execute(self.sql(
+            "SELECT n.id, n.proposal_id, n.kind, n.full_name, n.position, n.work_unit, "
+            "u.name, n.award_form_code, n.achievement_summary FROM nominees n "
+            "JOIN proposals p ON p.id = n.proposal_id JOIN units u ON u.id = p.unit_id "
+            f"WHERE n.proposal_id IN ({marks}) AND n.outcome = ? ORDER BY n.id"),
+            [*proposal_ids, "passed"])
+        nominees = cur.fetchall()
+        cur.execute(self.sql(
+            "INSERT INTO decisions (issuing_body, year, seq, number, signed_on, title, "
+            "signer_name, signer_title, campaign_id, legal_bases, issued_by_id, issued_at) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?) RETURNING id"),
+            ("FLOOR", signed_on.year, seq, f"{seq}/QĐ-FLOOR",
+             signed_on.isoformat() if self.sqlite else signed_on, "Về việc tặng",
+             "floor", "CHỦ TỊCH", campaign_id, "[]", actor_id, self.stamp(now)))
+        (decision_id,) = cur.fetchone()
+        cur.executemany(self.sql(
+            "INSERT INTO decision_entries (decision_id, position, nominee_id, proposal_id, "
+            "kind, full_name, position_title, work_unit, unit_name, award_form_code, "
+            "achievement_summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            [(decision_id, position, *row) for position, row in enumerate(nominees, start=1)])
+        for pid, state, version, audit_seq, head in proposals:
+            self.write(cur, pid, version, audit_seq + 1, head, "issue_decision", state,
+                       "decided", actor_id, now)
+        self.commit(raw, cur)
 
     def sweep_step(self, raw: Any, now: datetime) -> bool:
         """Claim the next due step by index, lock its proposal, mark the step done and

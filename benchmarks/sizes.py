@@ -20,16 +20,16 @@ class Sizes:
     page_requests: int = 20         # per client and page, per repeat
     checks: int = 20_000            # nominee checks per repeat
     export_rows: int = 10_000
-    bulk_proposals: int = 200       # bulk claim (stand-in for one decision over N nominees)
+    decision_nominees: int = 1_000  # one decision over this many nominees (2 per proposal)
     repeat: int = 3
 
 
 FULL = Sizes(units=500, proposals=100_000, timeline_events=1_000, transitions=500,
              open_deadlines=1_000_000, due_steps=10_000, page_requests=40, checks=100_000,
-             bulk_proposals=1_000, repeat=5)
+             repeat=5)
 TINY = Sizes(units=6, proposals=120, timeline_events=30, transitions=10, concurrent_clients=2,
              open_deadlines=400, due_steps=10, page_clients=2, page_requests=3, checks=500,
-             export_rows=200, bulk_proposals=10, repeat=2)
+             export_rows=200, decision_nominees=20, repeat=2)
 PRESETS = {"small": Sizes(), "full": FULL, "tiny": TINY}
 
 

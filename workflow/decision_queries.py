@@ -108,11 +108,11 @@ def candidates(session: Session, campaign_id: int, award_form: str | None,
         select(Proposal).where(Proposal.campaign_id == campaign_id,
                                Proposal.state == "approved")
         .options(selectinload(Proposal.nominees), selectinload(Proposal.unit))
-        .order_by(Proposal.id))
+        .order_by(Proposal.id)).all()
+    awaiting = coverage.awaiting_each(session, proposals)
     found = []
     for p in proposals:
-        waiting = [n for n in coverage.awaiting(session, p.nominees)
-                   if award_form in (None, "", n.award_form_code)]
+        waiting = [n for n in awaiting[p.id] if award_form in (None, "", n.award_form_code)]
         if waiting:
             found.append(Candidate(p, waiting, notices.gate_problems(
                 session, p, NoticeStage.BEFORE_DECISION, now)))

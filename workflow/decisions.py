@@ -17,8 +17,8 @@ from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, selectinload
 
 from models import AwardForm, Campaign, Decision, DecisionEntry, Nominee, Proposal, User
 from models.base import utcnow
@@ -29,7 +29,7 @@ from workflow.actors import Actor, as_actor
 from workflow.audit import record_stream_event
 from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.rulesets import compiled
-from workflow.service import act, load_for_update
+from workflow.service import act
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
@@ -101,19 +101,22 @@ def issue(session: Session, actor: User | Actor, data: IssueInput | dict[str, An
     if info.award_form and rules.award(info.award_form) is None:
         raise InvalidInput(f"Phong trào không xét hình thức {info.award_form}")
     proposals = _locked_proposals(session, campaign, info.proposal_ids)
+    waiting = coverage.awaiting_each(session, proposals)
     lines = []
     for p in proposals:
         coverage.check_signing_date(info.signed_on, p.decided_at, now)
-        chosen = [n for n in coverage.awaiting(session, p.nominees)
-                  if info.award_form in (None, n.award_form_code)]
+        chosen = [n for n in waiting[p.id] if info.award_form in (None, n.award_form_code)]
         if not chosen:
             raise InvalidInput(f"Hồ sơ {p.reference or p.id} không còn ai được chấp thuận "
                                "với hình thức này mà chưa có quyết định")
         lines += [_line_of(n, p) for n in chosen]
     decision = _write(session, who, campaign, rules, info.signed_on, info.signer_name, lines,
                       now, award_form=info.award_form)
+    # The proposals are locked: what awaited a decision before, less what this one listed,
+    # is what awaits one now.
+    listed = {line["nominee_id"] for line in lines}
     for p in proposals if advance else []:
-        if not coverage.awaiting(session, p.nominees):
+        if all(n.id in listed for n in waiting[p.id]):
             act(session, p.id, "issue_decision", who, now=now, decision_id=decision.id)
     return decision
 
@@ -175,8 +178,20 @@ def _campaign(session: Session, campaign_id: int) -> tuple[Campaign, RuleSet]:
 
 
 def _locked_proposals(session: Session, campaign: Campaign, ids: list[int]) -> list[Proposal]:
-    """The proposals, locked in id order (so two issuers never deadlock), all approved."""
-    proposals = [load_for_update(session, pid) for pid in sorted(set(ids))]
+    """The proposals, locked in id order (so two issuers never deadlock), all approved;
+    one query for them all (PostgreSQL locks the rows in the order it returns them), one
+    each for their nominees and units."""
+    wanted = sorted(set(ids))
+    found = {p.id: p for p in session.scalars(
+        select(Proposal).where(Proposal.id.in_(wanted))
+        .options(selectinload(Proposal.nominees), selectinload(Proposal.unit))
+        .order_by(Proposal.id)
+        .with_for_update(of=Proposal)
+        .execution_options(populate_existing=True))}
+    missing = [pid for pid in wanted if pid not in found]
+    if missing:
+        raise NotFound(f"Không tìm thấy hồ sơ số {missing[0]}")
+    proposals = [found[pid] for pid in wanted]
     for p in proposals:
         if p.campaign_id != campaign.id:
             raise InvalidInput(f"Hồ sơ {p.reference or p.id} không thuộc phong trào "
@@ -215,19 +230,19 @@ def _write(session: Session, who: Actor, campaign: Campaign, rules: RuleSet, sig
         correction_reason=reason, issued_by_id=who.id, issued_at=now)
     session.add(decision)
     session.flush()
-    entries = [DecisionEntry(decision_id=decision.id, position=i, **line)
-               for i, line in enumerate(lines, start=1)]
-    session.add_all(entries)
-    session.flush()
-    history.record(session, decision, entries, rules.award_year)
+    # One executemany, not an INSERT … RETURNING per entry: nothing here needs their ids
+    # (decision.entries loads them when asked).
+    session.execute(insert(DecisionEntry), [dict(line, decision_id=decision.id, position=i)
+                                            for i, line in enumerate(lines, start=1)])
+    history.record(session, decision, lines, rules.award_year)
     record_stream_event(session, f"decision:{decision.id}",
                         "correct" if corrects else "issue", who, now, payload={
                             "number": number, "signed_on": signed_on.isoformat(),
                             "signer_name": signer_name, "title": decision.title,
                             "corrects_id": decision.corrects_id, "reason": reason,
-                            "nominee_ids": [e.nominee_id for e in entries],
-                            "proposal_ids": sorted({e.proposal_id for e in entries
-                                                    if e.proposal_id})})
+                            "nominee_ids": [line["nominee_id"] for line in lines],
+                            "proposal_ids": sorted({line["proposal_id"] for line in lines
+                                                    if line["proposal_id"]})})
     session.flush()
     return decision
 

@@ -19,13 +19,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import ColumnElement, exists, or_, select
+from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
-from models import Achievement, Decision, DecisionEntry, Nominee
+from models import Achievement, Decision, Nominee, Proposal
 
 _SPACES = re.compile(r"\s+")
 
@@ -46,24 +48,30 @@ def nominee_key(nominee: Nominee) -> str:
                        nominee.person_code)
 
 
-def record(session: Session, decision: Decision, entries: list[DecisionEntry],
-           award_year: int) -> list[Achievement]:
-    """One history row per entry of a newly issued decision."""
-    nominees = {n.id: n for n in session.scalars(
-        select(Nominee).where(Nominee.id.in_([e.nominee_id for e in entries if e.nominee_id])))}
+def record(session: Session, decision: Decision, lines: Sequence[Mapping[str, Any]],
+           award_year: int) -> int:
+    """One history row per line (nominee_id, kind, full_name, award_form_code) of a newly
+    issued decision, written in one executemany; returns how many."""
+    wanted = [line["nominee_id"] for line in lines if line["nominee_id"]]
+    found_rows = session.execute(
+        select(Nominee.id, Proposal.unit_id, Nominee.person_code)
+        .join(Proposal, Proposal.id == Nominee.proposal_id)
+        .where(Nominee.id.in_(wanted))) if wanted else []
+    nominees = {nid: (unit_id, code) for nid, unit_id, code in found_rows}
     rows = []
-    for entry in entries:
-        nominee = nominees.get(entry.nominee_id or 0)
-        unit_id = nominee.proposal.unit_id if nominee else None
-        if nominee is None or unit_id is None:
+    for line in lines:
+        found = nominees.get(line["nominee_id"] or 0)
+        if found is None:
             continue
-        rows.append(Achievement(
-            subject_key=subject_key(entry.kind, entry.full_name, unit_id, nominee.person_code),
-            kind=entry.kind, full_name=entry.full_name, unit_id=unit_id, year=award_year,
-            award_form_code=entry.award_form_code, decision_id=decision.id,
-            nominee_id=nominee.id))
-    session.add_all(rows)
-    return rows
+        unit_id, person_code = found
+        rows.append({
+            "subject_key": subject_key(line["kind"], line["full_name"], unit_id, person_code),
+            "kind": line["kind"], "full_name": line["full_name"], "unit_id": unit_id,
+            "year": award_year, "award_form_code": line["award_form_code"],
+            "decision_id": decision.id, "nominee_id": line["nominee_id"]})
+    if rows:
+        session.execute(insert(Achievement), rows)
+    return len(rows)
 
 
 def _in_force() -> ColumnElement[bool]:

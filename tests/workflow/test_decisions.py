@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from models import AuditEvent, Decision, DecisionCounter, DecisionEntry, Proposal, Role, Unit
 from tests.conftest import CDS_NOW, VN
@@ -177,6 +177,37 @@ def test_an_issued_decision_cannot_be_changed_or_deleted(make_proposal, world):
     with world.db.session() as s:
         assert s.get(Decision, did).title.startswith("Về việc tặng")
         assert len(s.get(Decision, did).entries) == 1
+
+
+def test_issuing_over_many_proposals_runs_no_more_statements_than_over_one(
+        make_proposal, world):
+    """No query per proposal or nominee in issue() itself: lock, coverage, entries and
+    history are one statement each whatever the list's length. (advance=False leaves out
+    the move of each proposal to decided, which is the service's one door per proposal.)"""
+    pids = [make_proposal("approved", nominees=[person(f"Lê Văn Một {i}"),
+                                                 person(f"Lê Thị Hai {i}")])
+            for i in range(4)]
+
+    def statements(ids: list[int]) -> int:
+        seen: list[str] = []
+
+        def listener(*args: Any) -> None:
+            seen.append(args[2])
+
+        with world.db.unit_of_work() as s:
+            first = world.proposal(s, ids[0])
+            data = {"campaign_id": first.campaign_id, "proposal_ids": ids,
+                    "signed_on": decided_day(first), "signer_name": SIGNER}
+            secretary = world.user(s, "secretary")
+            event.listen(world.db.engine, "before_cursor_execute", listener)
+            try:
+                d = decisions.issue(s, secretary, data, now=LATER, advance=False)
+            finally:
+                event.remove(world.db.engine, "before_cursor_execute", listener)
+            assert {e.proposal_id for e in d.entries} == set(ids)
+        return len(seen)
+
+    assert statements(pids[1:]) == statements(pids[:1])
 
 
 # --- corrections ------------------------------------------------------------------------

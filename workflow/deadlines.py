@@ -26,10 +26,11 @@ from datetime import UTC, date, datetime, time, timedelta
 from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session
 
-from models import Deadline, DeadlineStep, Proposal, RuleSetVersion, StepStatus
+from models import Deadline, DeadlineStep, Proposal, StepStatus
 from rules.calendar import TZ, WorkingCalendar, load_calendar
+from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet
-from workflow.rulesets import compiled
+from workflow.rulesets import compiled_by_id
 
 KIND_OF_STATE = {"submitted": "review", "under_review": "review", "at_council": "council",
                  "returned": "resubmission"}
@@ -114,15 +115,17 @@ def plan_steps(rules: RuleSet, kind: str, started_at: datetime, due: datetime,
 # --- opening and closing on transitions ----------------------------------------------------
 
 def on_transition(session: Session, proposal: Proposal, from_state: str | None,
-                  now: datetime) -> Deadline | None:
-    """Close the open deadline when the proposal leaves its kind; open the next one."""
+                  now: datetime, *, pinned: tuple[int, CompiledRuleSet] | None = None
+                  ) -> Deadline | None:
+    """Close the open deadline when the proposal leaves its kind; open the next one.
+    `pinned`: a rule-set version (id, compiled) the caller already holds."""
     old_kind, new_kind = KIND_OF_STATE.get(from_state or ""), KIND_OF_STATE.get(proposal.state)
     current = open_deadline(session, proposal.id)
     if current is not None and old_kind == new_kind:
         return current  # e.g. claim: submitted → under_review keeps the review clock
     if current is not None:
         close(session, current, now)
-    return open_for(session, proposal, new_kind, now) if new_kind else None
+    return open_for(session, proposal, new_kind, now, pinned=pinned) if new_kind else None
 
 
 def open_deadline(session: Session, proposal_id: int) -> Deadline | None:
@@ -131,14 +134,19 @@ def open_deadline(session: Session, proposal_id: int) -> Deadline | None:
         .order_by(Deadline.id.desc()).limit(1)).first()
 
 
-def open_for(session: Session, proposal: Proposal, kind: str, now: datetime) -> Deadline:
+def open_for(session: Session, proposal: Proposal, kind: str, now: datetime, *,
+             pinned: tuple[int, CompiledRuleSet] | None = None) -> Deadline:
     """Open a deadline under the proposal's pinned rule-set version."""
-    version = session.get(RuleSetVersion, proposal.ruleset_version_id)
-    assert version is not None
-    rules, cal = compiled(version).rules, working_calendar()
+    version_id = proposal.ruleset_version_id
+    assert version_id is not None
+    if pinned is not None and pinned[0] == version_id:
+        compiled_rules = pinned[1]
+    else:
+        compiled_rules = compiled_by_id(session, version_id)
+    rules, cal = compiled_rules.rules, working_calendar()
     due = compute_due(rules, kind, now, cal)
     deadline = Deadline(proposal_id=proposal.id, kind=kind, state=proposal.state,
-                        ruleset_version_id=version.id, started_at=now, due_at=due)
+                        ruleset_version_id=version_id, started_at=now, due_at=due)
     session.add(deadline)
     session.flush()
     for planned in plan_steps(rules, kind, now, due, cal):

@@ -17,9 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, Campaign, Decision, DecisionEntry, Outcome, Proposal, User
+from models import AuditEvent, Decision, DecisionEntry, Outcome, Proposal, User
 from models.base import utcnow
 from rules.checks import Finding, blocking, run_checks
+from rules.loader import CompiledRuleSet
 from workflow import coverage, deadlines, machine, notices, notifications, substitutes, tallies
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
@@ -33,7 +34,7 @@ from workflow.errors import (
 )
 from workflow.facts import proposal_facts
 from workflow.inputs import parse_input
-from workflow.rulesets import compiled
+from workflow.rulesets import ActiveRules, active_rules
 
 STATE_VI = {
     "draft": "Dự thảo", "submitted": "Đã nộp", "under_review": "Đang thẩm định",
@@ -124,7 +125,7 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
                                   reason=getattr(data, "reason", None), payload=step.audit,
                                   on_behalf_of_id=getattr(who, "principal_id", None))
     flush(session)
-    deadlines.on_transition(session, proposal, from_state, now)
+    deadlines.on_transition(session, proposal, from_state, now, pinned=step.pinned)
     notifications.on_event(session, proposal, event, now)
     flush(session)
     return event
@@ -143,37 +144,46 @@ class Step:
     """What a trigger will do, prepared (and validated) before anything changes."""
 
     def __init__(self, apply: Callable[[], None] | None = None,
-                 audit: dict[str, Any] | None = None, **machine_kwargs: Any) -> None:
+                 audit: dict[str, Any] | None = None,
+                 pinned: tuple[int, CompiledRuleSet] | None = None,
+                 **machine_kwargs: Any) -> None:
         self.apply = apply or (lambda: None)
         self.audit = audit or {}
+        # The rule-set version the step pins the proposal to, already compiled: the
+        # deadline it opens is computed under it without loading it again.
+        self.pinned = pinned
         self.machine_kwargs = machine_kwargs
 
 
 def check_proposal(session: Session, proposal: Proposal, now: datetime) -> list[Finding]:
     """Every rule finding for the proposal under its campaign's active rule set."""
-    campaign = session.get(Campaign, proposal.campaign_id)
-    version = campaign.active_ruleset if campaign else None
-    if version is None:
+    return _checked(session, proposal, now)[1]
+
+
+def _checked(session: Session, proposal: Proposal, now: datetime
+             ) -> tuple[ActiveRules, list[Finding]]:
+    active = active_rules(session, proposal.campaign_id)
+    if active is None:
         raise InvalidTransition("Phong trào chưa có bộ quy tắc đang áp dụng")
-    return run_checks(compiled(version), proposal_facts(session, proposal), now)
+    facts = proposal_facts(session, proposal, active.rules)
+    return active, run_checks(active.rules, facts, now)
 
 
 def _submit(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
-    findings = check_proposal(session, p, now)
+    active, findings = _checked(session, p, now)
     if blocking(findings):
         raise RuleViolation("Hồ sơ chưa đáp ứng quy định của phong trào", blocking(findings))
-    campaign = session.get(Campaign, p.campaign_id)
-    assert campaign is not None and campaign.active_ruleset_id is not None
-    version_id = campaign.active_ruleset_id
+    version_id = active.version_id
 
     def apply() -> None:
         p.ruleset_version_id = version_id
         p.submitted_at = now
         if p.reference is None:
-            p.reference = f"{campaign.code}/{p.id:05d}"
+            p.reference = f"{active.campaign_code}/{p.id:05d}"
 
     warnings = [f.as_dict() for f in findings]
-    return Step(apply, {"ruleset_version_id": version_id, "warnings": warnings})
+    return Step(apply, {"ruleset_version_id": version_id, "warnings": warnings},
+                pinned=(version_id, active.rules))
 
 
 def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:

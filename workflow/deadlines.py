@@ -23,13 +23,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from models import Deadline, DeadlineStep, Proposal, RuleSetVersion, StepStatus
+from models import Deadline, DeadlineStep, Proposal, StepStatus
 from rules.calendar import TZ, WorkingCalendar, load_calendar
+from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet
-from workflow.rulesets import compiled
+from workflow.rulesets import compiled_by_id
 
 KIND_OF_STATE = {"submitted": "review", "under_review": "review", "at_council": "council",
                  "returned": "resubmission"}
@@ -113,37 +114,83 @@ def plan_steps(rules: RuleSet, kind: str, started_at: datetime, due: datetime,
 
 # --- opening and closing on transitions ----------------------------------------------------
 
+@dataclass(frozen=True)
+class DeadlineChange:
+    """What a transition does to a proposal's clock, the new deadline not yet flushed."""
+
+    deadline: Deadline | None  # the open deadline after the transition
+    steps: tuple[PlannedStep, ...] = ()  # a new deadline's steps, written once it has an id
+
+    def write_steps(self, session: Session) -> None:
+        """Write the new deadline's steps (after a flush): one executemany, one multi-row
+        INSERT on PostgreSQL, instead of a unit-of-work INSERT per step; the rows are
+        read back through `Deadline.steps` when needed."""
+        if self.steps:
+            assert self.deadline is not None and self.deadline.id is not None
+            session.execute(insert(DeadlineStep),
+                            [step_values(self.deadline, planned) for planned in self.steps])
+
+
 def on_transition(session: Session, proposal: Proposal, from_state: str | None,
-                  now: datetime) -> Deadline | None:
-    """Close the open deadline when the proposal leaves its kind; open the next one."""
+                  now: datetime, *, pinned: tuple[int, CompiledRuleSet] | None = None
+                  ) -> Deadline | None:
+    """Close the open deadline when the proposal leaves its kind; open the next one.
+    `pinned`: a rule-set version (id, compiled) the caller already holds."""
+    change = change_on_transition(session, proposal, from_state,
+                                  open_deadline(session, proposal.id), now, pinned)
+    if change.steps or (change.deadline is not None and change.deadline.id is None):
+        session.flush()
+        change.write_steps(session)
+    return change.deadline
+
+
+def change_on_transition(session: Session, proposal: Proposal, from_state: str | None,
+                         current: Deadline | None, now: datetime,
+                         pinned: tuple[int, CompiledRuleSet] | None = None) -> DeadlineChange:
+    """`on_transition` given the open deadline (`open_deadline`, looked up before the
+    change), leaving the caller to flush and then `write_steps`."""
     old_kind, new_kind = KIND_OF_STATE.get(from_state or ""), KIND_OF_STATE.get(proposal.state)
-    current = open_deadline(session, proposal.id)
     if current is not None and old_kind == new_kind:
-        return current  # e.g. claim: submitted → under_review keeps the review clock
+        return DeadlineChange(current)  # e.g. claim: submitted → under_review keeps the clock
     if current is not None:
         close(session, current, now)
-    return open_for(session, proposal, new_kind, now) if new_kind else None
+    if not new_kind:
+        return DeadlineChange(None)
+    return _opening(session, proposal, new_kind, now, pinned)
+
+
+_OPEN_DEADLINE = (select(Deadline).where(Deadline.proposal_id == bindparam("proposal_id"),
+                                          Deadline.closed_at.is_(None))
+                  .order_by(Deadline.id.desc()).limit(1))
 
 
 def open_deadline(session: Session, proposal_id: int) -> Deadline | None:
-    return session.scalars(select(Deadline).where(
-        Deadline.proposal_id == proposal_id, Deadline.closed_at.is_(None))
-        .order_by(Deadline.id.desc()).limit(1)).first()
+    return session.scalars(_OPEN_DEADLINE, {"proposal_id": proposal_id}).first()
 
 
 def open_for(session: Session, proposal: Proposal, kind: str, now: datetime) -> Deadline:
     """Open a deadline under the proposal's pinned rule-set version."""
-    version = session.get(RuleSetVersion, proposal.ruleset_version_id)
-    assert version is not None
-    rules, cal = compiled(version).rules, working_calendar()
+    change = _opening(session, proposal, kind, now)
+    session.flush()
+    change.write_steps(session)
+    assert change.deadline is not None
+    return change.deadline
+
+
+def _opening(session: Session, proposal: Proposal, kind: str, now: datetime,
+             pinned: tuple[int, CompiledRuleSet] | None = None) -> DeadlineChange:
+    version_id = proposal.ruleset_version_id
+    assert version_id is not None
+    if pinned is not None and pinned[0] == version_id:
+        compiled_rules = pinned[1]
+    else:
+        compiled_rules = compiled_by_id(session, version_id)
+    rules, cal = compiled_rules.rules, working_calendar()
     due = compute_due(rules, kind, now, cal)
     deadline = Deadline(proposal_id=proposal.id, kind=kind, state=proposal.state,
-                        ruleset_version_id=version.id, started_at=now, due_at=due)
+                        ruleset_version_id=version_id, started_at=now, due_at=due)
     session.add(deadline)
-    session.flush()
-    for planned in plan_steps(rules, kind, now, due, cal):
-        session.add(step_row(deadline, planned))
-    return deadline
+    return DeadlineChange(deadline, tuple(plan_steps(rules, kind, now, due, cal)))
 
 
 def close(session: Session, deadline: Deadline, now: datetime) -> None:
@@ -153,12 +200,17 @@ def close(session: Session, deadline: Deadline, now: datetime) -> None:
         .values(status=StepStatus.CANCELLED.value))
 
 
+def step_values(deadline: Deadline, planned: PlannedStep) -> dict[str, object]:
+    """A flushed deadline's step, as the column values of its new row."""
+    return {"deadline_id": deadline.id, "proposal_id": deadline.proposal_id,
+            "step_index": planned.index, "action": planned.action,
+            "recipient": planned.recipient, "reassign": planned.reassign,
+            "offset_days": planned.offset_days, "due_at": planned.due_at,
+            "status": StepStatus.PENDING.value, "attempts": 0}
+
+
 def step_row(deadline: Deadline, planned: PlannedStep) -> DeadlineStep:
-    return DeadlineStep(
-        deadline_id=deadline.id, proposal_id=deadline.proposal_id, step_index=planned.index,
-        action=planned.action, recipient=planned.recipient, reassign=planned.reassign,
-        offset_days=planned.offset_days, due_at=planned.due_at,
-        status=StepStatus.PENDING.value, attempts=0)
+    return DeadlineStep(**step_values(deadline, planned))
 
 
 # --- showing -------------------------------------------------------------------------------

@@ -210,5 +210,5 @@ def findings_for(session: Session, proposal: Proposal, now: datetime) -> list[Fi
     if proposal.state in machine.EDITABLE_STATES:
         return check_proposal(session, proposal, now)
     rules = compiled(proposal.ruleset_version)
-    findings = run_checks(rules, proposal_facts(session, proposal), now)
+    findings = run_checks(rules, proposal_facts(session, proposal, rules), now)
     return [f for f in findings if f.code not in ("window_closed", "quota_exceeded")]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 import rules
@@ -40,6 +40,51 @@ def compiled(version: RuleSetVersion) -> CompiledRuleSet:
         with _cache_lock:
             _cache[key] = found
     return found
+
+
+@dataclass(frozen=True)
+class ActiveRules:
+    """A campaign's active rule-set version, compiled."""
+
+    campaign_code: str
+    version_id: int
+    rules: CompiledRuleSet
+
+
+# Built once: only the keys of the process cache are read on the hot path, never the
+# stored YAML and parsed JSON (read only when a version is compiled for the first time).
+_ACTIVE = (select(Campaign.code, RuleSetVersion.id, RuleSetVersion.source_sha256)
+           .join(RuleSetVersion, RuleSetVersion.id == Campaign.active_ruleset_id)
+           .where(Campaign.id == bindparam("campaign_id")))
+_SHA = select(RuleSetVersion.source_sha256).where(RuleSetVersion.id == bindparam("version_id"))
+_PARSED = select(RuleSetVersion.parsed).where(RuleSetVersion.id == bindparam("version_id"))
+
+
+def _compiled_key(session: Session, version_id: int, sha: str) -> CompiledRuleSet:
+    found = _cache.get((version_id, sha))
+    if found is None:
+        found = compile_parsed(session.scalar(_PARSED, {"version_id": version_id}))
+        with _cache_lock:
+            _cache[(version_id, sha)] = found
+    return found
+
+
+def active_rules(session: Session, campaign_id: int) -> ActiveRules | None:
+    """The campaign's active version, compiled (one light query when it is cached);
+    None when the campaign or its active version is missing."""
+    row = session.execute(_ACTIVE, {"campaign_id": campaign_id}).first()
+    if row is None:
+        return None
+    code, version_id, sha = row
+    return ActiveRules(code, version_id, _compiled_key(session, version_id, sha))
+
+
+def compiled_by_id(session: Session, version_id: int) -> CompiledRuleSet:
+    """`compiled` for a stored version known by its id (one light query when cached)."""
+    sha = session.scalar(_SHA, {"version_id": version_id})
+    if sha is None:
+        raise LookupError(f"no rule-set version {version_id}")
+    return _compiled_key(session, version_id, sha)
 
 
 def sync_award_forms(session: Session) -> int:

@@ -8,18 +8,20 @@ has passed, so a refused action writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, Campaign, Decision, DecisionEntry, Outcome, Proposal, User
+from models import AuditEvent, Decision, DecisionEntry, Outcome, Proposal, User
 from models.base import utcnow
 from rules.checks import Finding, blocking, run_checks
+from rules.loader import CompiledRuleSet
 from workflow import coverage, deadlines, machine, notices, notifications, substitutes, tallies
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
@@ -33,7 +35,7 @@ from workflow.errors import (
 )
 from workflow.facts import proposal_facts
 from workflow.inputs import parse_input
-from workflow.rulesets import compiled
+from workflow.rulesets import ActiveRules, active_rules
 
 STATE_VI = {
     "draft": "Dự thảo", "submitted": "Đã nộp", "under_review": "Đang thẩm định",
@@ -42,13 +44,23 @@ STATE_VI = {
 }
 
 
-def load_for_update(session: Session, proposal_id: int) -> Proposal:
-    proposal = session.scalar(
-        select(Proposal).where(Proposal.id == proposal_id)
-        .options(selectinload(Proposal.nominees), selectinload(Proposal.documents))
-        .with_for_update(of=Proposal)
-        .execution_options(populate_existing=True)
-    )
+# Built once: constructing a statement and its cache key costs more than running it.
+# The nominees come in the proposal's own query (a join); the documents in one more.
+_FOR_UPDATE = (
+    select(Proposal).where(Proposal.id == bindparam("proposal_id"))
+    .options(joinedload(Proposal.nominees))
+    .with_for_update(of=Proposal)
+    .execution_options(populate_existing=True)
+)
+_FOR_UPDATE_WITH_DOCUMENTS = _FOR_UPDATE.options(selectinload(Proposal.documents))
+
+
+def load_for_update(session: Session, proposal_id: int, *, documents: bool = True
+                    ) -> Proposal:
+    """The proposal under lock with its nominees (and its documents unless told not to:
+    `act` leaves them to be read when needed)."""
+    stmt = _FOR_UPDATE_WITH_DOCUMENTS if documents else _FOR_UPDATE
+    proposal = session.execute(stmt, {"proposal_id": proposal_id}).unique().scalar_one_or_none()
     if proposal is None:
         raise NotFound(f"Không tìm thấy hồ sơ số {proposal_id}")
     return proposal
@@ -106,7 +118,7 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
     spec = machine.SPECS.get(trigger)
     if spec is None:
         raise InvalidInput(f"Thao tác không tồn tại: {trigger}")
-    proposal = load_for_update(session, proposal_id)
+    proposal = load_for_update(session, proposal_id, documents=False)
     check_version(proposal, expected_version)
     authorize(spec, proposal, who)
     if proposal.state not in spec.sources:
@@ -117,63 +129,85 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
     data = parse_input(trigger, payload)
     notices.gate(session, proposal, trigger, now)
     step = _STEPS[trigger](session, proposal, who, data, now)
+    # Looked up before anything changes, so that the new deadline (if any) is written in
+    # the same flush as the event and the state.
+    current = deadlines.open_deadline(session, proposal.id)
     from_state = proposal.state
     proposal.state = machine.fire(from_state, trigger, **step.machine_kwargs)
     step.apply()
     event = record_proposal_event(session, proposal, trigger, from_state, who, now,
                                   reason=getattr(data, "reason", None), payload=step.audit,
                                   on_behalf_of_id=getattr(who, "principal_id", None))
-    flush(session)
-    deadlines.on_transition(session, proposal, from_state, now)
+    with conflicts_as_errors():  # closing a deadline flushes the state change first
+        change = deadlines.change_on_transition(session, proposal, from_state, current, now,
+                                                step.pinned)
+        session.flush()
+        change.write_steps(session)
     notifications.on_event(session, proposal, event, now)
     flush(session)
     return event
 
 
-def flush(session: Session) -> None:
-    """Flush, turning a lost race into a ConflictError."""
+@contextmanager
+def conflicts_as_errors() -> Iterator[None]:
+    """Turn a lost race (a stale version, a duplicate row) into a ConflictError."""
     try:
-        session.flush()
+        yield
     except (StaleDataError, IntegrityError) as exc:
         raise ConflictError("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại"
                             ) from exc
+
+
+def flush(session: Session) -> None:
+    """Flush, turning a lost race into a ConflictError."""
+    with conflicts_as_errors():
+        session.flush()
 
 
 class Step:
     """What a trigger will do, prepared (and validated) before anything changes."""
 
     def __init__(self, apply: Callable[[], None] | None = None,
-                 audit: dict[str, Any] | None = None, **machine_kwargs: Any) -> None:
+                 audit: dict[str, Any] | None = None,
+                 pinned: tuple[int, CompiledRuleSet] | None = None,
+                 **machine_kwargs: Any) -> None:
         self.apply = apply or (lambda: None)
         self.audit = audit or {}
+        # The rule-set version the step pins the proposal to, already compiled: the
+        # deadline it opens is computed under it without loading it again.
+        self.pinned = pinned
         self.machine_kwargs = machine_kwargs
 
 
 def check_proposal(session: Session, proposal: Proposal, now: datetime) -> list[Finding]:
     """Every rule finding for the proposal under its campaign's active rule set."""
-    campaign = session.get(Campaign, proposal.campaign_id)
-    version = campaign.active_ruleset if campaign else None
-    if version is None:
+    return _checked(session, proposal, now)[1]
+
+
+def _checked(session: Session, proposal: Proposal, now: datetime
+             ) -> tuple[ActiveRules, list[Finding]]:
+    active = active_rules(session, proposal.campaign_id)
+    if active is None:
         raise InvalidTransition("Phong trào chưa có bộ quy tắc đang áp dụng")
-    return run_checks(compiled(version), proposal_facts(session, proposal), now)
+    facts = proposal_facts(session, proposal, active.rules)
+    return active, run_checks(active.rules, facts, now)
 
 
 def _submit(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
-    findings = check_proposal(session, p, now)
+    active, findings = _checked(session, p, now)
     if blocking(findings):
         raise RuleViolation("Hồ sơ chưa đáp ứng quy định của phong trào", blocking(findings))
-    campaign = session.get(Campaign, p.campaign_id)
-    assert campaign is not None and campaign.active_ruleset_id is not None
-    version_id = campaign.active_ruleset_id
+    version_id = active.version_id
 
     def apply() -> None:
         p.ruleset_version_id = version_id
         p.submitted_at = now
         if p.reference is None:
-            p.reference = f"{campaign.code}/{p.id:05d}"
+            p.reference = f"{active.campaign_code}/{p.id:05d}"
 
     warnings = [f.as_dict() for f in findings]
-    return Step(apply, {"ruleset_version_id": version_id, "warnings": warnings})
+    return Step(apply, {"ruleset_version_id": version_id, "warnings": warnings},
+                pinned=(version_id, active.rules))
 
 
 def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:

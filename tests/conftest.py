@@ -56,23 +56,35 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def pg_schema() -> Iterator[str]:
-    """A schema of its own for this test run, so runs sharing the server don't collide."""
+def _drop_schema(schema: str) -> None:
     assert PG_URL
-    schema = f"tdkt_test_{os.getpid()}"
     admin = Database(PG_URL)
     with admin.engine.begin() as conn:
         conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+    admin.dispose()
+
+
+def _fresh_schema(schema: str) -> str:
+    """Create `schema` (dropping a leftover of that name) at the latest migration; its URL."""
+    assert PG_URL
+    _drop_schema(schema)
+    admin = Database(PG_URL)
+    with admin.engine.begin() as conn:
         conn.execute(text(f"CREATE SCHEMA {schema}"))
+    admin.dispose()
     url = f"{PG_URL}{'&' if '?' in PG_URL else '?'}options=-csearch_path%3D{schema}"
     database = Database(url)
     upgrade(database.engine)
     database.dispose()
-    yield url
-    with admin.engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-    admin.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def pg_schema() -> Iterator[str]:
+    """A schema of its own for this test run, so runs sharing the server don't collide."""
+    schema = f"tdkt_test_{os.getpid()}"
+    yield _fresh_schema(schema)
+    _drop_schema(schema)
 
 
 @pytest.fixture(scope="session")
@@ -100,15 +112,8 @@ class PgWorld:
 def pg_world(pg_schema: str) -> Iterator[PgWorld]:
     """Seed the demo world once into a schema of its own; a test gets it by copying rows,
     which costs a few milliseconds where re-seeding cost about half a second."""
-    assert PG_URL
     template = f"{pg_schema.rsplit('%3D', 1)[1]}_world"
-    admin = Database(PG_URL)
-    with admin.engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {template} CASCADE"))
-        conn.execute(text(f"CREATE SCHEMA {template}"))
-    url = pg_schema.rsplit("%3D", 1)[0] + f"%3D{template}"
-    database = Database(url)
-    upgrade(database.engine)
+    database = Database(_fresh_schema(template))
     user_ids = seed_world(database)
     with database.engine.connect() as conn:
         filled = [t.name for t in Base.metadata.sorted_tables
@@ -129,9 +134,7 @@ def pg_world(pg_schema: str) -> Iterator[PgWorld]:
     reset = [f"SELECT setval('{seq}', COALESCE((SELECT max({col}) FROM {table}), 0) + 1, false)"
              for seq, table, col in sequences]
     yield PgWorld(user_ids, ";\n".join(wipe + reset), ";\n".join(wipe + fill + reset))
-    with admin.engine.begin() as conn:
-        conn.execute(text(f"DROP SCHEMA IF EXISTS {template} CASCADE"))
-    admin.dispose()
+    _drop_schema(template)
 
 
 @pytest.fixture(params=BACKENDS)

@@ -27,6 +27,8 @@ class WorkingCalendar:
     extra_working_days: frozenset[date] = frozenset()
     end_of_day: time = DEFAULT_END_OF_DAY
     _national: dict[int, holidays.HolidayBase] = field(default_factory=dict, compare=False)
+    # Every due date on a Board queue counts the days to it: each day is looked up once.
+    _known: dict[date, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def _year(self, year: int) -> holidays.HolidayBase:
         if year not in self._national:
@@ -34,6 +36,12 @@ class WorkingCalendar:
         return self._national[year]
 
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:
+            known = self._known[day] = self._is_working_day(day)
+        return known
+
+    def _is_working_day(self, day: date) -> bool:
         if day in self.extra_days_off:
             return False
         if day in self.extra_working_days:

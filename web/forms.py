@@ -32,6 +32,7 @@ def parse_date(text: str | None, label: str) -> date | None:
 
 # The largest PostgreSQL `integer`: every id and count the forms carry fits in it.
 MAX_INT = 2**31 - 1
+MAX_PAGE = 100_000
 
 
 def parse_int(text: str | None, label: str) -> int | None:
@@ -55,6 +56,12 @@ def parse_count(text: str | None, label: str, required: bool) -> int:
             raise InvalidInput(f"{label}: cần nhập số phiếu")
         return 0
     return number
+
+
+def page_number(text: str | None) -> int:
+    """The `page` query argument; anything but a sensible page number means the first."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() and 0 < int(text) <= MAX_PAGE else 1
 
 
 def row_ids(values: list[str]) -> list[int]:

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Row, Select, and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -42,6 +42,29 @@ from workflow.service import check_proposal
 
 STAFF = frozenset({"board_reviewer", "board_head", "council_secretary", "admin"})
 COUNCIL_STATES = ("at_council", "approved", "rejected", "decided")
+PAGE_SIZE = 50
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """One page of a list: its rows, its number (from 1) and whether more follow."""
+    rows: list[T]
+    number: int
+    size: int
+    has_next: bool
+
+    @property
+    def first_row(self) -> int:
+        return (self.number - 1) * self.size + 1
+
+
+def _one_page(session: Session, query: Select[tuple[Proposal]], number: int,
+              size: int) -> tuple[list[Proposal], int, bool]:
+    """One row past the page says whether another follows, without counting them all."""
+    number = max(1, number)
+    rows = list(session.scalars(query.offset((number - 1) * size).limit(size + 1)))
+    return rows[:size], number, len(rows) > size
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,17 @@ def list_proposals(session: Session, who: User | Actor, filters: ProposalFilter 
     return list(session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
 
 
+def proposals_page(session: Session, who: User | Actor, filters: ProposalFilter, page: int,
+                   size: int = PAGE_SIZE) -> Page[Proposal]:
+    """`list_proposals` a page at a time, most recently changed first."""
+    query = (_filtered(as_actor(who), filters)
+             .options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
+                      selectinload(Proposal.assignee))
+             .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
+    rows, number, more = _one_page(session, query, page, size)
+    return Page(rows, number, size, more)
+
+
 @dataclass(frozen=True)
 class ListedProposal:
     proposal: Proposal
@@ -101,9 +135,10 @@ class ListedProposal:
 
 
 def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, now: datetime,
-                 states: tuple[str, ...], overdue_only: bool = False, limit: int = 200
-                 ) -> list[ListedProposal]:
-    """The Board's queue: soonest due first, proposals with no running clock last."""
+                 states: tuple[str, ...], overdue_only: bool = False, page: int = 1,
+                 size: int = PAGE_SIZE) -> Page[ListedProposal]:
+    """The Board's queue, a page at a time: soonest due first, proposals with no running
+    clock last."""
     query = _filtered(as_actor(who), filters)
     if not filters.state:
         query = query.where(Proposal.state.in_(states))
@@ -113,9 +148,9 @@ def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, n
                       selectinload(Proposal.assignee)))
     if overdue_only:
         query = query.where(Deadline.due_at <= now)
-    query = query.order_by(Deadline.due_at.is_(None), Deadline.due_at, Proposal.id).limit(limit)
-    rows = list(session.scalars(query))
-    return with_due(session, rows, now)
+    query = query.order_by(Deadline.due_at.is_(None), Deadline.due_at, Proposal.id)
+    rows, number, more = _one_page(session, query, page, size)
+    return Page(with_due(session, rows, now), number, size, more)
 
 
 def due_map(session: Session, rows: list[Proposal], now: datetime) -> dict[int, DueInfo]:
@@ -153,6 +188,15 @@ def state_counts(session: Session, who: User | Actor) -> dict[str, int]:
 def timeline(session: Session, proposal_id: int) -> list[AuditEvent]:
     return list(session.scalars(select(AuditEvent).where(AuditEvent.proposal_id == proposal_id)
                                 .order_by(AuditEvent.seq)))
+
+
+def timeline_lines(session: Session, proposal_id: int) -> list[Row[Any]]:
+    """The timeline as the proposal page shows it: plain rows without the payload or the
+    hash chain, since a long-lived proposal has hundreds of events to list."""
+    e = AuditEvent
+    return list(session.execute(
+        select(e.occurred_at, e.actor_name, e.on_behalf_of_id, e.action, e.from_state,
+               e.to_state, e.reason).where(e.proposal_id == proposal_id).order_by(e.seq)))
 
 
 def open_campaigns(session: Session, with_rules: bool = False) -> list[Campaign]:

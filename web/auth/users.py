@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_login import UserMixin
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import User
 from web import db
@@ -61,7 +62,8 @@ def load_user(session_id: str) -> WebUser | None:
     user_id, _, mark = session_id.partition(".")
     if not user_id.isdigit():
         return None
-    user = db.session().scalar(select(User).where(User.id == int(user_id)))
+    user = db.session().scalar(select(User).where(User.id == int(user_id)).options(
+        selectinload(User.role_rows), joinedload(User.unit)))
     # A deactivated account is logged out on its next request, whatever its cookie says.
     if user is None or not user.active or fingerprint(user.password_hash) != mark:
         return None

@@ -28,7 +28,7 @@ from models.base import utcnow
 from rules.catalogue import load_catalogue
 from web import db
 from web.access import roles_required
-from web.forms import expected_version, nominee_payload
+from web.forms import expected_version, nominee_payload, page_number
 from web.labels import STATES
 from workflow import dossier, idempotency, imports, queries
 from workflow.errors import WorkflowError
@@ -44,9 +44,11 @@ clerk_only = roles_required("unit_clerk")
 def dashboard() -> str:
     session = db.session()
     state = request.args.get("state") or None
-    rows = queries.list_proposals(session, current_user.actor, queries.ProposalFilter(state=state))
-    return render_template("clerk/dashboard.html", proposals=rows, state=state,
-                           dues=queries.due_map(session, rows, utcnow()),
+    page = queries.proposals_page(session, current_user.actor,
+                                  queries.ProposalFilter(state=state),
+                                  page_number(request.args.get("page")))
+    return render_template("clerk/dashboard.html", page=page, state=state,
+                           dues=queries.due_map(session, page.rows, utcnow()),
                            counts=queries.state_counts(session, current_user.actor),
                            states=STATES,
                            campaigns=queries.accepting_campaigns(session, utcnow()),

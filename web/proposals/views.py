@@ -27,7 +27,7 @@ from models.base import utcnow
 from rules.catalogue import load_catalogue
 from web import db
 from web.diagram import workflow_svg
-from web.forms import action_payload, expected_version
+from web.forms import action_payload, expected_version, page_number
 from web.labels import ACTIONS
 from workflow import decision_queries, queries, sittings
 from workflow.actors import Actor
@@ -46,8 +46,9 @@ bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 def index() -> str:
     filters = queries.ProposalFilter(state=request.args.get("state") or None,
                                      search=request.args.get("q") or None)
-    rows = queries.list_proposals(db.session(), current_user.actor, filters)
-    return render_template("proposals/index.html", proposals=rows, filters=filters)
+    page = queries.proposals_page(db.session(), current_user.actor, filters,
+                                  page_number(request.args.get("page")))
+    return render_template("proposals/index.html", page=page, filters=filters)
 
 
 @bp.get("/<int:pid>")
@@ -55,7 +56,7 @@ def index() -> str:
 def detail(pid: int) -> str:
     session = db.session()
     proposal = queries.get_visible(session, pid, current_user.actor)
-    events = queries.timeline(session, pid)
+    events = queries.timeline_lines(session, pid)
     now = utcnow()
     names = queries.user_names(session, {e.on_behalf_of_id for e in events if e.on_behalf_of_id})
     return render_template(

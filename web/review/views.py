@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.access import roles_required
-from web.forms import parse_int, row_ids
+from web.forms import page_number, parse_int, row_ids
 from web.labels import STATES
 from workflow import queries
 from workflow.bulk import BULK_TRIGGERS, bulk_act
@@ -32,9 +32,9 @@ def queue() -> str:
         assignee_id=current_user.id if request.args.get("mine") else None,
         search=request.args.get("q") or None)
     overdue = bool(request.args.get("overdue"))
-    rows = queries.review_queue(session, current_user.actor, filters, utcnow(), QUEUE_STATES,
-                                overdue_only=overdue)
-    return render_template("review/queue.html", rows=rows, filters=filters, overdue=overdue,
+    page = queries.review_queue(session, current_user.actor, filters, utcnow(), QUEUE_STATES,
+                                overdue_only=overdue, page=page_number(request.args.get("page")))
+    return render_template("review/queue.html", page=page, filters=filters, overdue=overdue,
                            campaigns=queries.open_campaigns(session),
                            units=queries.units(session), states=STATES,
                            queue_states=QUEUE_STATES)

@@ -168,6 +168,17 @@ def open_deadline(session: Session, proposal_id: int) -> Deadline | None:
     return session.scalars(_OPEN_DEADLINE, {"proposal_id": proposal_id}).first()
 
 
+def open_deadlines(session: Session, proposal_ids: list[int]) -> dict[int, Deadline]:
+    """`open_deadline` of each proposal that has one, in one query for many."""
+    if len(proposal_ids) == 1:
+        found = open_deadline(session, proposal_ids[0])
+        return {found.proposal_id: found} if found else {}
+    rows = session.scalars(select(Deadline).where(
+        Deadline.proposal_id.in_(proposal_ids), Deadline.closed_at.is_(None))
+        .order_by(Deadline.id))
+    return {d.proposal_id: d for d in rows}  # the latest wins, as in open_deadline
+
+
 def open_for(session: Session, proposal: Proposal, kind: str, now: datetime) -> Deadline:
     """Open a deadline under the proposal's pinned rule-set version."""
     change = _opening(session, proposal, kind, now)

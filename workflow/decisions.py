@@ -29,7 +29,7 @@ from workflow.actors import Actor, as_actor
 from workflow.audit import record_stream_event
 from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.rulesets import compiled
-from workflow.service import act
+from workflow.service import issue_decision_each
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=255)]
@@ -115,9 +115,9 @@ def issue(session: Session, actor: User | Actor, data: IssueInput | dict[str, An
     # The proposals are locked: what awaited a decision before, less what this one listed,
     # is what awaits one now.
     listed = {line["nominee_id"] for line in lines}
-    for p in proposals if advance else []:
-        if all(n.id in listed for n in waiting[p.id]):
-            act(session, p.id, "issue_decision", who, now=now, decision_id=decision.id)
+    covered = [p for p in proposals if all(n.id in listed for n in waiting[p.id])]
+    if advance and covered:
+        issue_decision_each(session, covered, who, decision.id, now=now)
     return decision
 
 

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import Achievement, Decision, Nominee, Proposal
+from workflow.errors import InvalidInput
 
 _SPACES = re.compile(r"\s+")
 
@@ -69,9 +70,23 @@ def record(session: Session, decision: Decision, lines: Sequence[Mapping[str, An
             "kind": line["kind"], "full_name": line["full_name"], "unit_id": unit_id,
             "year": award_year, "award_form_code": line["award_form_code"],
             "decision_id": decision.id, "nominee_id": line["nominee_id"]})
+    _refuse_twice_listed(rows)
     if rows:
         session.execute(insert(Achievement), rows)
     return len(rows)
+
+
+def _refuse_twice_listed(rows: list[dict[str, Any]]) -> None:
+    """One person, one award form, one decision: the same nominee filed by two proposals
+    would otherwise stop the decision at the database with no word on whom."""
+    seen: set[tuple[str, str]] = set()
+    for row in rows:
+        key = (row["subject_key"], row["award_form_code"])
+        if key in seen:
+            raise InvalidInput(f"{row['full_name']} có tên hai lần với cùng hình thức "
+                               f"{row['award_form_code']} trong quyết định này; hãy bỏ bớt "
+                               "một hồ sơ khỏi quyết định")
+        seen.add(key)
 
 
 def _in_force() -> ColumnElement[bool]:

@@ -217,26 +217,47 @@ def objections_of(session: Session, notice_id: int | None = None,
 def gate(session: Session, proposal: Proposal, trigger: str, now: datetime) -> None:
     """Refuse `decide` / `issue_decision` while a notice the rules ask for has not run its
     working days, or an objection on one of the proposal's nominees is open."""
+    gate_each(session, [proposal], trigger, now)
+
+
+def gate_each(session: Session, proposals: list[Proposal], trigger: str,
+              now: datetime) -> None:
+    """`gate` for many proposals, with one query for their notices and one for their
+    objections; refuses on the first proposal held."""
     stage = GATED.get(trigger)
     if stage is None:
         return
-    problems = gate_problems(session, proposal, stage, now)
-    if problems:
-        label = machine.SPECS[trigger].label_vi
-        raise InvalidTransition(f"Chưa thể “{label}”: " + "; ".join(problems),
-                                state=proposal.state, trigger=trigger)
+    for proposal, problems in zip(proposals, problems_each(session, proposals, stage, now),
+                                  strict=True):
+        if problems:
+            label = machine.SPECS[trigger].label_vi
+            raise InvalidTransition(f"Chưa thể “{label}”: " + "; ".join(problems),
+                                    state=proposal.state, trigger=trigger)
 
 
 def gate_problems(session: Session, proposal: Proposal, stage: NoticeStage,
                   now: datetime) -> list[str]:
     """What still holds the proposal at this stage, as sentences (none: it may go on)."""
-    nominees = _needing_notice(session, proposal, stage)
-    if not nominees:
-        return []
-    ids = [n.id for n in nominees]
+    return problems_each(session, [proposal], stage, now)[0]
+
+
+def problems_each(session: Session, proposals: list[Proposal], stage: NoticeStage,
+                  now: datetime) -> list[list[str]]:
+    """`gate_problems` of each proposal, in order."""
+    needing = [_needing_notice(session, p, stage) for p in proposals]
+    ids = [n.id for nominees in needing for n in nominees]
+    if not ids:
+        return [[] for _ in proposals]
     latest = _latest_notices(session, ids, stage)
     objected = set(session.scalars(select(Objection.nominee_id).where(
         Objection.nominee_id.in_(ids), Objection.status == ObjectionStatus.OPEN)))
+    return [_problems(nominees, stage, latest, objected, now) for nominees in needing]
+
+
+def _problems(nominees: list[Nominee], stage: NoticeStage, latest: dict[int, Notice],
+              objected: set[int], now: datetime) -> list[str]:
+    if not nominees:
+        return []
     unlisted = [n.full_name for n in nominees if n.id not in latest]
     running: dict[str, list[str]] = defaultdict(list)
     for n in nominees:
@@ -250,7 +271,7 @@ def gate_problems(session: Session, proposal: Proposal, stage: NoticeStage,
     for end, names in running.items():
         problems.append(f"đang trong thời gian công khai (đến 17 giờ ngày {end}): "
                         + ", ".join(names))
-    if objected:
+    if any(n.id in objected for n in nominees):
         problems.append("còn khiếu nại chưa giải quyết về: "
                         + ", ".join(n.full_name for n in nominees if n.id in objected))
     return problems

@@ -11,6 +11,7 @@ Texts are Vietnamese, English for users whose language is English.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 from email.utils import make_msgid
 from typing import Any
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import AuditEvent, MailStatus, Notification, OutboxMail, Proposal, Role, User, UserRole
 from rules.calendar import TZ
 from workflow.deadlines import KIND_EN, KIND_VI
-from workflow.substitutes import Recipient, route
+from workflow.substitutes import Recipient, route, routes
 
 MSGID_DOMAIN = "tdkt.invalid"
 
@@ -119,11 +120,16 @@ def notify(session: Session, to: Recipient, kind: str, proposal: Proposal,
 
 
 def routed(session: Session, users: list[User], now: datetime,
-           skip_user_id: int | None = None) -> list[Recipient]:
-    """Each user once, or their substitute while away; never the person who acted."""
+           skip_user_id: int | None = None,
+           known: dict[int, Recipient] | None = None) -> list[Recipient]:
+    """Each user once, or their substitute while away; never the person who acted.
+    `known` keeps each user's route across calls (many proposals notified at once)."""
+    known = {} if known is None else known
     recipients, seen = [], set()
     for user in users:
-        to = route(session, user, now)
+        to = known.get(user.id)
+        if to is None:
+            to = known[user.id] = route(session, user, now)
         if to.user.id in seen or to.user.id == skip_user_id or not to.user.active:
             continue
         seen.add(to.user.id)
@@ -140,17 +146,30 @@ def notify_all(session: Session, users: list[User], kind: str, proposal: Proposa
 
 def on_event(session: Session, proposal: Proposal, event: AuditEvent, now: datetime) -> None:
     """Queue what a transition's audit event tells people (called by `service.act`)."""
-    payload = event.payload or {}
-    if event.action in UNIT_EVENTS:
-        notify_all(session, unit_clerks(session, proposal.unit_id), UNIT_EVENTS[event.action],
-                   proposal, event, now, skip_user_id=event.actor_id, reason=event.reason,
+    on_events(session, [(proposal, event)], now)
+
+
+def on_events(session: Session, happened: list[tuple[Proposal, AuditEvent]],
+              now: datetime) -> None:
+    """`on_event` for many transitions at once (one decision over many proposals): the
+    clerks of every unit concerned in one query, each person's route looked up once."""
+    for_units = [(p, e) for p, e in happened if e.action in UNIT_EVENTS]
+    clerks = clerks_by_unit(session, {p.unit_id for p, _ in for_units})
+    # Every route known before the first notification is added: a query in between would
+    # flush the notifications a few at a time.
+    known = routes(session, [u for users in clerks.values() for u in users], now)
+    for p, e in for_units:
+        payload = e.payload or {}
+        for to in routed(session, clerks.get(p.unit_id, []), now, e.actor_id, known):
+            notify(session, to, UNIT_EVENTS[e.action], p, e, now, reason=e.reason,
                    any_passed=payload.get("any_passed"),
                    decision_number=payload.get("decision_number", ""))
-    elif event.action == "withdraw" and event.actor_id is None:
-        notify_all(session, unit_clerks(session, proposal.unit_id), "withdrawn", proposal,
-                   event, now, reason=event.reason or "")
-    elif event.action in ("claim", "reassign"):
-        _notify_assignee(session, proposal, event, now)
+    for p, e in happened:
+        if e.action == "withdraw" and e.actor_id is None:
+            notify_all(session, unit_clerks(session, p.unit_id), "withdrawn", p, e, now,
+                       reason=e.reason or "")
+        elif e.action in ("claim", "reassign"):
+            _notify_assignee(session, p, e, now)
 
 
 def _notify_assignee(session: Session, proposal: Proposal, event: AuditEvent,
@@ -174,6 +193,20 @@ def users_with_role(session: Session, role: str, unit_id: int | None = None) -> 
 def unit_clerks(session: Session, unit_id: int) -> list[User]:
     # Filtered in SQL: a province has a clerk or more in each of its hundreds of units.
     return users_with_role(session, "unit_clerk", unit_id)
+
+
+def clerks_by_unit(session: Session, unit_ids: set[int]) -> dict[int, list[User]]:
+    """`unit_clerks` of many units in one query."""
+    if not unit_ids:
+        return {}
+    holders = select(UserRole.user_id).where(UserRole.role == Role.UNIT_CLERK)
+    found: dict[int, list[User]] = defaultdict(list)
+    for user in session.scalars(
+            select(User).where(User.id.in_(holders), User.active.is_(True),
+                               User.unit_id.in_(unit_ids))
+            .options(joinedload(User.role_rows)).order_by(User.id)).unique():
+        found[user.unit_id or 0].append(user)
+    return found
 
 
 def _context(proposal: Proposal, extra: dict[str, Any]) -> dict[str, Any]:

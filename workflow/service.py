@@ -115,37 +115,76 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
     whom the actor substitutes); returns the audit event it wrote."""
     now = now or utcnow()
     who = substitutes.deputy(session, as_actor(actor), on_behalf_of_id, now)
+    spec = _spec(trigger)
+    proposal = load_for_update(session, proposal_id, documents=False)
+    check_version(proposal, expected_version)
+    _may_fire(spec, proposal, who)
+    data = parse_input(trigger, payload)
+    notices.gate(session, proposal, trigger, now)
+    step = _STEPS[trigger](session, proposal, who, data, now)
+    return _fire(session, [(proposal, step)], trigger, who, data, now)[0]
+
+
+def issue_decision_each(session: Session, proposals: list[Proposal], actor: User | Actor,
+                        decision_id: int, *, now: datetime | None = None) -> list[AuditEvent]:
+    """`act(…, "issue_decision", decision_id=…)` on many proposals at once, with the same
+    checks and writes, each lookup done once for them all: one decision over a thousand
+    nominees is one statement per kind of row, not several per proposal. The proposals
+    must be held under lock by the caller (`decisions.issue` locks them in one query)."""
+    now = now or utcnow()
+    who = as_actor(actor)
+    spec = _spec("issue_decision")
+    for proposal in proposals:
+        _may_fire(spec, proposal, who)
+    data = parse_input("issue_decision", {"decision_id": decision_id})
+    notices.gate_each(session, proposals, "issue_decision", now)
+    steps = _issue_decision_each(session, proposals, data, now)
+    return _fire(session, list(zip(proposals, steps, strict=True)), "issue_decision", who,
+                 data, now)
+
+
+def _spec(trigger: str) -> machine.TriggerSpec:
     spec = machine.SPECS.get(trigger)
     if spec is None:
         raise InvalidInput(f"Thao tác không tồn tại: {trigger}")
-    proposal = load_for_update(session, proposal_id, documents=False)
-    check_version(proposal, expected_version)
+    return spec
+
+
+def _may_fire(spec: machine.TriggerSpec, proposal: Proposal, who: Actor) -> None:
     authorize(spec, proposal, who)
     if proposal.state not in spec.sources:
         raise InvalidTransition(
             f"Không thể “{spec.label_vi}” khi hồ sơ ở trạng thái "
             f"“{STATE_VI.get(proposal.state, proposal.state)}”",
-            state=proposal.state, trigger=trigger)
-    data = parse_input(trigger, payload)
-    notices.gate(session, proposal, trigger, now)
-    step = _STEPS[trigger](session, proposal, who, data, now)
-    # Looked up before anything changes, so that the new deadline (if any) is written in
+            state=proposal.state, trigger=spec.name)
+
+
+def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str, who: Actor,
+          data: Any, now: datetime) -> list[AuditEvent]:
+    """Change each checked proposal: state, the step's own fields, one audit event, its
+    clock and its notifications, in as few flushes as the new rows allow."""
+    # Looked up before anything changes, so that a new deadline (if any) is written in
     # the same flush as the event and the state.
-    current = deadlines.open_deadline(session, proposal.id)
-    from_state = proposal.state
-    proposal.state = machine.fire(from_state, trigger, **step.machine_kwargs)
-    step.apply()
-    event = record_proposal_event(session, proposal, trigger, from_state, who, now,
-                                  reason=getattr(data, "reason", None), payload=step.audit,
-                                  on_behalf_of_id=getattr(who, "principal_id", None))
+    current = deadlines.open_deadlines(session, [p.id for p, _ in prepared])
+    happened, changes = [], []
     with conflicts_as_errors():  # closing a deadline flushes the state change first
-        change = deadlines.change_on_transition(session, proposal, from_state, current, now,
-                                                step.pinned)
+        for proposal, step in prepared:
+            from_state = proposal.state
+            proposal.state = machine.fire(from_state, trigger, **step.machine_kwargs)
+            step.apply()
+            event = record_proposal_event(
+                session, proposal, trigger, from_state, who, now,
+                reason=getattr(data, "reason", None), payload=step.audit,
+                on_behalf_of_id=getattr(who, "principal_id", None))
+            happened.append((proposal, event))
+            changes.append(deadlines.change_on_transition(
+                session, proposal, from_state, current.get(proposal.id), now, step.pinned))
         session.flush()
-        change.write_steps(session)
-    notifications.on_event(session, proposal, event, now)
+        for change in changes:
+            change.write_steps(session)
+    notifications.on_events(session, happened, now)
     flush(session)
-    return event
+    return [event for _, event in happened]
 
 
 @contextmanager
@@ -305,25 +344,38 @@ def _send_back(session: Session, p: Proposal, who: Actor, data: Any, now: dateti
 def _issue_decision(session: Session, p: Proposal, who: Actor, data: Any,
                     now: datetime) -> Step:
     """Mark the proposal decided by an issued decision that lists its passed nominees."""
-    decision = session.get(Decision, data.decision_id)
-    if decision is None or decision.campaign_id != p.campaign_id:
-        raise InvalidInput(f"Không có quyết định số hiệu {data.decision_id} của phong trào này")
-    listed = session.scalar(select(DecisionEntry.id).where(
-        DecisionEntry.decision_id == decision.id, DecisionEntry.proposal_id == p.id).limit(1))
-    if listed is None:
-        raise InvalidInput(f"Quyết định {decision.number} không có tên ai trong hồ sơ này")
-    left = coverage.awaiting(session, p.nominees)
-    if left:
-        raise InvalidInput("Còn người được chấp thuận chưa có trong quyết định nào: "
-                           + ", ".join(n.full_name for n in left))
-    coverage.check_signing_date(decision.signed_on, p.decided_at, now)
+    return _issue_decision_each(session, [p], data, now)[0]
 
+
+def _issue_decision_each(session: Session, proposals: list[Proposal], data: Any,
+                         now: datetime) -> list[Step]:
+    decision = session.get(Decision, data.decision_id)
+    if decision is None or any(p.campaign_id != decision.campaign_id for p in proposals):
+        raise InvalidInput(f"Không có quyết định số hiệu {data.decision_id} của phong trào này")
+    ids = [p.id for p in proposals]
+    listed = set(session.scalars(select(DecisionEntry.proposal_id).where(
+        DecisionEntry.decision_id == decision.id, DecisionEntry.proposal_id.in_(ids))))
+    waiting = coverage.awaiting_each(session, proposals)
+    audit = {"decision_id": decision.id, "decision_number": decision.number,
+             "decision_date": decision.signed_on.isoformat()}
+    steps = []
+    for p in proposals:
+        if p.id not in listed:
+            raise InvalidInput(f"Quyết định {decision.number} không có tên ai trong hồ sơ này")
+        if waiting[p.id]:
+            raise InvalidInput("Còn người được chấp thuận chưa có trong quyết định nào: "
+                               + ", ".join(n.full_name for n in waiting[p.id]))
+        coverage.check_signing_date(decision.signed_on, p.decided_at, now)
+        steps.append(Step(_marker(p, decision), dict(audit)))
+    return steps
+
+
+def _marker(p: Proposal, decision: Decision) -> Callable[[], None]:
     def apply() -> None:
         p.decision_number = decision.number
         p.decision_date = decision.signed_on
 
-    return Step(apply, {"decision_id": decision.id, "decision_number": decision.number,
-                        "decision_date": decision.signed_on.isoformat()})
+    return apply
 
 
 def _plain(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:

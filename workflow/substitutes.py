@@ -59,7 +59,25 @@ def active_substitution(session: Session, user_id: int, now: datetime) -> Substi
 
 def route(session: Session, user: User, now: datetime) -> Recipient:
     """Send to the user, or to their substitute while they are away."""
-    found = active_substitution(session, user.id, now)
+    return _routed_to(user, active_substitution(session, user.id, now))
+
+
+def routes(session: Session, users: list[User], now: datetime) -> dict[int, Recipient]:
+    """`route` of each user (by id), in one query for them all."""
+    today = local_day(now)
+    in_force: dict[int, Substitution] = {}
+    if users:
+        # Oldest first, so that the latest named (as in active_substitution) wins.
+        for found in session.scalars(select(Substitution).where(
+                Substitution.user_id.in_({u.id for u in users}),
+                Substitution.cancelled_at.is_(None),
+                Substitution.starts_on <= today, Substitution.ends_on >= today)
+                .order_by(Substitution.created_at, Substitution.id)):
+            in_force[found.user_id] = found
+    return {u.id: _routed_to(u, in_force.get(u.id)) for u in users}
+
+
+def _routed_to(user: User, found: Substitution | None) -> Recipient:
     if found is None or not found.substitute.active:
         return Recipient(user)
     return Recipient(found.substitute, for_user=user)

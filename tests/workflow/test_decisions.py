@@ -10,7 +10,18 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from models import AuditEvent, Decision, DecisionCounter, DecisionEntry, Proposal, Role, Unit
+from models import (
+    AuditEvent,
+    Decision,
+    DecisionCounter,
+    DecisionEntry,
+    Notification,
+    Proposal,
+    Role,
+    Unit,
+    User,
+    UserRole,
+)
 from tests.conftest import CDS_NOW, VN
 from tests.decision_support import SIGNER, decided_day, issue_for
 from tests.workflow.test_concurrency import ON_POSTGRES, race
@@ -179,16 +190,52 @@ def test_an_issued_decision_cannot_be_changed_or_deleted(make_proposal, world):
         assert len(s.get(Decision, did).entries) == 1
 
 
-def test_issuing_over_many_proposals_runs_no_more_statements_than_over_one(
+def test_each_proposal_of_a_decision_is_decided_logged_and_told_to_its_own_unit(
         make_proposal, world):
-    """No query per proposal or nominee in issue() itself: lock, coverage, entries and
-    history are one statement each whatever the list's length. (advance=False leaves out
-    the move of each proposal to decided, which is the service's one door per proposal.)"""
+    pids = [make_proposal("approved", clerk=clerk, nominees=[person(f"Đỗ Văn {i}")])
+            for i, clerk in enumerate(["unit1", "unit2", "unit1"])]
+    did, number = issue(world, *pids)
+    with world.db.session() as s:
+        for pid in pids:
+            p = world.proposal(s, pid)
+            assert (p.state, p.decision_number) == ("decided", number)
+            last = s.scalars(select(AuditEvent).where(AuditEvent.proposal_id == pid)
+                             .order_by(AuditEvent.seq.desc())).first()
+            assert (last.action, last.from_state, last.to_state) == (
+                "issue_decision", "approved", "decided")
+            assert (last.payload["decision_id"], last.payload["decision_number"]) == (
+                did, number)
+            told = s.scalars(select(Notification).where(
+                Notification.proposal_id == pid, Notification.kind == "decision_issued")).all()
+            clerks = {u.id for u in s.scalars(select(User).where(
+                User.unit_id == p.unit_id, User.id.in_(select(UserRole.user_id).where(
+                    UserRole.role == Role.UNIT_CLERK))))}
+            assert clerks and {n.user_id for n in told} == clerks and len(told) == len(clerks)
+            assert all(number in n.body and n.audit_event_id == last.id for n in told)
+        assert verify(s).ok
+
+
+def test_one_person_filed_twice_is_refused_by_name_and_nothing_is_issued(
+        make_proposal, world):
+    pids = [make_proposal("approved", nominees=[person("Đỗ Văn Trùng")]) for _ in range(2)]
+    with pytest.raises(InvalidInput, match="Đỗ Văn Trùng có tên hai lần với cùng hình thức"):
+        issue(world, *pids)
+    assert count(world, Decision) == 0
+    with world.db.session() as s:
+        assert {world.proposal(s, pid).state for pid in pids} == {"approved"}
+
+
+def test_issuing_over_many_proposals_reads_no_more_than_over_one(make_proposal, world):
+    """No query per proposal or nominee: lock, coverage, entries, history, and moving the
+    proposals to decided (checks, clocks, audit events, notifications) read the same
+    whatever the list's length. Only rows the ORM must write one at a time grow with it:
+    the version-checked UPDATE of each proposal and, on SQLite (no ordered multi-row
+    INSERT … RETURNING), each audit event, inbox row and mail."""
     pids = [make_proposal("approved", nominees=[person(f"Lê Văn Một {i}"),
                                                  person(f"Lê Thị Hai {i}")])
             for i in range(4)]
 
-    def statements(ids: list[int]) -> int:
+    def statements(ids: list[int]) -> list[str]:
         seen: list[str] = []
 
         def listener(*args: Any) -> None:
@@ -201,13 +248,21 @@ def test_issuing_over_many_proposals_runs_no_more_statements_than_over_one(
             secretary = world.user(s, "secretary")
             event.listen(world.db.engine, "before_cursor_execute", listener)
             try:
-                d = decisions.issue(s, secretary, data, now=LATER, advance=False)
+                d = decisions.issue(s, secretary, data, now=LATER)
             finally:
                 event.remove(world.db.engine, "before_cursor_execute", listener)
             assert {e.proposal_id for e in d.entries} == set(ids)
-        return len(seen)
+            assert {world.proposal(s, pid).state for pid in ids} == {"decided"}
+        return seen
 
-    assert statements(pids[1:]) == statements(pids[:1])
+    one, three = statements(pids[:1]), statements(pids[1:])
+
+    def reads(seen: list[str]) -> list[str]:
+        return [sql for sql in seen if sql.lstrip().upper().startswith("SELECT")]
+
+    assert len(reads(three)) == len(reads(one))
+    per_row = 1 if world.db.engine.dialect.name == "postgresql" else 4
+    assert len(three) - len(one) == 2 * per_row
 
 
 # --- corrections ------------------------------------------------------------------------

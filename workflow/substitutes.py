@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models import Substitution, User
@@ -46,15 +46,16 @@ def local_day(now: datetime) -> date:
     return now.astimezone(TZ).date()
 
 
+# Built once: every notification routes through it.
+_IN_FORCE = (select(Substitution).where(
+    Substitution.user_id == bindparam("user_id"), Substitution.cancelled_at.is_(None),
+    Substitution.starts_on <= bindparam("today"), Substitution.ends_on >= bindparam("today"))
+    .order_by(Substitution.created_at.desc(), Substitution.id.desc()).limit(1))
+
+
 def active_substitution(session: Session, user_id: int, now: datetime) -> Substitution | None:
     """The substitution in force for `user_id` today, the latest named if several."""
-    today = local_day(now)
-    return session.scalars(
-        select(Substitution).where(
-            Substitution.user_id == user_id, Substitution.cancelled_at.is_(None),
-            Substitution.starts_on <= today, Substitution.ends_on >= today)
-        .order_by(Substitution.created_at.desc(), Substitution.id.desc()).limit(1)
-    ).first()
+    return session.scalars(_IN_FORCE, {"user_id": user_id, "today": local_day(now)}).first()
 
 
 def route(session: Session, user: User, now: datetime) -> Recipient:

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy.orm import Session, joinedload
 
 from models import AuditEvent, Deadline, DeadlineStep, Proposal, StepStatus, User
 from models.db import Database
@@ -111,12 +111,24 @@ def note_failure(database: Database, step_id: int, exc: Exception) -> None:
             attempts=DeadlineStep.attempts + 1, last_error=(str(exc) or repr(exc))[:2000]))
 
 
+def _claim(stmt: Select[tuple[DeadlineStep, Deadline]]) -> Select[tuple[DeadlineStep, Deadline]]:
+    return (stmt.limit(1).with_for_update(of=DeadlineStep, skip_locked=True)
+            .execution_options(populate_existing=True))
+
+
+# The usual case (nothing passed over) built once: building a statement costs about as
+# much as running it.
+_CLAIM_NEXT = _claim(
+    select(DeadlineStep, Deadline).join(Deadline)
+    .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= bindparam("now"))
+    .order_by(DeadlineStep.due_at, DeadlineStep.id))
+
+
 def apply_next(session: Session, now: datetime, passed_over: set[int],
                claimed: list[tuple[int, int]], before_commit: Hook | None = None
                ) -> StepOutcome | None:
-    row = session.execute(due_now(now, passed_over).limit(1)
-                          .with_for_update(of=DeadlineStep, skip_locked=True)
-                          .execution_options(populate_existing=True)).first()
+    claim = _claim(due_now(now, passed_over)) if passed_over else _CLAIM_NEXT
+    row = session.execute(claim, {"now": now}).first()
     if row is None:
         return None
     step, deadline = row
@@ -137,11 +149,17 @@ def apply_next(session: Session, now: datetime, passed_over: set[int],
     return outcome
 
 
+# Built once; the assignee (whom most rungs notify) comes in the same query, their roles
+# only when a rung reassigns.
+_LOCK_PROPOSAL = (select(Proposal).where(Proposal.id == bindparam("proposal_id"))
+                  .options(joinedload(Proposal.assignee).lazyload(User.role_rows))
+                  .with_for_update(skip_locked=True, of=Proposal)
+                  .execution_options(populate_existing=True))
+
+
 def lock_proposal(session: Session, proposal_id: int) -> Proposal | None:
     """The proposal, locked, unless another transaction holds it (skip it this time)."""
-    return session.scalar(select(Proposal).where(Proposal.id == proposal_id)
-                          .with_for_update(skip_locked=True)
-                          .execution_options(populate_existing=True))
+    return session.scalar(_LOCK_PROPOSAL, {"proposal_id": proposal_id})
 
 
 # --- the actions ---------------------------------------------------------------------------
@@ -160,9 +178,17 @@ def targets(session: Session, proposal: Proposal, kind: str, to: str) -> list[Us
     return users_with_role(session, to)
 
 
+def _recipients(session: Session, proposal: Proposal, step: DeadlineStep,
+                deadline: Deadline, now: datetime) -> list[Recipient]:
+    # Nothing these lookups read is pending: without flushing, the step is written once,
+    # with its audit event, instead of twice.
+    with session.no_autoflush:
+        return routed(session, targets(session, proposal, deadline.kind, step.recipient), now)
+
+
 def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
             now: datetime) -> StepOutcome:
-    recipients = routed(session, targets(session, proposal, deadline.kind, step.recipient), now)
+    recipients = _recipients(session, proposal, step, deadline, now)
     event = record_step_event(session, proposal, step, deadline, now, recipients)
     for to in recipients:
         notify(session, to, "remind", proposal, event, now, due_at=deadline.due_at,
@@ -172,7 +198,7 @@ def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: 
 
 def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
               deadline: Deadline, now: datetime) -> StepOutcome:
-    recipients = routed(session, targets(session, proposal, deadline.kind, step.recipient), now)
+    recipients = _recipients(session, proposal, step, deadline, now)
     new = _reassign_to(proposal, step, recipients)
     extra = {}
     if new is not None:

@@ -150,8 +150,9 @@ def decision(database: Database, world: World, sizes: Sizes) -> Figure:
         "one transaction", "value_max", 1.0, per_1000, floor_1000,
         note=f"workflow.decisions.issue over {per:,} approved proposals holding {n:,} passed "
              f"nominees (scaled to 1,000), one unit of work, committed: number, decision, "
-             f"entries, history, audit events, each proposal moved to decided through "
-             f"service.act; the floor writes the decision, its entries and one UPDATE and "
+             f"entries, history, audit events, every proposal moved to decided by "
+             f"service.issue_decision_each (act's checks and writes, batched); the floor "
+             f"writes the decision, its entries and one UPDATE and "
              f"one audit INSERT per proposal")
 
 

@@ -3,7 +3,8 @@ outbox, both written in the event's own transaction (so a rolled-back action not
 nobody). Mail leaves only through `workflow.outbox.deliver_outbox`, after commit.
 
 Who hears of what: a unit's clerks hear when its proposals are returned, forwarded,
-sent back, decided, given their decision, or withdrawn by the system; a reviewer hears
+sent back, decided, given their decision (one message for all the unit's proposals one
+decision decides), or withdrawn by the system; a reviewer hears
 when someone else assigns them a proposal; reminders and escalations go to the people the
 campaign's ladder names. Anyone away is replaced by their substitute (`substitutes.route`).
 Texts are Vietnamese, English for users whose language is English.
@@ -75,6 +76,14 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("Decision issued for proposal {ref}",
                "Decision no. {decision_number} was issued for proposal “{title}” ({ref})."),
     },
+    "decisions_issued": {
+        "vi": ("Đã ban hành quyết định cho {count} hồ sơ của đơn vị",
+               "Quyết định số {decision_number} đã được ban hành cho {count} hồ sơ của đơn vị: "
+               "{listed}."),
+        "en": ("Decision issued for {count} of your unit's proposals",
+               "Decision no. {decision_number} was issued for {count} of your unit's "
+               "proposals: {listed}."),
+    },
     "withdrawn": {
         "vi": ("Hồ sơ {ref} đã bị rút tự động", "Hồ sơ “{title}” ({ref}) đã được hệ thống "
                "rút vì quá hạn nộp lại. {reason}"),
@@ -102,18 +111,34 @@ def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]
 def notify(session: Session, to: Recipient, kind: str, proposal: Proposal,
            event: AuditEvent | None, now: datetime, **extra: Any) -> Notification:
     """One inbox row for the recipient, and one outbox mail when they have an address."""
-    context = _context(proposal, extra)
-    subject, body = render(kind, to.user.language, context)
+    return _deliver(session, to, kind, render(kind, to.user.language, _context(proposal, extra)),
+                    proposal.id, event, now)
+
+
+def notify_decided(session: Session, to: Recipient, proposals: list[Proposal],
+                   decision_number: str, now: datetime) -> Notification:
+    """One message for the several proposals of a unit that one decision decided (a clerk
+    with thirty proposals in a decision gets one mail, not thirty)."""
+    listed = "; ".join(f"{p.reference or f'#{p.id}'} “{p.title}”" for p in proposals)
+    text = render("decisions_issued", to.user.language, {
+        "count": len(proposals), "decision_number": decision_number, "listed": listed})
+    return _deliver(session, to, "decisions_issued", text, None, None, now)
+
+
+def _deliver(session: Session, to: Recipient, kind: str, text: tuple[str, str],
+             proposal_id: int | None, event: AuditEvent | None, now: datetime
+             ) -> Notification:
+    subject, body = text
     if to.for_user is not None:
         body += FOR_NOTE["en" if to.user.language == "en" else "vi"].format(
             name=to.for_user.full_name)
     note = Notification(user_id=to.user.id, for_user_id=to.for_user.id if to.for_user else None,
-                        proposal_id=proposal.id, audit_event=event, kind=kind, subject=subject,
+                        proposal_id=proposal_id, audit_event=event, kind=kind, subject=subject,
                         body=body, created_at=now)
     session.add(note)
     if to.user.email:
         session.add(OutboxMail(
-            notification=note, proposal_id=proposal.id, to_address=to.user.email,
+            notification=note, proposal_id=proposal_id, to_address=to.user.email,
             subject=subject, body=body + "\n\n— tdkt", message_id=make_msgid(domain=MSGID_DOMAIN),
             status=MailStatus.PENDING.value, attempts=0, next_attempt_at=now, created_at=now))
     return note
@@ -158,8 +183,19 @@ def on_events(session: Session, happened: list[tuple[Proposal, AuditEvent]],
     # Every route known before the first notification is added: a query in between would
     # flush the notifications a few at a time.
     known = routes(session, [u for users in clerks.values() for u in users], now)
+    decided = defaultdict(list)  # (unit, decision) → the unit's proposals it decided
+    for p, e in for_units:
+        if e.action == "issue_decision":
+            decided[(p.unit_id, (e.payload or {}).get("decision_id"))].append((p, e))
     for p, e in for_units:
         payload = e.payload or {}
+        together = decided.get((p.unit_id, payload.get("decision_id")), [])
+        if e.action == "issue_decision" and len(together) > 1:
+            if (p, e) == together[0]:
+                for to in routed(session, clerks.get(p.unit_id, []), now, e.actor_id, known):
+                    notify_decided(session, to, [q for q, _ in together],
+                                   payload.get("decision_number", ""), now)
+            continue
         for to in routed(session, clerks.get(p.unit_id, []), now, e.actor_id, known):
             notify(session, to, UNIT_EVENTS[e.action], p, e, now, reason=e.reason,
                    any_passed=payload.get("any_passed"),

@@ -13,9 +13,10 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import AuditEvent, Decision, DecisionEntry, Outcome, Proposal, User
@@ -179,12 +180,44 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
             happened.append((proposal, event))
             changes.append(deadlines.change_on_transition(
                 session, proposal, from_state, current.get(proposal.id), now, step.pinned))
+        if len(prepared) > 1:
+            _update_at_once(session, [p for p, _ in prepared])
         session.flush()
         for change in changes:
             change.write_steps(session)
     notifications.on_events(session, happened, now)
     flush(session)
     return [event for _, event in happened]
+
+
+def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
+    """Write the changed proposals in one executemany, with the same version check as the
+    flush. The flush would send one UPDATE per row: with a version counter the ORM checks
+    each row's count, and a decision over 500 proposals spent a fifth of its time there."""
+    rows, keys = [], set[str]()
+    for p in proposals:
+        changed = set(inspect(p).committed_state) & _PROPOSAL_COLUMNS
+        keys |= changed
+        if changed:
+            rows.append(p)
+    if not rows:
+        return
+    table = Proposal.__table__
+    stmt = (update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+            .values({**{k: bindparam(k) for k in sorted(keys)},
+                     "version": bindparam("_next")}))
+    params = [{"_id": p.id, "_version": p.version, "_next": p.version + 1,
+               **{k: getattr(p, k) for k in keys}} for p in rows]
+    if session.connection().execute(stmt, params).rowcount != len(rows):
+        raise ConflictError("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại")
+    for p, values in zip(rows, params, strict=True):
+        for k in keys:
+            set_committed_value(p, k, values[k])
+        set_committed_value(p, "version", values["_next"])
+
+
+_PROPOSAL_COLUMNS = frozenset(c.key for c in Proposal.__table__.columns) - {"id", "version"}
 
 
 @contextmanager

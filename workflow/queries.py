@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Row, Select, and_, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (
     AgendaItem,
@@ -24,6 +24,7 @@ from models import (
     Deadline,
     Proposal,
     Role,
+    RuleSetVersion,
     SessionMember,
     SessionStatus,
     Unit,
@@ -43,6 +44,10 @@ from workflow.service import check_proposal
 STAFF = frozenset({"board_reviewer", "board_head", "council_secretary", "admin"})
 COUNCIL_STATES = ("at_council", "approved", "rejected", "decided")
 PAGE_SIZE = 50
+# What a list shows of each proposal, in the list's own query: its unit, campaign and
+# assignee (whose roles a list never reads).
+LISTED = (joinedload(Proposal.unit), joinedload(Proposal.campaign),
+          joinedload(Proposal.assignee).lazyload(User.role_rows))
 T = TypeVar("T")
 
 
@@ -102,7 +107,13 @@ def get_visible(session: Session, proposal_id: int, who: User | Actor) -> Propos
     actor = as_actor(who)
     proposal = session.scalar(
         visible(actor).where(Proposal.id == proposal_id)
-        .options(selectinload(Proposal.nominees), selectinload(Proposal.documents))
+        .options(selectinload(Proposal.nominees), selectinload(Proposal.documents),
+                 joinedload(Proposal.unit), joinedload(Proposal.campaign),
+                 # The version's key and number, not its stored YAML and JSON: the
+                 # compiled rule set is cached per process (workflow.rulesets).
+                 joinedload(Proposal.ruleset_version).load_only(
+                     RuleSetVersion.id, RuleSetVersion.campaign_id, RuleSetVersion.version,
+                     RuleSetVersion.source_sha256))
     )
     if proposal is None or not actor.active:
         raise NotFound(f"Không tìm thấy hồ sơ số {proposal_id}")
@@ -112,8 +123,7 @@ def get_visible(session: Session, proposal_id: int, who: User | Actor) -> Propos
 def list_proposals(session: Session, who: User | Actor, filters: ProposalFilter | None = None,
                    limit: int = 200) -> list[Proposal]:
     query = _filtered(as_actor(who), filters or ProposalFilter())
-    query = query.options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
-                          selectinload(Proposal.assignee))
+    query = query.options(*LISTED)
     return list(session.scalars(query.order_by(Proposal.updated_at.desc()).limit(limit)))
 
 
@@ -121,8 +131,7 @@ def proposals_page(session: Session, who: User | Actor, filters: ProposalFilter,
                    size: int = PAGE_SIZE) -> Page[Proposal]:
     """`list_proposals` a page at a time, most recently changed first."""
     query = (_filtered(as_actor(who), filters)
-             .options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
-                      selectinload(Proposal.assignee))
+             .options(*LISTED)
              .order_by(Proposal.updated_at.desc(), Proposal.id.desc()))
     rows, number, more = _one_page(session, query, page, size)
     return Page(rows, number, size, more)
@@ -144,8 +153,7 @@ def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, n
         query = query.where(Proposal.state.in_(states))
     query = (query.outerjoin(Deadline, and_(Deadline.proposal_id == Proposal.id,
                                             Deadline.closed_at.is_(None)))
-             .options(selectinload(Proposal.unit), selectinload(Proposal.campaign),
-                      selectinload(Proposal.assignee)))
+             .options(*LISTED))
     if overdue_only:
         query = query.where(Deadline.due_at <= now)
     query = query.order_by(Deadline.due_at.is_(None), Deadline.due_at, Proposal.id)

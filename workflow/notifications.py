@@ -183,23 +183,23 @@ def on_events(session: Session, happened: list[tuple[Proposal, AuditEvent]],
     # Every route known before the first notification is added: a query in between would
     # flush the notifications a few at a time.
     known = routes(session, [u for users in clerks.values() for u in users], now)
-    decided = defaultdict(list)  # (unit, decision) → the unit's proposals it decided
+    # One decision's proposals of one unit make one message; any other event its own.
+    groups: dict[object, list[tuple[Proposal, AuditEvent]]] = {}
     for p, e in for_units:
-        if e.action == "issue_decision":
-            decided[(p.unit_id, (e.payload or {}).get("decision_id"))].append((p, e))
-    for p, e in for_units:
+        key = ((p.unit_id, (e.payload or {}).get("decision_id"))
+               if e.action == "issue_decision" else e)
+        groups.setdefault(key, []).append((p, e))
+    for group in groups.values():
+        p, e = group[0]
         payload = e.payload or {}
-        together = decided.get((p.unit_id, payload.get("decision_id")), [])
-        if e.action == "issue_decision" and len(together) > 1:
-            if (p, e) == together[0]:
-                for to in routed(session, clerks.get(p.unit_id, []), now, e.actor_id, known):
-                    notify_decided(session, to, [q for q, _ in together],
-                                   payload.get("decision_number", ""), now)
-            continue
         for to in routed(session, clerks.get(p.unit_id, []), now, e.actor_id, known):
-            notify(session, to, UNIT_EVENTS[e.action], p, e, now, reason=e.reason,
-                   any_passed=payload.get("any_passed"),
-                   decision_number=payload.get("decision_number", ""))
+            if len(group) > 1:
+                notify_decided(session, to, [q for q, _ in group],
+                               payload.get("decision_number", ""), now)
+            else:
+                notify(session, to, UNIT_EVENTS[e.action], p, e, now, reason=e.reason,
+                       any_passed=payload.get("any_passed"),
+                       decision_number=payload.get("decision_number", ""))
     for p, e in happened:
         if e.action == "withdraw" and e.actor_id is None:
             notify_all(session, unit_clerks(session, p.unit_id), "withdrawn", p, e, now,

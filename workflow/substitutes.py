@@ -46,11 +46,13 @@ def local_day(now: datetime) -> date:
     return now.astimezone(TZ).date()
 
 
+# In force on the day `today` (a bound parameter), not cancelled.
+_IN_FORCE_ON = (Substitution.cancelled_at.is_(None), Substitution.starts_on <= bindparam("today"),
+                Substitution.ends_on >= bindparam("today"))
 # Built once: every notification routes through it.
-_IN_FORCE = (select(Substitution).where(
-    Substitution.user_id == bindparam("user_id"), Substitution.cancelled_at.is_(None),
-    Substitution.starts_on <= bindparam("today"), Substitution.ends_on >= bindparam("today"))
-    .order_by(Substitution.created_at.desc(), Substitution.id.desc()).limit(1))
+_IN_FORCE = (select(Substitution).where(Substitution.user_id == bindparam("user_id"),
+                                        *_IN_FORCE_ON)
+             .order_by(Substitution.created_at.desc(), Substitution.id.desc()).limit(1))
 
 
 def active_substitution(session: Session, user_id: int, now: datetime) -> Substitution | None:
@@ -65,15 +67,13 @@ def route(session: Session, user: User, now: datetime) -> Recipient:
 
 def routes(session: Session, users: list[User], now: datetime) -> dict[int, Recipient]:
     """`route` of each user (by id), in one query for them all."""
-    today = local_day(now)
     in_force: dict[int, Substitution] = {}
     if users:
         # Oldest first, so that the latest named (as in active_substitution) wins.
-        for found in session.scalars(select(Substitution).where(
-                Substitution.user_id.in_({u.id for u in users}),
-                Substitution.cancelled_at.is_(None),
-                Substitution.starts_on <= today, Substitution.ends_on >= today)
-                .order_by(Substitution.created_at, Substitution.id)):
+        for found in session.scalars(
+                select(Substitution).where(Substitution.user_id.in_({u.id for u in users}),
+                                           *_IN_FORCE_ON)
+                .order_by(Substitution.created_at, Substitution.id), {"today": local_day(now)}):
             in_force[found.user_id] = found
     return {u.id: _routed_to(u, in_force.get(u.id)) for u in users}
 

@@ -59,12 +59,22 @@ class SweepReport:
         return [o for o in self.outcomes if o.result == "applied"]
 
 
-def due_now(now: datetime, passed_over: set[int]) -> Select[tuple[DeadlineStep, Deadline]]:
-    stmt = (select(DeadlineStep, Deadline).join(Deadline)
-            .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= now))
-    if passed_over:
-        stmt = stmt.where(DeadlineStep.id.not_in(passed_over))
-    return stmt.order_by(DeadlineStep.due_at, DeadlineStep.id)
+# Due by the bound `now`, in due order.
+_DUE = (select(DeadlineStep, Deadline).join(Deadline)
+        .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= bindparam("now"))
+        .order_by(DeadlineStep.due_at, DeadlineStep.id))
+
+
+def _claim(passed_over: set[int]) -> Select[tuple[DeadlineStep, Deadline]]:
+    """The next due step not passed over, locked unless another sweeper holds it."""
+    stmt = _DUE.where(DeadlineStep.id.not_in(passed_over)) if passed_over else _DUE
+    return (stmt.limit(1).with_for_update(of=DeadlineStep, skip_locked=True)
+            .execution_options(populate_existing=True))
+
+
+# The usual case (nothing passed over) built once: building a statement costs about as
+# much as running it.
+_CLAIM_NEXT = _claim(set())
 
 
 def count_due(database: Database, now: datetime) -> int:
@@ -111,23 +121,10 @@ def note_failure(database: Database, step_id: int, exc: Exception) -> None:
             attempts=DeadlineStep.attempts + 1, last_error=(str(exc) or repr(exc))[:2000]))
 
 
-def _claim(stmt: Select[tuple[DeadlineStep, Deadline]]) -> Select[tuple[DeadlineStep, Deadline]]:
-    return (stmt.limit(1).with_for_update(of=DeadlineStep, skip_locked=True)
-            .execution_options(populate_existing=True))
-
-
-# The usual case (nothing passed over) built once: building a statement costs about as
-# much as running it.
-_CLAIM_NEXT = _claim(
-    select(DeadlineStep, Deadline).join(Deadline)
-    .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= bindparam("now"))
-    .order_by(DeadlineStep.due_at, DeadlineStep.id))
-
-
 def apply_next(session: Session, now: datetime, passed_over: set[int],
                claimed: list[tuple[int, int]], before_commit: Hook | None = None
                ) -> StepOutcome | None:
-    claim = _claim(due_now(now, passed_over)) if passed_over else _CLAIM_NEXT
+    claim = _claim(passed_over) if passed_over else _CLAIM_NEXT
     row = session.execute(claim, {"now": now}).first()
     if row is None:
         return None

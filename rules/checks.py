@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -96,7 +95,9 @@ def check_has_nominees(facts: ProposalFacts) -> list[Finding]:
 
 
 def check_quota(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
-    counts = Counter(n.award_form for n in facts.nominees)
+    counts: dict[str, int] = {}
+    for nominee in facts.nominees:
+        counts[nominee.award_form] = counts.get(nominee.award_form, 0) + 1
     findings = []
     for form, count in sorted(counts.items()):
         award = rs.rules.award(form)

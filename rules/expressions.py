@@ -9,7 +9,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import rule_engine
-from rule_engine.ast import ExpressionBase, FuzzyComparisonExpression, StringExpression
+from rule_engine.ast import (
+    ExpressionBase,
+    FuzzyComparisonExpression,
+    StringExpression,
+    SymbolExpression,
+)
 
 from rules.schema import AttributeType
 
@@ -42,7 +47,51 @@ def make_context(attributes: Mapping[str, AttributeType | None]) -> rule_engine.
     return rule_engine.Context(type_resolver=rule_engine.type_resolver_from_dict(symbols))
 
 
-def compile_expression(text: str, context: rule_engine.Context) -> rule_engine.Rule:
+_MISSING = object()
+MEMO_SIZE = 4_096   # distinct fact combinations remembered per expression
+
+
+class Expression:
+    """A compiled rule with the answers it already gave.
+
+    A rule's answer depends only on the facts it names, and eligibility rules name a few
+    facts of few values (kind, years in service, a yes/no attribute), so a list of
+    nominees is mostly decided by looking an answer up rather than walking the rule's tree
+    again. A rule that reads a builtin ($now, $today …) depends on more than the facts and
+    is evaluated every time.
+    """
+
+    __slots__ = ("memo", "rule", "symbols")
+
+    def __init__(self, rule: rule_engine.Rule) -> None:
+        self.rule = rule
+        names = [node for node, _ in _walk(rule.statement.expression)
+                 if isinstance(node, SymbolExpression)]
+        pure = all(node.scope is None for node in names)
+        self.symbols: tuple[str, ...] | None = (
+            tuple(sorted({node.name for node in names})) if pure else None)
+        self.memo: dict[tuple[Any, ...], bool] = {}
+
+    def matches(self, facts: Mapping[str, Any]) -> bool:
+        if self.symbols is None:
+            return bool(self.rule.matches(facts))
+        values = tuple([facts.get(name, _MISSING) for name in self.symbols])
+        # The types are part of the key: True == 1 for a dict, not for a rule's type check.
+        key = (values, tuple(map(type, values)))
+        try:
+            return self.memo[key]
+        except KeyError:
+            pass
+        except TypeError:  # a value that cannot be a key (a list in the attributes)
+            return bool(self.rule.matches(facts))
+        answer = bool(self.rule.matches(facts))  # errors are raised, never remembered
+        if len(self.memo) >= MEMO_SIZE:
+            self.memo.clear()
+        self.memo[key] = answer
+        return answer
+
+
+def compile_expression(text: str, context: rule_engine.Context) -> Expression:
     try:
         rule = rule_engine.Rule(text, context=context)
     except rule_engine.errors.EngineError as exc:
@@ -56,7 +105,7 @@ def compile_expression(text: str, context: rule_engine.Context) -> rule_engine.R
             f"biểu thức phải cho kết quả đúng/sai, không phải {result_type.name} "
             f"(expression must be a yes/no test)"
         )
-    return rule
+    return Expression(rule)
 
 
 MAX_REGEX_LENGTH = 100
@@ -136,10 +185,10 @@ def _walk(root: ExpressionBase) -> Iterator[tuple[ExpressionBase, int]]:
             stack.extend((v, depth + 1) for k, v in vars(node).items() if k != "context")
 
 
-def evaluate(rule: rule_engine.Rule, facts: Mapping[str, Any]) -> bool:
+def evaluate(expression: Expression, facts: Mapping[str, Any]) -> bool:
     """True when the facts satisfy the rule; ExpressionError when facts are missing."""
     try:
-        return bool(rule.matches(facts))
+        return expression.matches(facts)
     except rule_engine.errors.EngineError as exc:
         raise ExpressionError(_describe(exc)) from exc
 

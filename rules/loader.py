@@ -8,18 +8,17 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-import rule_engine
 import yaml
 from pydantic import ValidationError
 
 from rules.catalogue import Catalogue, load_catalogue
-from rules.expressions import ExpressionError, compile_expression, make_context
+from rules.expressions import Expression, ExpressionError, compile_expression, make_context
 from rules.limits import SourceTooLarge, check_source
 from rules.schema import MAX_EXPRESSION_LENGTH, AttributeType, RuleSet
 
 Loc = tuple[str | int, ...]
 Problem = tuple[Loc, str]
-Expressions = dict[tuple[str, int], rule_engine.Rule]
+Expressions = dict[tuple[str, int], Expression]
 
 
 @dataclass(frozen=True)

@@ -130,4 +130,7 @@ class RuleSet(Strict):
     decision: DecisionRules = DecisionRules()
 
     def award(self, form: str) -> AwardRule | None:
-        return next((a for a in self.awards if a.form == form), None)
+        for award in self.awards:  # a handful of forms: a loop beats building a lookup
+            if award.form == form:
+                return award
+        return None

@@ -74,6 +74,8 @@ ACTIONS = Labels({
     "split": _l("Tách khỏi hồ sơ khác do khiếu nại được chấp nhận"),
     "split_nominee": _l("Tách người được đề nghị sang hồ sơ mới do khiếu nại"),
 })
+# The due-date badge's words, with %(n)d for the number of working days.
+DUE = Labels({"left": _l("còn %(n)d ngày"), "overdue": _l("quá hạn %(n)d ngày")})
 RECIPIENTS = Labels({
     "assignee": _l("Người thụ lý"), "board_head": _l("Trưởng ban TĐKT"),
     "council_secretary": _l("Thư ký Hội đồng"), "unit_clerk": _l("Cán bộ TĐKT đơn vị"),

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from models.base import utcnow
 from tests.conftest import VN
 from tests.web.conftest import post_form
+from tests.web.test_i18n import switch
 from workflow.service import act
 
 
@@ -54,3 +55,18 @@ def test_a_return_reaches_the_clerks_inbox_and_can_be_marked_read(make_proposal,
     # Another user's inbox is their own: the reviewer sees nothing of it.
     assert "Thiếu bản sao" not in client_for("unit2").get("/notifications/").get_data(
         as_text=True)
+
+
+def test_due_dates_in_the_queue_follow_the_language_of_each_reader(
+        make_proposal, client_for):
+    make_proposal("submitted", now=_now_vn() - timedelta(days=40))
+    make_proposal("submitted", now=_now_vn())
+    english = client_for("reviewer")
+    switch(english, "en", from_page="/review/")
+    page = english.get("/review/").get_data(as_text=True)
+    assert re.search(r"overdue by \d+ working day\(s\)", page)
+    assert "10 working day(s) left" in page
+    assert "quá hạn" not in page and "còn 10 ngày" not in page
+    # The English reader's words are not kept for the next reader in Vietnamese.
+    vietnamese = client_for("boardhead").get("/review/").get_data(as_text=True)
+    assert "còn 10 ngày" in vietnamese and "working day(s) left" not in vietnamese

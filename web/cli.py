@@ -152,6 +152,9 @@ def doctor_cmd(fix: bool) -> None:
             click.echo(f"Đã xoá tệp mồ côi: {path}")
     click.echo(f"Đã khám: {report.streams} chuỗi nhật ký, {report.events} sự kiện, "
                f"{report.proposals} hồ sơ, {report.documents} tài liệu, {report.files} tệp.")
+    if report.kept_for_audit:
+        click.echo(f"{report.kept_for_audit} tệp của tài liệu đã xoá khỏi hồ sơ được giữ lại "
+                   "cho nhật ký kiểm toán (không phải tệp mồ côi).")
     problems = report.problems()
     if not problems:
         click.echo("Không phát hiện vấn đề.")

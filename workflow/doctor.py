@@ -4,8 +4,9 @@ its file?
 Checks, read-only: every audit chain verifies; every proposal's state is the replay of its
 events; every document row's file exists with the SHA-256 the row records. Files in the
 storage directory that no row names (orphans: a process killed between writing the file
-and committing, or a document removed from every dossier) are reported; `fix_orphans`
-deletes them and nothing else — rows are never touched.
+and committing) are reported; `fix_orphans` deletes them and nothing else — rows are never
+touched. The file of a document removed from a dossier is kept for the audit trail, which
+names it by SHA-256: it is counted as kept, not as an orphan.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ class DoctorReport:
     missing_files: list[str] = field(default_factory=list)
     damaged_files: list[str] = field(default_factory=list)
     orphans: list[Path] = field(default_factory=list)
+    kept_for_audit: int = 0   # files of removed documents, named only by the audit trail
 
     @property
     def ok(self) -> bool:
@@ -107,8 +109,20 @@ def _check_documents(session: Session, storage_dir: Path, report: DoctorReport,
     files = sorted(p for p in storage_dir.rglob("*") if p.is_file()) if storage_dir.is_dir() \
         else []
     report.files = len(files)
-    report.orphans = [p for p in files if p.relative_to(storage_dir).as_posix() not in named]
+    removed = _removed_document_files(session)
+    unnamed = [p for p in files if p.relative_to(storage_dir).as_posix() not in named]
+    report.orphans = [p for p in unnamed if p.relative_to(storage_dir).as_posix() not in removed]
+    report.kept_for_audit = len(unnamed) - len(report.orphans)
     progress("files", len(files), len(files))
+
+
+def _removed_document_files(session: Session) -> set[str]:
+    """Where the files of documents removed from a dossier are stored (as add_document
+    names them), from the SHA-256 each `remove_document` event records."""
+    payloads = session.scalars(select(AuditEvent.payload).where(
+        AuditEvent.action == "remove_document"))
+    digests = {str((payload or {}).get("sha256") or "") for payload in payloads}
+    return {f"{d[:2]}/{d}" for d in digests if len(d) == 64}
 
 
 def _sha256(path: Path) -> str:

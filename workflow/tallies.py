@@ -126,7 +126,7 @@ def outcomes_from_sitting(session: Session, proposal: Proposal, session_id: int
     outcomes = [NomineeOutcome(nominee_id=n.id, outcome="passed")
                 if by_nominee[n.id].passed else
                 NomineeOutcome(nominee_id=n.id, outcome="rejected",
-                               reason=f"Không đạt: {by_nominee[n.id].explanation}")
+                               reason=by_nominee[n.id].explanation)
                 for n in proposal.nominees]
     return outcomes, item
 

@@ -54,7 +54,7 @@ def test_the_secretary_holds_a_sitting(browser, live_server, world, make_proposa
     secretary.click(f"a:has-text('{title}')", "proposal-approved")
     assert secretary.state() == "Được chấp thuận"
     short_row = secretary.page.locator(f"#nominees tr:has-text('{SHORT}')").inner_text()
-    assert f"Không đạt — Không đạt: 4/7 = 57,1% < 70% {ALL}" in short_row
+    assert f"Không đạt — 4/7 = 57,1% < 70% {ALL}" in short_row
     assert secretary.page.locator("#timeline tr[data-event=decide]").count() == 1
 
     member = Visitor(browser, live_server, camera, "member1")

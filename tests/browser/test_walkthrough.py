@@ -37,7 +37,7 @@ VN = ZoneInfo("Asia/Ho_Chi_Minh")
 PASSWORD = "tdkt-demo"
 TITLE = "Đề nghị khen thưởng thành tích chuyển đổi số (kiểm thử trình duyệt)"
 RETURN_REASON = "Báo cáo thành tích chưa có xác nhận của thủ trưởng đơn vị"
-REJECT_REASON = "Không đạt: 4/7 = 57,1% < 70% tổng số thành viên Hội đồng"
+REJECT_REASON = "4/7 = 57,1% < 70% tổng số thành viên Hội đồng"
 DECISION_NUMBER = "1/QĐ-UBND"  # tdkt numbers it: the first decision of the year
 CONFLICT = "Hồ sơ vừa được người khác thay đổi trong lúc bạn thao tác"
 DATE = re.compile(r"^\d{2}/\d{2}/\d{4}$")

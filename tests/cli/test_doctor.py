@@ -13,6 +13,7 @@ from sqlalchemy import func, select, update
 
 from models import Document, Proposal
 from tests.cli.test_cli import tdkt_command
+from workflow import dossier
 
 
 def doctor(world: Any, *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,6 +80,28 @@ def test_missing_damaged_and_orphan_files_are_reported_and_fix_removes_only_the_
         assert s.scalar(select(func.count()).select_from(Document)) == 3
     again = doctor(world)
     assert again.returncode == 1 and "mồ côi" not in again.stderr
+
+
+def test_the_file_of_a_removed_document_is_kept_for_the_audit_trail_not_an_orphan(
+        world: Any, make_proposal: Callable[..., int]) -> None:
+    pid = make_proposal("draft", documents=["to_trinh", "bien_ban_hop_xet"])
+    with world.db.unit_of_work() as s:
+        minutes = s.scalars(select(Document).where(
+            Document.proposal_id == pid, Document.doc_type == "bien_ban_hop_xet")).one()
+        kept = world.storage / minutes.storage_path
+        dossier.remove_document(s, pid, minutes.id, world.user(s, "unit1"))
+    orphan = world.storage / "cd" / ("cd" + "1" * 62)  # a crash after the write, before commit
+    orphan.parent.mkdir(parents=True)
+    orphan.write_bytes(b"%PDF never committed")
+
+    result = doctor(world, "--fix")
+
+    assert f"Đã xoá tệp mồ côi: {orphan}" in result.stdout and not orphan.exists()
+    assert "1 tệp của tài liệu đã xoá khỏi hồ sơ được giữ lại cho nhật ký kiểm toán" in (
+        result.stdout)
+    assert kept.exists() and str(kept) not in result.stdout + result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "Không phát hiện vấn đề" in result.stdout
 
 
 def test_a_state_that_disagrees_with_the_log_is_reported(

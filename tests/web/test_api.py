@@ -288,7 +288,7 @@ def test_the_whole_path_through_the_api(api_as, world):
     assert final["decision_number"] == "1/QĐ-UBND" and final["decision_date"] == today
     assert [n["outcome"] for n in final["nominees"]] == ["passed", "rejected"]
     assert final["nominees"][1]["outcome_reason"] == (
-        "Không đạt: 4/7 = 57,1% < 70% tổng số thành viên Hội đồng")
+        "4/7 = 57,1% < 70% tổng số thành viên Hội đồng")
     assert final["allowed_actions"] == [] and final["editable"] is False
 
     trail = conforms(s.EventList, reviewer.get(f"/proposals/{pid}/events").get_json())["events"]

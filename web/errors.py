@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
+from web.i18n import error_text
 from workflow.errors import (
     ConflictError,
     InvalidInput,
@@ -59,7 +60,7 @@ def refuse_nul_characters() -> tuple[Response | str, int] | None:
 def register(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError) -> tuple[Response | str, int]:
-        return error_response(status_of(exc), exc.code, exc.message, **exc.details)
+        return error_response(status_of(exc), exc.code, error_text(exc), **exc.details)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[Response | str, int]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from flask import session
-from flask_babel import get_locale
+from flask import has_request_context, session
+from flask_babel import get_locale, gettext
 from flask_login import current_user
 
 from rules.calendar import TZ
 from rules.catalogue import load_catalogue
+from web.labels import ACTIONS, STATES
+from workflow.errors import Term, WorkflowError
 
 LANGUAGES = ("vi", "en")
 
@@ -53,3 +55,19 @@ def catalogue_name(code: str, kind: str = "award") -> str:
     if info is None:
         return code
     return info.name_en if str(get_locale()) == "en" else info.name_vi
+
+
+def error_text(exc: WorkflowError) -> str:
+    """The error's message in the reader's language: its template through the catalogue,
+    filled with its values (actions and states by their names in that language). A message
+    not in the catalogue stays as the workflow wrote it, in Vietnamese."""
+    if not has_request_context():
+        return exc.message
+    params = {k: _term(v) if isinstance(v, Term) else v for k, v in exc.params.items()}
+    text = gettext(exc.template)  # no variables given: gettext leaves any % alone
+    return text % params if params else text
+
+
+def _term(term: Term) -> str:
+    names = ACTIONS if term.kind == "action" else STATES
+    return names.get(term.code) or term.vi

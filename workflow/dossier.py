@@ -27,11 +27,12 @@ from rules.schema import AttributeType
 from workflow import machine
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
-from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.rulesets import compiled
 from workflow.service import check_version, flush, load_for_update
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
+TITLE_LENGTH = N_("Tiêu đề hồ sơ cần từ 3 đến 500 ký tự")
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 
 
@@ -58,16 +59,18 @@ def create_proposal(session: Session, actor: User | Actor, campaign_code: str, t
     who = as_actor(actor)
     now = now or utcnow()
     if "unit_clerk" not in who.roles or who.unit_id is None or not who.active:
-        raise PermissionDenied("Chỉ cán bộ TĐKT của đơn vị được lập hồ sơ")
+        raise PermissionDenied(N_("Chỉ cán bộ TĐKT của đơn vị được lập hồ sơ"))
     title = (title or "").strip()
     if not 3 <= len(title) <= 500:
-        raise InvalidInput("Tiêu đề hồ sơ cần từ 3 đến 500 ký tự")
+        raise InvalidInput(TITLE_LENGTH)
     campaign = session.scalar(select(Campaign).where(Campaign.code == campaign_code))
     if campaign is None or campaign.active_ruleset is None:
-        raise NotFound(f"Không có phong trào đang áp dụng quy tắc với mã {campaign_code}")
+        raise NotFound(N_("Không có phong trào đang áp dụng quy tắc với mã %(code)s"),
+                       params={"code": campaign_code})
     window = compiled(campaign.active_ruleset).rules.submission
     if now.astimezone(TZ).date() > window.closes:
-        raise InvalidInput(f"Phong trào đã hết hạn nhận hồ sơ ({window.closes:%d/%m/%Y})")
+        raise InvalidInput(N_("Phong trào đã hết hạn nhận hồ sơ (%(closes)s)"),
+                           params={"closes": f"{window.closes:%d/%m/%Y}"})
     proposal = Proposal(title=title, unit_id=who.unit_id, campaign_id=campaign.id,
                         ruleset_version_id=campaign.active_ruleset_id,
                         state=machine.INITIAL, created_by_id=who.id, created_at=now,
@@ -89,9 +92,9 @@ def edit(session: Session, proposal_id: int, actor: User | Actor, action: str,
     proposal = load_for_update(session, proposal_id)
     check_version(proposal, expected_version)
     if not who.active or "unit_clerk" not in who.roles or who.unit_id != proposal.unit_id:
-        raise PermissionDenied("Bạn chỉ được sửa hồ sơ của đơn vị mình")
+        raise PermissionDenied(N_("Bạn chỉ được sửa hồ sơ của đơn vị mình"))
     if proposal.state not in machine.EDITABLE_STATES:
-        raise InvalidTransition("Chỉ sửa được hồ sơ ở trạng thái dự thảo hoặc bị trả lại",
+        raise InvalidTransition(N_("Chỉ sửa được hồ sơ ở trạng thái dự thảo hoặc bị trả lại"),
                                 state=proposal.state)
     payload = change(proposal)
     record_proposal_event(session, proposal, action, proposal.state, who, now, payload=payload)
@@ -103,7 +106,7 @@ def rename(session: Session, proposal_id: int, actor: User | Actor, title: str,
            **kw: Any) -> Proposal:
     title = (title or "").strip()
     if not 3 <= len(title) <= 500:
-        raise InvalidInput("Tiêu đề hồ sơ cần từ 3 đến 500 ký tự")
+        raise InvalidInput(TITLE_LENGTH)
 
     def change(p: Proposal) -> dict[str, Any]:
         p.title = title
@@ -155,11 +158,11 @@ def add_document(session: Session, proposal_id: int, actor: User | Actor, doc_ty
                  **kw: Any) -> Document:
     """Store the file by its SHA-256 (so a retried upload never duplicates it), then record it."""
     if doc_type not in load_catalogue().document_types:
-        raise InvalidInput(f"Loại tài liệu không hợp lệ: {doc_type}")
+        raise InvalidInput(N_("Loại tài liệu không hợp lệ: %(type)s"), params={"type": doc_type})
     if not content:
-        raise InvalidInput("Tệp rỗng")
+        raise InvalidInput(N_("Tệp rỗng"))
     if len(content) > max_bytes:
-        raise InvalidInput(f"Tệp vượt quá giới hạn {_size(max_bytes)}")
+        raise InvalidInput(N_("Tệp vượt quá giới hạn %(size)s"), params={"size": _size(max_bytes)})
     safe_name = safe_file_name(file_name)
     digest = hashlib.sha256(content).hexdigest()
     added: list[Document] = []
@@ -190,7 +193,7 @@ def remove_document(session: Session, proposal_id: int, document_id: int, actor:
     def change(p: Proposal) -> dict[str, Any]:
         doc = next((d for d in p.documents if d.id == document_id), None)
         if doc is None:
-            raise NotFound(f"Hồ sơ không có tài liệu số {document_id}")
+            raise NotFound(N_("Hồ sơ không có tài liệu số %(id)s"), params={"id": document_id})
         p.documents.remove(doc)
         return {"document_id": document_id, "file_name": doc.file_name, "sha256": doc.sha256}
 
@@ -207,7 +210,7 @@ def safe_file_name(name: str) -> str:
 def _nominee_of(p: Proposal, nominee_id: int) -> Nominee:
     nominee = next((n for n in p.nominees if n.id == nominee_id), None)
     if nominee is None:
-        raise NotFound(f"Hồ sơ không có người được đề nghị số {nominee_id}")
+        raise NotFound(N_("Hồ sơ không có người được đề nghị số %(id)s"), params={"id": nominee_id})
     return nominee
 
 
@@ -216,19 +219,22 @@ def _validated_nominee(p: Proposal, data: dict[str, Any] | NomineeInput) -> Nomi
         info = data if isinstance(data, NomineeInput) else NomineeInput.model_validate(data)
     except ValidationError as exc:
         problems = [_problem(e) for e in exc.errors()]
-        raise InvalidInput("Thông tin người được đề nghị không hợp lệ — " + "; ".join(problems),
-                           errors=problems) from None
+        raise InvalidInput(N_("Thông tin người được đề nghị không hợp lệ — %(problems)s"),
+                           params={"problems": "; ".join(problems)}, errors=problems) from None
     rules = compiled(p.campaign.active_ruleset or p.ruleset_version).rules
     award = rules.award(info.award_form)
     if award is None:
-        raise InvalidInput(f"Phong trào không xét hình thức {info.award_form}")
+        raise InvalidInput(N_("Phong trào không xét hình thức %(form)s"),
+                           params={"form": info.award_form})
     if info.kind not in award.nominee:
-        raise InvalidInput(f"Hình thức {info.award_form} không xét cho loại đối tượng này")
+        raise InvalidInput(N_("Hình thức %(form)s không xét cho loại đối tượng này"),
+                           params={"form": info.award_form})
     catalogue = load_catalogue().award_forms
     for year, codes in info.prior_titles.items():
         unknown = [c for c in codes if c not in catalogue]
         if unknown or not 1900 <= year <= 2100:
-            raise InvalidInput(f"Danh hiệu đã đạt năm {year} không hợp lệ: {unknown or year}")
+            raise InvalidInput(N_("Danh hiệu đã đạt năm %(year)s không hợp lệ: %(codes)s"),
+                               params={"year": year, "codes": unknown or year})
     _check_attributes(info.attributes, rules.nominee_attributes)
     return info
 
@@ -261,12 +267,14 @@ _PY_TYPES: dict[AttributeType, tuple[type, ...]] = {
 def _check_attributes(values: dict[str, Any], declared: dict[str, AttributeType]) -> None:
     for name, value in values.items():
         if name not in declared:
-            raise InvalidInput(f"Thuộc tính không có trong quy tắc của phong trào: {name}")
+            raise InvalidInput(N_("Thuộc tính không có trong quy tắc của phong trào: %(name)s"),
+                               params={"name": name})
         kind = declared[name]
         ok = isinstance(value, _PY_TYPES[kind]) and not (
             kind is not AttributeType.BOOLEAN and isinstance(value, bool))
         if value is not None and not ok:
-            raise InvalidInput(f"Thuộc tính {name} phải có kiểu {kind.value}")
+            raise InvalidInput(N_("Thuộc tính %(name)s phải có kiểu %(type)s"),
+                               params={"name": name, "type": kind.value})
 
 
 def _columns(info: NomineeInput) -> dict[str, Any]:

@@ -1,17 +1,45 @@
-"""Errors the workflow service raises; each carries a Vietnamese message for the user."""
+"""Errors the workflow service raises; each carries a Vietnamese message for the user.
+
+A message may be a template marked with `N_` and filled from `params`: the web layer then
+shows it in the reader's language through the translation catalogue (`pybabel extract
+-k N_` collects the templates). `message` is always the Vietnamese text, for the CLI, the
+logs and callers outside a request.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+
+def N_(template: str) -> str:
+    """Marks a message template for translation; returns it unchanged."""
+    return template
+
+
+@dataclass(frozen=True)
+class Term:
+    """An action or a state a message names: Vietnamese in `message`, the reader's
+    language on a page."""
+
+    kind: Literal["action", "state"]
+    code: str
+    vi: str
+
+    def __str__(self) -> str:
+        return self.vi
 
 
 class WorkflowError(Exception):
     code = "workflow_error"
 
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, params: Mapping[str, Any] | None = None,
+                 **details: Any) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        self.message = message % self.params if self.params else message
+        super().__init__(self.message)
         self.details = details
 
 

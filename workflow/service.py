@@ -27,12 +27,14 @@ from workflow import coverage, deadlines, machine, notices, notifications, subst
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_proposal_event
 from workflow.errors import (
+    N_,
     ConflictError,
     InvalidInput,
     InvalidTransition,
     NotFound,
     PermissionDenied,
     RuleViolation,
+    Term,
 )
 from workflow.facts import proposal_facts
 from workflow.inputs import parse_input
@@ -63,35 +65,41 @@ def load_for_update(session: Session, proposal_id: int, *, documents: bool = Tru
     stmt = _FOR_UPDATE_WITH_DOCUMENTS if documents else _FOR_UPDATE
     proposal = session.execute(stmt, {"proposal_id": proposal_id}).unique().scalar_one_or_none()
     if proposal is None:
-        raise NotFound(f"Không tìm thấy hồ sơ số {proposal_id}")
+        raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": proposal_id})
     return proposal
 
 
 def check_version(proposal: Proposal, expected_version: int | None) -> None:
     if expected_version is not None and proposal.version != expected_version:
-        raise ConflictError(
-            "Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại",
-            expected=expected_version, actual=proposal.version)
+        raise ConflictError(STALE, expected=expected_version, actual=proposal.version)
+
+
+STALE = N_("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại")
+
+
+def _action(spec: machine.TriggerSpec) -> Term:
+    return Term("action", spec.name, spec.label_vi)
 
 
 def authorize(spec: machine.TriggerSpec, proposal: Proposal, actor: Actor) -> None:
     if not actor.active:
-        raise PermissionDenied("Tài khoản đã bị khoá")
+        raise PermissionDenied(N_("Tài khoản đã bị khoá"))
     if machine.SYSTEM_ROLE in actor.roles:
         # The scheduler fires only the campaign's automatic actions, nothing a person does.
         if spec.automatic:
             return
-        raise PermissionDenied(f"Hệ thống không tự động “{spec.label_vi}”", trigger=spec.name)
+        raise PermissionDenied(N_("Hệ thống không tự động “%(action)s”"),
+                               params={"action": _action(spec)}, trigger=spec.name)
     if not actor.has_any(spec.roles):
-        raise PermissionDenied(f"Vai trò của bạn không được phép “{spec.label_vi}”",
-                               trigger=spec.name)
+        raise PermissionDenied(N_("Vai trò của bạn không được phép “%(action)s”"),
+                               params={"action": _action(spec)}, trigger=spec.name)
     if spec.own_unit and actor.unit_id != proposal.unit_id:
-        raise PermissionDenied("Bạn chỉ được thao tác trên hồ sơ của đơn vị mình",
+        raise PermissionDenied(N_("Bạn chỉ được thao tác trên hồ sơ của đơn vị mình"),
                                trigger=spec.name)
     plain_reviewer = "board_head" not in actor.roles
     if (spec.assignee_only and plain_reviewer
             and proposal.assignee_id not in substitutes.acting_ids(actor)):
-        raise PermissionDenied("Hồ sơ đang được phân công cho chuyên viên khác",
+        raise PermissionDenied(N_("Hồ sơ đang được phân công cho chuyên viên khác"),
                                trigger=spec.name)
 
 
@@ -147,7 +155,7 @@ def issue_decision_each(session: Session, proposals: list[Proposal], actor: User
 def _spec(trigger: str) -> machine.TriggerSpec:
     spec = machine.SPECS.get(trigger)
     if spec is None:
-        raise InvalidInput(f"Thao tác không tồn tại: {trigger}")
+        raise InvalidInput(N_("Thao tác không tồn tại: %(trigger)s"), params={"trigger": trigger})
     return spec
 
 
@@ -155,8 +163,9 @@ def _may_fire(spec: machine.TriggerSpec, proposal: Proposal, who: Actor) -> None
     authorize(spec, proposal, who)
     if proposal.state not in spec.sources:
         raise InvalidTransition(
-            f"Không thể “{spec.label_vi}” khi hồ sơ ở trạng thái "
-            f"“{STATE_VI.get(proposal.state, proposal.state)}”",
+            N_("Không thể “%(action)s” khi hồ sơ ở trạng thái “%(state)s”"),
+            params={"action": _action(spec), "state": Term(
+                "state", proposal.state, STATE_VI.get(proposal.state, proposal.state))},
             state=proposal.state, trigger=spec.name)
 
 
@@ -210,7 +219,7 @@ def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
     params = [{"_id": p.id, "_version": p.version, "_next": p.version + 1,
                **{k: getattr(p, k) for k in keys}} for p in rows]
     if session.connection().execute(stmt, params).rowcount != len(rows):
-        raise ConflictError("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại")
+        raise ConflictError(STALE)
     for p, values in zip(rows, params, strict=True):
         for k in keys:
             set_committed_value(p, k, values[k])
@@ -226,8 +235,7 @@ def conflicts_as_errors() -> Iterator[None]:
     try:
         yield
     except (StaleDataError, IntegrityError) as exc:
-        raise ConflictError("Hồ sơ vừa được người khác thay đổi; vui lòng tải lại và thử lại"
-                            ) from exc
+        raise ConflictError(STALE) from exc
 
 
 def flush(session: Session) -> None:
@@ -260,7 +268,7 @@ def _checked(session: Session, proposal: Proposal, now: datetime
              ) -> tuple[ActiveRules, list[Finding]]:
     active = active_rules(session, proposal.campaign_id)
     if active is None:
-        raise InvalidTransition("Phong trào chưa có bộ quy tắc đang áp dụng")
+        raise InvalidTransition(N_("Phong trào chưa có bộ quy tắc đang áp dụng"))
     facts = proposal_facts(session, proposal, active.rules)
     return active, run_checks(active.rules, facts, now)
 
@@ -268,7 +276,7 @@ def _checked(session: Session, proposal: Proposal, now: datetime
 def _submit(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
     active, findings = _checked(session, p, now)
     if blocking(findings):
-        raise RuleViolation("Hồ sơ chưa đáp ứng quy định của phong trào", blocking(findings))
+        raise RuleViolation(N_("Hồ sơ chưa đáp ứng quy định của phong trào"), blocking(findings))
     version_id = active.version_id
 
     def apply() -> None:
@@ -286,7 +294,7 @@ def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) 
     assignee_id = who.id
     if data.assignee_id is not None and data.assignee_id != who.id:
         if "board_head" not in who.roles:
-            raise PermissionDenied("Chỉ Trưởng ban được phân công hồ sơ cho người khác")
+            raise PermissionDenied(N_("Chỉ Trưởng ban được phân công hồ sơ cho người khác"))
         assignee_id = _reviewer(session, substitutes.assignee_for(
             session, data.assignee_id, now)).id
 
@@ -300,7 +308,7 @@ def _reassign(session: Session, p: Proposal, who: Actor, data: Any, now: datetim
     reviewer = _reviewer(session, substitutes.assignee_for(session, data.assignee_id, now))
     previous = p.assignee_id
     if reviewer.id == previous:
-        raise InvalidInput("Hồ sơ đang do chính người này thụ lý; hãy chọn người khác")
+        raise InvalidInput(N_("Hồ sơ đang do chính người này thụ lý; hãy chọn người khác"))
 
     def apply() -> None:
         p.assignee_id = reviewer.id
@@ -321,8 +329,8 @@ def _reviewer(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not user.active or not (
             {r.value for r in user.roles} & machine.REVIEWERS):
-        raise InvalidInput("Người được phân công phải là chuyên viên hoặc Trưởng ban TĐKT "
-                           "đang hoạt động")
+        raise InvalidInput(N_("Người được phân công phải là chuyên viên hoặc Trưởng ban TĐKT "
+                              "đang hoạt động"))
     return user
 
 
@@ -335,7 +343,7 @@ def _return(session: Session, p: Proposal, who: Actor, data: Any, now: datetime)
 
 def _decide(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
     if (data.session_id is None) == (data.outcomes is None):
-        raise InvalidInput("Cần chọn phiên họp Hội đồng đã bỏ phiếu cho hồ sơ (session_id)")
+        raise InvalidInput(N_("Cần chọn phiên họp Hội đồng đã bỏ phiếu cho hồ sơ (session_id)"))
     item = None
     outcomes = data.outcomes
     if data.session_id is not None:
@@ -343,11 +351,12 @@ def _decide(session: Session, p: Proposal, who: Actor, data: Any, now: datetime)
     by_id = {n.id: n for n in p.nominees}
     given = [o.nominee_id for o in outcomes]
     if sorted(given) != sorted(by_id) or len(set(given)) != len(given):
-        raise InvalidInput("Cần ghi kết quả cho đúng và đủ từng cá nhân, tập thể trong hồ sơ")
+        raise InvalidInput(N_("Cần ghi kết quả cho đúng và đủ từng cá nhân, tập thể trong hồ sơ"))
     missing = [by_id[o.nominee_id].full_name for o in outcomes
                if o.outcome == "rejected" and not o.reason]
     if missing:
-        raise InvalidInput("Cần ghi lý do không được chấp thuận cho: " + ", ".join(missing))
+        raise InvalidInput(N_("Cần ghi lý do không được chấp thuận cho: %(names)s"),
+                           params={"names": ", ".join(missing)})
     any_passed = any(o.outcome == "passed" for o in outcomes)
 
     def apply() -> None:
@@ -384,7 +393,8 @@ def _issue_decision_each(session: Session, proposals: list[Proposal], data: Any,
                          now: datetime) -> list[Step]:
     decision = session.get(Decision, data.decision_id)
     if decision is None or any(p.campaign_id != decision.campaign_id for p in proposals):
-        raise InvalidInput(f"Không có quyết định số hiệu {data.decision_id} của phong trào này")
+        raise InvalidInput(N_("Không có quyết định số hiệu %(id)s của phong trào này"),
+                           params={"id": data.decision_id})
     ids = [p.id for p in proposals]
     listed = set(session.scalars(select(DecisionEntry.proposal_id).where(
         DecisionEntry.decision_id == decision.id, DecisionEntry.proposal_id.in_(ids))))
@@ -394,10 +404,12 @@ def _issue_decision_each(session: Session, proposals: list[Proposal], data: Any,
     steps = []
     for p in proposals:
         if p.id not in listed:
-            raise InvalidInput(f"Quyết định {decision.number} không có tên ai trong hồ sơ này")
+            raise InvalidInput(N_("Quyết định %(number)s không có tên ai trong hồ sơ này"),
+                               params={"number": decision.number})
         if waiting[p.id]:
-            raise InvalidInput("Còn người được chấp thuận chưa có trong quyết định nào: "
-                               + ", ".join(n.full_name for n in waiting[p.id]))
+            raise InvalidInput(N_("Còn người được chấp thuận chưa có trong quyết định nào: "
+                                  "%(names)s"),
+                               params={"names": ", ".join(n.full_name for n in waiting[p.id])})
         coverage.check_signing_date(decision.signed_on, p.decided_at, now)
         steps.append(Step(_marker(p, decision), dict(audit)))
     return steps

@@ -152,3 +152,33 @@ def test_the_compiled_catalogue_matches_the_po():
     expected = read_mo(fresh)
     assert {m.id: m.string for m in shipped if m.id} == \
         {m.id: m.string for m in expected if m.id}, "run: pybabel compile -d web/translations"
+
+
+def test_a_refused_action_is_explained_in_the_readers_language(client_for, make_proposal):
+    pid = make_proposal("under_review")  # already claimed: it cannot be claimed again
+    detail = f"/proposals/{pid}"
+
+    def claim(client: FlaskClient) -> str:
+        client.post(f"{detail}/actions/claim", data={"csrf_token": csrf_token(client, detail)})
+        return page(client, detail)
+
+    head = client_for("boardhead")
+    vietnamese = claim(head)
+    assert "Không thể “Nhận thẩm định” khi hồ sơ ở trạng thái “Đang thẩm định”" in vietnamese
+
+    switch(head, "en", from_page=detail)
+    english = claim(head)
+    assert "Cannot “Take for appraisal” while the proposal is “Under appraisal”" in english
+    assert "Không thể" not in english and "Nhận thẩm định" not in english
+
+
+def test_a_refused_upload_is_explained_in_the_readers_language(client_for, make_proposal):
+    pid = make_proposal("draft")
+    clerk = client_for("unit1")
+    switch(clerk, "en", from_page="/unit/")
+    clerk.post(f"/unit/proposals/{pid}/documents", data={
+        "csrf_token": csrf_token(clerk, f"/proposals/{pid}"), "doc_type": "thu_tay",
+        "file": (BytesIO(b"%PDF-1.4 letter"), "thu.pdf")})
+    shown = page(clerk, f"/proposals/{pid}")
+    assert "Unknown document type: thu_tay" in shown
+    assert "Loại tài liệu không hợp lệ" not in shown

@@ -13,6 +13,7 @@ from web import db
 from web.access import roles_required
 from web.account.views import bp
 from web.forms import parse_date, parse_int
+from web.i18n import error_text
 from workflow import substitutes
 from workflow.errors import InvalidInput, WorkflowError
 from workflow.queries import substitutable_users
@@ -52,7 +53,7 @@ def name_substitute() -> Response:
                                         reason=(request.form.get("reason") or "").strip()[:500]
                                         or None)
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(_("Đã ghi nhận người làm thay."), "success")
     return redirect(url_for("account.substitutes_page"))
@@ -66,7 +67,7 @@ def cancel_substitute(substitution_id: int) -> Response:
             substitutes.cancel_substitution(writer, substitution_id, current_user.actor,
                                             utcnow())
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(_("Đã huỷ ủy quyền."), "success")
     return redirect(url_for("account.substitutes_page"))

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from web import db
+from web.i18n import error_text
 from workflow import tokens
 from workflow.errors import WorkflowError
 
@@ -38,7 +39,7 @@ def create_token() -> Response:
                                                 request.form.get("name", ""))
             token_id = token.id
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
         return redirect(url_for("account.tokens_page"))
     # Rendered, not redirected: the secret must not pass through the session cookie.
     return _page(secret=secret, new_id=token_id)
@@ -52,7 +53,7 @@ def revoke_token(token_id: int) -> Response:
             token = tokens.revoke_token(writer, current_user.id, token_id)
             name = token.name
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(_("Đã thu hồi khoá “%(name)s”.", name=name), "success")
     return redirect(url_for("account.tokens_page"))

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from web import db
 from web.access import roles_required
 from web.forms import parse_int
+from web.i18n import error_text
 from workflow.errors import InvalidInput
 
 bp = Blueprint("admin", __name__)
@@ -41,7 +42,7 @@ def arg_int(name: str) -> int | None:
 
 
 def problems(exc: InvalidInput) -> list[str]:
-    return list(exc.details.get("errors") or [exc.message])
+    return list(exc.details.get("errors") or [error_text(exc)])
 
 
 def run(change: Callable[[Session], Any], done: str, target: str) -> Response:

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from rules.loader import RuleSetError
 from web import db
 from web.admin.blueprint import admin_only, bp, run
+from web.i18n import error_text
 from workflow import admin
 from workflow.errors import InvalidInput
 from workflow.rulesets import LoadResult
@@ -89,7 +90,7 @@ def _save(code: str | None) -> tuple[str, LoadResult | None, Errors]:
              "source": lines[e.line - 1] if 0 < e.line <= len(lines) else None}
             for e in exc.errors]
     except InvalidInput as exc:
-        return text, None, [{"line": None, "field": None, "message": exc.message}]
+        return text, None, [{"line": None, "field": None, "message": error_text(exc)}]
 
 
 def _submitted(typed: str) -> tuple[str, str]:

@@ -193,7 +193,8 @@ def create_proposal() -> tuple[Response, int]:
             db.database().unit_of_work, _actor(), data.campaign, data.title,
             request.headers.get("Idempotency-Key"))
     except NotFound as exc:  # an unknown campaign is bad input here, not a missing page
-        raise InvalidInput(exc.message, errors=["campaign: unknown code"]) from None
+        raise InvalidInput(exc.template, params=exc.params,
+                           errors=["campaign: unknown code"]) from None
     db.session().rollback()   # end the read snapshot: the reply must see the new draft
     headers = {"Location": url_for("api.get_proposal", pid=pid)}
     if not first:

@@ -29,6 +29,7 @@ from rules.catalogue import load_catalogue
 from web import db
 from web.access import roles_required
 from web.forms import expected_version, nominee_payload, page_number
+from web.i18n import error_text
 from web.labels import STATES
 from workflow import dossier, idempotency, imports, queries
 from workflow.errors import WorkflowError
@@ -65,7 +66,7 @@ def create() -> Response:
             db.database().unit_of_work, current_user.actor, request.form.get("campaign", ""),
             request.form.get("title", ""), request.form.get("form_key") or None)
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
         return redirect(url_for("clerk.dashboard"))
     if first:
         flash(_("Đã tạo hồ sơ dự thảo. Hãy thêm người được đề nghị và tài liệu."), "success")
@@ -81,7 +82,7 @@ def _edit(pid: int, done: str, change: Callable[[Session], Any]) -> Response:
         with db.unit_of_work() as writer:
             change(writer)
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(done, "success")
     return redirect(url_for("proposals.detail", pid=pid) + "#dossier")
@@ -170,7 +171,7 @@ def import_excel(pid: int) -> Response | str:
     except imports.ImportRefused as exc:
         return render_template("clerk/import_errors.html", p=proposal, errors=exc.errors), 400
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(_("Đã nhập %(count)d người được đề nghị từ bảng tính.", count=count), "success")
     return redirect(url_for("proposals.detail", pid=pid) + "#dossier")

@@ -17,6 +17,7 @@ from web import db
 from web.access import roles_required
 from web.errors import status_of
 from web.forms import parse_date, parse_int
+from web.i18n import error_text
 from workflow import decision_queries, decisions, exports, history, queries
 from workflow.errors import NotFound, WorkflowError
 from workflow.rulesets import compiled
@@ -60,7 +61,7 @@ def create() -> Response | tuple[str, int]:
         campaign_id = form.get("campaign_id", type=int)
         ticked = {int(v) for v in form.getlist("proposal_ids") if v.isdigit()}
         return _issue_page(campaign_id, form.get("award_form") or None, ticked, form,
-                           exc.message), status_of(exc)
+                           error_text(exc)), status_of(exc)
     flash(_("Đã ban hành quyết định số %(n)s.", n=number), "success")
     return redirect(url_for("decisions.detail", did=did))
 
@@ -140,7 +141,7 @@ def correct(did: int) -> Response | tuple[str, int]:
             new_decision = decisions.correct(writer, current_user.actor, did, data)
             new_id, number = new_decision.id, new_decision.number
     except WorkflowError as exc:  # every edit as typed, with why it was refused
-        return _correct_page(did, request.form, exc.message), status_of(exc)
+        return _correct_page(did, request.form, error_text(exc)), status_of(exc)
     flash(_("Đã ban hành quyết định đính chính số %(n)s.", n=number), "success")
     return redirect(url_for("decisions.detail", did=new_id))
 

@@ -13,7 +13,7 @@ from web import db
 from web.access import roles_required
 from web.council.views import bp
 from web.forms import parse_int
-from web.i18n import vn_date
+from web.i18n import error_text, vn_date
 from workflow import notices, objections
 from workflow.errors import InvalidInput, WorkflowError
 
@@ -56,7 +56,7 @@ def publish_notice() -> Response:
                                      stage=request.form.get("stage") or None)
             notice_id, ends = notice.id, notice.ends_at
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
         return redirect(url_for("council.notices_page"))
     flash(_("Đã công khai danh sách; thời gian nhận ý kiến đến 17 giờ ngày %(end)s.",
             end=vn_date(ends)), "success")
@@ -83,7 +83,7 @@ def resolve_objection(objection_id: int) -> Response:
                                            resolution, request.form.get("reason"), utcnow())
             notice_id = objection.notice_id
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
         back = _form_int("notice_id")
         return redirect(url_for("council.notice_page", notice_id=back) if back
                         else url_for("council.notices_page"))

@@ -23,6 +23,7 @@ from web.access import roles_required
 from web.council.views import bp
 from web.errors import status_of
 from web.forms import expected_version, parse_count, parse_date, parse_int
+from web.i18n import error_text
 from workflow import council, queries, sittings
 from workflow.errors import InvalidInput, WorkflowError
 
@@ -55,7 +56,7 @@ def create_session() -> Response | tuple[str, int]:
         with db.unit_of_work() as writer:
             sid = council.create(writer, data, current_user.actor, utcnow()).id
     except WorkflowError as exc:  # the same form again, as typed, with why it was refused
-        return _new_session_page(form, exc.message), status_of(exc)
+        return _new_session_page(form, error_text(exc)), status_of(exc)
     flash(_("Đã tạo phiên họp. Hãy lập chương trình rồi khai mạc."), "success")
     return redirect(url_for("council.session_page", sid=sid))
 
@@ -112,7 +113,7 @@ def _change(sid: int, done: str, change: Callable[[Session], Any], anchor: str =
         with db.unit_of_work() as writer:
             change(writer)
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(done, "success")
     return redirect(url_for("council.session_page", sid=sid) + anchor)
@@ -160,7 +161,7 @@ def record_tally(sid: int, nid: int) -> Response | tuple[str, int]:
                            utcnow())
     except WorkflowError as exc:  # the numbers as typed, in their row, not the saved ones
         typed = {name: request.form.get(name, "") for name in COUNT_FIELDS}
-        return _sitting_page(sid, RefusedTally(nid, typed, exc.message)), status_of(exc)
+        return _sitting_page(sid, RefusedTally(nid, typed, error_text(exc))), status_of(exc)
     flash(_("Đã ghi kết quả bỏ phiếu."), "success")
     return redirect(url_for("council.session_page", sid=sid) + f"#nominee-{nid}")
 

@@ -28,6 +28,7 @@ from rules.catalogue import load_catalogue
 from web import db
 from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version, page_number
+from web.i18n import error_text
 from web.labels import ACTIONS
 from workflow import decision_queries, queries, sittings
 from workflow.actors import Actor
@@ -113,10 +114,10 @@ def action(pid: int, trigger: str) -> Response:
                 "lại với trạng thái mới nhất; vui lòng xem lại rồi thực hiện lại nếu cần."),
               "warning")
     except RuleViolation as exc:
-        flash(exc.message + ": " + "; ".join(
+        flash(error_text(exc) + ": " + "; ".join(
             f"{f.nominee + ': ' if f.nominee else ''}{f.message}" for f in exc.findings), "danger")
     except WorkflowError as exc:
-        flash(exc.message, "danger")
+        flash(error_text(exc), "danger")
     else:
         flash(_("Đã thực hiện: %(action)s.", action=ACTIONS.get(trigger, trigger)), "success")
     return redirect(url_for("proposals.detail", pid=pid))

@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.forms import parse_int
+from web.i18n import error_text
 from workflow import notices, objections
 from workflow.errors import InvalidInput, NotFound, WorkflowError
 
@@ -44,9 +45,9 @@ def object_to(notice_id: int) -> Response | tuple[str, int]:
     except NotFound:
         abort(404)
     except InvalidInput as exc:
-        return _page(notice_id, typed, list(exc.details.get("errors") or [exc.message])), 400
+        return _page(notice_id, typed, list(exc.details.get("errors") or [error_text(exc)])), 400
     except WorkflowError as exc:
-        return _page(notice_id, typed, [exc.message]), 409
+        return _page(notice_id, typed, [error_text(exc)]), 409
     flash(_("Đã nhận ý kiến số %(number)d của bạn về %(name)s. Thư ký Hội đồng Thi đua – "
             "Khen thưởng sẽ xem xét và giải quyết trước khi Hội đồng xét hoặc ban hành "
             "quyết định.", number=number, name=name), "success")

@@ -12,6 +12,7 @@ from rules.catalogue import load_catalogue
 from rules.expressions import ExpressionError, evaluate
 from rules.loader import CompiledRuleSet
 from rules.schema import AwardRule, PriorTitleRule, Severity
+from rules.texts import N_, Term
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,12 @@ class ProposalFacts:
 class Finding:
     code: str
     severity: Severity
-    message: str
+    message: str   # Vietnamese: the filled template, or a campaign rule's own message
     nominee: str | None = None
     nominee_id: int | None = None
+    # The message as tdkt wrote it, for a page in another language (web.i18n).
+    template: str | None = field(default=None, compare=False)
+    params: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def blocking(self) -> bool:
@@ -82,16 +86,16 @@ def check_window(rs: CompiledRuleSet, now: datetime) -> list[Finding]:
     today = now.astimezone(TZ).date()
     if window.opens <= today <= window.closes:
         return []
-    return [Finding("window_closed", Severity.BLOCKING,
-                    f"Ngoài thời hạn nộp hồ sơ của phong trào "
-                    f"(từ {window.opens:%d/%m/%Y} đến {window.closes:%d/%m/%Y})")]
+    return [_written("window_closed", Severity.BLOCKING,
+                     N_("Ngoài thời hạn nộp hồ sơ của phong trào (từ %(opens)s đến %(closes)s)"),
+                     opens=f"{window.opens:%d/%m/%Y}", closes=f"{window.closes:%d/%m/%Y}")]
 
 
 def check_has_nominees(facts: ProposalFacts) -> list[Finding]:
     if facts.nominees:
         return []
-    return [Finding("no_nominees", Severity.BLOCKING,
-                    "Hồ sơ chưa có cá nhân, tập thể nào được đề nghị")]
+    return [_written("no_nominees", Severity.BLOCKING,
+                     N_("Hồ sơ chưa có cá nhân, tập thể nào được đề nghị"))]
 
 
 def check_quota(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
@@ -105,10 +109,11 @@ def check_quota(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
             continue
         total = count + facts.already_filed.get(form, 0)
         if total > award.quota_per_unit:
-            findings.append(Finding(
+            findings.append(_written(
                 "quota_exceeded", Severity.BLOCKING,
-                f"Vượt số lượng tối đa của đơn vị cho {_form_name(form)}: "
-                f"{total}/{award.quota_per_unit} (kể cả các hồ sơ khác đã nộp)"))
+                N_("Vượt số lượng tối đa của đơn vị cho %(form)s: %(total)s/%(quota)s (kể cả "
+                   "các hồ sơ khác đã nộp)"),
+                form=_form(form), total=total, quota=award.quota_per_unit))
     return findings
 
 
@@ -118,8 +123,9 @@ def check_documents(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
         award = rs.rules.award(form)
         required.update(dict.fromkeys(award.required_documents if award else []))
     names = load_catalogue().document_types
-    return [Finding("missing_document", Severity.BLOCKING,
-                    f"Thiếu tài liệu bắt buộc: {names[doc].name_vi if doc in names else doc}")
+    return [_written("missing_document", Severity.BLOCKING,
+                     N_("Thiếu tài liệu bắt buộc: %(document)s"), document=Term(
+                         "document", doc, names[doc].name_vi if doc in names else doc))
             for doc in required if doc not in facts.document_types]
 
 
@@ -127,11 +133,12 @@ def check_nominee(rs: CompiledRuleSet, nominee: NomineeFacts) -> list[Finding]:
     award = rs.rules.award(nominee.award_form)
     if award is None:
         return [_about(nominee, "award_not_offered", Severity.BLOCKING,
-                       f"Phong trào không xét hình thức {_form_name(nominee.award_form)}")]
+                       N_("Phong trào không xét hình thức %(form)s"),
+                       form=_form(nominee.award_form))]
     if nominee.kind not in award.nominee:
-        kind = "cá nhân" if nominee.kind == "individual" else "tập thể"
         return [_about(nominee, "kind_not_allowed", Severity.BLOCKING,
-                       f"{_form_name(award.form)} không xét cho {kind}")]
+                       N_("%(form)s không xét cho cá nhân") if nominee.kind == "individual"
+                       else N_("%(form)s không xét cho tập thể"), form=_form(award.form))]
     return [*_eligibility(rs, award, nominee), *_prior_titles(rs, award, nominee)]
 
 
@@ -143,16 +150,17 @@ def _eligibility(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -
             ok = evaluate(rs.expressions[(award.form, index)], facts)
         except ExpressionError:
             findings.append(_about(nominee, "missing_data", rule.severity,
-                                   f"Thiếu thông tin để xét tiêu chí: {rule.message}"))
+                                   N_("Thiếu thông tin để xét tiêu chí: %(rule)s"),
+                                   rule=rule.message))
             continue
         if not ok:
-            findings.append(_about(nominee, "not_eligible", rule.severity, rule.message))
+            findings.append(Finding("not_eligible", rule.severity, rule.message, nominee.name,
+                                    nominee.id))
     return findings
 
 
 def _prior_titles(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -> list[Finding]:
-    return [_about(nominee, "prior_titles", Severity.BLOCKING, _prior_message(rule))
-            for rule in award.prior_titles
+    return [_prior_finding(nominee, rule) for rule in award.prior_titles
             if not has_consecutive_titles(nominee.prior_titles, rule, rs.rules.award_year)]
 
 
@@ -170,15 +178,30 @@ def has_consecutive_titles(titles: Mapping[int, frozenset[str]], rule: PriorTitl
     return False
 
 
-def _prior_message(rule: PriorTitleRule) -> str:
-    return rule.message or (f"Cần {rule.consecutive_years} năm liên tục đạt danh hiệu "
-                            f"{_form_name(rule.title)}")
+def _prior_finding(nominee: NomineeFacts, rule: PriorTitleRule) -> Finding:
+    if rule.message:  # the campaign's own words
+        return Finding("prior_titles", Severity.BLOCKING, rule.message, nominee.name,
+                       nominee.id)
+    return _about(nominee, "prior_titles", Severity.BLOCKING,
+                  N_("Cần %(years)s năm liên tục đạt danh hiệu %(title)s"),
+                  years=rule.consecutive_years, title=_form(rule.title))
 
 
-def _about(nominee: NomineeFacts, code: str, severity: Severity, message: str) -> Finding:
-    return Finding(code, severity, message, nominee.name, nominee.id)
+def _written(code: str, severity: Severity, template: str, nominee: NomineeFacts | None = None,
+             **params: Any) -> Finding:
+    """A finding in tdkt's own words: the template filled in Vietnamese, kept with its
+    values for a page in another language."""
+    return Finding(code, severity, template % params if params else template,
+                   nominee.name if nominee else None, nominee.id if nominee else None,
+                   template, params)
 
 
-def _form_name(code: str) -> str:
+def _about(nominee: NomineeFacts, code: str, severity: Severity, template: str,
+           **params: Any) -> Finding:
+    return _written(code, severity, template, nominee, **params)
+
+
+def _form(code: str) -> Term:
+    """An award form as a message names it: “its name”, or its code when unknown."""
     info = load_catalogue().award_forms.get(code)
-    return f"“{info.name_vi}”" if info else code
+    return Term("award", code, f"“{info.name_vi}”" if info else code)

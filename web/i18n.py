@@ -3,7 +3,9 @@ dates as dd/mm/yyyy in Asia/Ho_Chi_Minh."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flask import has_request_context, session
 from flask_babel import get_locale, gettext
@@ -11,6 +13,7 @@ from flask_login import current_user
 
 from rules.calendar import TZ
 from rules.catalogue import load_catalogue
+from rules.checks import Finding
 from web.labels import ACTIONS, STATES
 from workflow.errors import Term, WorkflowError
 
@@ -61,13 +64,30 @@ def error_text(exc: WorkflowError) -> str:
     """The error's message in the reader's language: its template through the catalogue,
     filled with its values (actions and states by their names in that language). A message
     not in the catalogue stays as the workflow wrote it, in Vietnamese."""
+    return _in_language(exc.message, exc.template, exc.params)
+
+
+def finding_text(finding: Finding) -> str:
+    """A rule finding in the reader's language when tdkt wrote it; a campaign's own words
+    (its rule set's messages) as the campaign wrote them."""
+    if finding.template is None:
+        return finding.message
+    return _in_language(finding.message, finding.template, finding.params)
+
+
+def _in_language(vietnamese: str, template: str, values: Mapping[str, Any]) -> str:
     if not has_request_context():
-        return exc.message
-    params = {k: _term(v) if isinstance(v, Term) else v for k, v in exc.params.items()}
-    text = gettext(exc.template)  # no variables given: gettext leaves any % alone
+        return vietnamese
+    params = {k: _term(v) if isinstance(v, Term) else v for k, v in values.items()}
+    text = gettext(template)  # no variables given: gettext leaves any % alone
     return text % params if params else text
 
 
 def _term(term: Term) -> str:
+    if term.kind == "award":
+        known = term.code in load_catalogue().award_forms
+        return f"“{catalogue_name(term.code)}”" if known else term.code
+    if term.kind == "document":
+        return catalogue_name(term.code, "document")
     names = ACTIONS if term.kind == "action" else STATES
     return names.get(term.code) or term.vi

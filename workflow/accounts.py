@@ -18,7 +18,7 @@ from models import Role, Unit, User, UserRole
 from workflow import login_throttle
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput
+from workflow.errors import N_, InvalidInput
 
 MIN_PASSWORD, MAX_PASSWORD = 10, 200
 COMMON_PASSWORDS = Path(__file__).with_name("common_passwords.txt")
@@ -108,16 +108,19 @@ def check_password(password: str | None, username: str | None) -> str:
     """The password if it meets the policy, else InvalidInput saying what to change."""
     text = password or ""
     if len(text) < MIN_PASSWORD:
-        raise InvalidInput(f"Mật khẩu phải có ít nhất {MIN_PASSWORD} ký tự.")
+        raise InvalidInput(N_("Mật khẩu phải có ít nhất %(min)s ký tự."),
+                           params={"min": MIN_PASSWORD})
     if len(text) > MAX_PASSWORD:
-        raise InvalidInput(f"Mật khẩu tối đa {MAX_PASSWORD} ký tự.")
+        raise InvalidInput(N_("Mật khẩu tối đa %(max)s ký tự."), params={"max": MAX_PASSWORD})
     if text.isdigit():
-        raise InvalidInput("Mật khẩu không được chỉ gồm chữ số; hãy thêm chữ cái hoặc ký hiệu.")
+        raise InvalidInput(
+            N_("Mật khẩu không được chỉ gồm chữ số; hãy thêm chữ cái hoặc ký hiệu."))
     name = (username or "").strip().lower()
     if name and name in text.lower():
-        raise InvalidInput("Mật khẩu không được trùng với hoặc chứa tên đăng nhập.")
+        raise InvalidInput(N_("Mật khẩu không được trùng với hoặc chứa tên đăng nhập."))
     if text.strip().lower() in common_passwords():
-        raise InvalidInput("Mật khẩu này quá phổ biến, dễ bị dò ra; hãy chọn mật khẩu khác.")
+        raise InvalidInput(
+            N_("Mật khẩu này quá phổ biến, dễ bị dò ra; hãy chọn mật khẩu khác."))
     return text
 
 

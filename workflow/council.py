@@ -32,7 +32,7 @@ from models import (
 from rules.council import Count
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput, InvalidTransition, NotFound
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound
 from workflow.service import act, load_for_update
 from workflow.tallies import (
     load_sitting,
@@ -47,6 +47,7 @@ __all__ = ["Count", "SittingInput", "add_to_agenda", "candidates", "close", "cre
            "set_attendance"]
 
 NOT_CLOSED = (SessionStatus.DRAFT, SessionStatus.OPEN)
+CLOSED = N_("Phiên họp đã kết thúc")
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,8 @@ def _checked(data: SittingInput) -> SittingInput:
         ("tên phiên họp", not 3 <= len(title) <= 255), ("ngày họp", data.sitting_date is None),
         ("địa điểm", not 1 <= len(place) <= 255)) if bad]
     if problems:
-        raise InvalidInput("Cần nhập " + ", ".join(problems), errors=problems)
+        raise InvalidInput(N_("Cần nhập %(fields)s"), params={"fields": ", ".join(problems)},
+                           errors=problems)
     return SittingInput(title, data.sitting_date, place, data.present_ids)
 
 
@@ -95,7 +97,7 @@ def _seat(session: Session, sitting: CouncilSession, present_ids: Iterable[int])
     present = set(present_ids)
     unknown = present - {m.id for m in members}
     if unknown:
-        raise InvalidInput("Chỉ chọn thành viên Hội đồng đang hoạt động làm người dự họp")
+        raise InvalidInput(N_("Chỉ chọn thành viên Hội đồng đang hoạt động làm người dự họp"))
     seated = {m.user_id: m for m in sitting.members}
     on_roster = {m.id for m in members}
     for gone in [m for uid, m in seated.items() if uid not in on_roster]:
@@ -112,7 +114,7 @@ def set_attendance(session: Session, session_id: int, present_ids: Iterable[int]
     """Who is present; only before the sitting opens (tallies depend on it)."""
     require_secretary(actor)
     sitting = load_sitting(session, session_id, lock=True)
-    _require(sitting, SessionStatus.DRAFT, "Chỉ sửa danh sách dự họp trước khi khai mạc")
+    _require(sitting, SessionStatus.DRAFT, N_("Chỉ sửa danh sách dự họp trước khi khai mạc"))
     present = sorted(set(present_ids))
     _seat(session, sitting, present)
     _audit(session, sitting, "attendance", actor, now, present=present)
@@ -145,12 +147,12 @@ def add_to_agenda(session: Session, session_id: int, proposal_ids: Iterable[int]
     require_secretary(actor)
     ids = sorted(set(proposal_ids))
     if not ids:
-        raise InvalidInput("Chọn ít nhất một hồ sơ để đưa vào chương trình")
+        raise InvalidInput(N_("Chọn ít nhất một hồ sơ để đưa vào chương trình"))
     # Proposals first, then the sitting: the order `decide` locks them in.
     proposals = [load_for_update(session, pid) for pid in ids]
     sitting = load_sitting(session, session_id, lock=True)
     if sitting.status not in NOT_CLOSED:
-        raise InvalidTransition("Phiên họp đã kết thúc")
+        raise InvalidTransition(CLOSED)
     on_it = {i.proposal_id for i in sitting.items}
     for p in proposals:
         _addable(session, p, sitting, on_it)
@@ -163,17 +165,26 @@ def add_to_agenda(session: Session, session_id: int, proposal_ids: Iterable[int]
 
 
 def _addable(session: Session, p: Proposal, sitting: CouncilSession, on_it: set[int]) -> None:
-    name = p.reference or f"số {p.id}"
+    # A proposal is named by its reference, or "số <id>" before it has one (a draft).
+    named = {"reference": p.reference, "id": p.id}
     if p.state != "at_council":
-        raise InvalidTransition(f"Hồ sơ {name} không ở trạng thái trình Hội đồng")
+        raise InvalidTransition(
+            N_("Hồ sơ %(reference)s không ở trạng thái trình Hội đồng") if p.reference
+            else N_("Hồ sơ số %(id)s không ở trạng thái trình Hội đồng"), params=named)
     if p.id in on_it:
-        raise InvalidInput(f"Hồ sơ {name} đã có trong chương trình phiên họp này")
+        raise InvalidInput(
+            N_("Hồ sơ %(reference)s đã có trong chương trình phiên họp này") if p.reference
+            else N_("Hồ sơ số %(id)s đã có trong chương trình phiên họp này"), params=named)
     other = session.scalar(select(CouncilSession.title).join(AgendaItem).where(
         AgendaItem.proposal_id == p.id, AgendaItem.decided.is_(False),
         CouncilSession.status.in_(NOT_CLOSED), CouncilSession.id != sitting.id))
     if other is not None:
-        raise InvalidInput(f"Hồ sơ {name} đang có trong chương trình phiên họp “{other}”; "
-                           "mỗi hồ sơ chỉ thuộc một phiên họp chưa kết thúc")
+        raise InvalidInput(
+            N_("Hồ sơ %(reference)s đang có trong chương trình phiên họp “%(sitting)s”; "
+               "mỗi hồ sơ chỉ thuộc một phiên họp chưa kết thúc") if p.reference
+            else N_("Hồ sơ số %(id)s đang có trong chương trình phiên họp “%(sitting)s”; "
+                    "mỗi hồ sơ chỉ thuộc một phiên họp chưa kết thúc"),
+            params={**named, "sitting": other})
 
 
 def remove_from_agenda(session: Session, session_id: int, proposal_id: int, actor: Actor,
@@ -181,12 +192,14 @@ def remove_from_agenda(session: Session, session_id: int, proposal_id: int, acto
     require_secretary(actor)
     sitting = load_sitting(session, session_id, lock=True)
     if sitting.status not in NOT_CLOSED:
-        raise InvalidTransition("Phiên họp đã kết thúc")
+        raise InvalidTransition(CLOSED)
     item = next((i for i in sitting.items if i.proposal_id == proposal_id), None)
     if item is None:
-        raise NotFound(f"Hồ sơ số {proposal_id} không có trong chương trình phiên họp")
+        raise NotFound(N_("Hồ sơ số %(id)s không có trong chương trình phiên họp"),
+                       params={"id": proposal_id})
     if item.decided:
-        raise InvalidTransition("Hồ sơ đã được chốt kết quả; không rút khỏi chương trình được")
+        raise InvalidTransition(
+            N_("Hồ sơ đã được chốt kết quả; không rút khỏi chương trình được"))
     nominees = {n.id for n in item.proposal.nominees}
     sitting.tallies = [t for t in sitting.tallies if t.nominee_id not in nominees]
     sitting.items.remove(item)
@@ -200,12 +213,12 @@ def open_sitting(session: Session, session_id: int, actor: Actor, now: datetime
     """Open the sitting: the roster is re-read and its size fixed; members now see it."""
     require_secretary(actor)
     sitting = load_sitting(session, session_id, lock=True)
-    _require(sitting, SessionStatus.DRAFT, "Phiên họp đã khai mạc hoặc đã kết thúc")
+    _require(sitting, SessionStatus.DRAFT, N_("Phiên họp đã khai mạc hoặc đã kết thúc"))
     if not sitting.items:
-        raise InvalidInput("Chương trình phiên họp chưa có hồ sơ nào")
+        raise InvalidInput(N_("Chương trình phiên họp chưa có hồ sơ nào"))
     _seat(session, sitting, [m.user_id for m in sitting.members if m.present])
     if present_count(sitting) == 0:
-        raise InvalidInput("Chưa chọn thành viên dự họp")
+        raise InvalidInput(N_("Chưa chọn thành viên dự họp"))
     sitting.roster_size = len(sitting.members)
     sitting.status, sitting.opened_at = SessionStatus.OPEN, now
     session.flush()
@@ -230,11 +243,12 @@ def close(session: Session, session_id: int, actor: Actor, now: datetime) -> Cou
     """Close once every item is finalized (or has left the Council, e.g. sent back)."""
     require_secretary(actor)
     sitting = load_sitting(session, session_id, lock=True)
-    _require(sitting, SessionStatus.OPEN, "Chỉ kết thúc phiên họp đang diễn ra")
+    _require(sitting, SessionStatus.OPEN, N_("Chỉ kết thúc phiên họp đang diễn ra"))
     pending = [i.proposal.reference or str(i.proposal_id) for i in sitting.items
                if not i.decided and i.proposal.state == "at_council"]
     if pending:
-        raise InvalidTransition("Còn hồ sơ chưa chốt kết quả: " + ", ".join(pending))
+        raise InvalidTransition(N_("Còn hồ sơ chưa chốt kết quả: %(proposals)s"),
+                                params={"proposals": ", ".join(pending)})
     sitting.status, sitting.closed_at = SessionStatus.CLOSED, now
     session.flush()
     _audit(session, sitting, "close", actor, now,

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from models import DecisionEntry, Nominee, Outcome, Proposal
 from rules.calendar import TZ
-from workflow.errors import InvalidInput
+from workflow.errors import N_, InvalidInput
 
 CHUNK = 5_000
 
@@ -22,10 +22,13 @@ CHUNK = 5_000
 def check_signing_date(signed: date, decided_at: datetime | None, now: datetime) -> None:
     """Not in the future, not before the Council decided."""
     if signed > now.astimezone(TZ).date():
-        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được sau ngày hôm nay")
+        raise InvalidInput(N_("Ngày quyết định %(signed)s không được sau ngày hôm nay"),
+                           params={"signed": f"{signed:%d/%m/%Y}"})
     if decided_at is not None and signed < decided_at.astimezone(TZ).date():
-        raise InvalidInput(f"Ngày quyết định {signed:%d/%m/%Y} không được trước ngày Hội đồng "
-                           f"xét ({decided_at.astimezone(TZ):%d/%m/%Y})")
+        raise InvalidInput(N_("Ngày quyết định %(signed)s không được trước ngày Hội đồng xét "
+                              "(%(decided)s)"),
+                           params={"signed": f"{signed:%d/%m/%Y}",
+                                   "decided": f"{decided_at.astimezone(TZ):%d/%m/%Y}"})
 
 
 def in_a_decision(session: Session, nominee_ids: Iterable[int]) -> set[int]:

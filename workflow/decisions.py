@@ -27,7 +27,7 @@ from rules.schema import RuleSet
 from workflow import coverage, history, numbering
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.rulesets import compiled
 from workflow.service import issue_decision_each
 
@@ -78,14 +78,14 @@ def _parse(model: type[In], data: In | dict[str, Any]) -> In:
         return model.model_validate(data)
     except ValidationError as exc:
         problems = [labelled(e, _FIELDS_VI) for e in exc.errors()]
-        raise InvalidInput("Dữ liệu không hợp lệ — " + "; ".join(problems),
-                           errors=problems) from None
+        raise InvalidInput(N_("Dữ liệu không hợp lệ — %(problems)s"),
+                           params={"problems": "; ".join(problems)}, errors=problems) from None
 
 
 def _issuer(actor: User | Actor) -> Actor:
     who = as_actor(actor)
     if not who.active or not who.roles & ISSUERS:
-        raise PermissionDenied("Chỉ Thư ký Hội đồng được ban hành quyết định")
+        raise PermissionDenied(N_("Chỉ Thư ký Hội đồng được ban hành quyết định"))
     return who
 
 
@@ -99,7 +99,8 @@ def issue(session: Session, actor: User | Actor, data: IssueInput | dict[str, An
     info = _parse(IssueInput, data)
     campaign, rules = _campaign(session, info.campaign_id)
     if info.award_form and rules.award(info.award_form) is None:
-        raise InvalidInput(f"Phong trào không xét hình thức {info.award_form}")
+        raise InvalidInput(N_("Phong trào không xét hình thức %(form)s"),
+                           params={"form": info.award_form})
     proposals = _locked_proposals(session, campaign, info.proposal_ids)
     waiting = coverage.awaiting_each(session, proposals)
     lines = []
@@ -107,8 +108,9 @@ def issue(session: Session, actor: User | Actor, data: IssueInput | dict[str, An
         coverage.check_signing_date(info.signed_on, p.decided_at, now)
         chosen = [n for n in waiting[p.id] if info.award_form in (None, n.award_form_code)]
         if not chosen:
-            raise InvalidInput(f"Hồ sơ {p.reference or p.id} không còn ai được chấp thuận "
-                               "với hình thức này mà chưa có quyết định")
+            raise InvalidInput(N_("Hồ sơ %(proposal)s không còn ai được chấp thuận với hình "
+                                  "thức này mà chưa có quyết định"),
+                               params={"proposal": p.reference or p.id})
         lines += [_line_of(n, p) for n in chosen]
     decision = _write(session, who, campaign, rules, info.signed_on, info.signer_name, lines,
                       now, award_form=info.award_form)
@@ -129,15 +131,17 @@ def correct(session: Session, actor: User | Actor, decision_id: int,
     info = _parse(CorrectionInput, data)
     original = session.get(Decision, decision_id, with_for_update=True)
     if original is None:
-        raise NotFound(f"Không tìm thấy quyết định số hiệu {decision_id}")
+        raise NotFound(N_("Không tìm thấy quyết định số hiệu %(id)s"), params={"id": decision_id})
     later = corrected_by(session, original)
     if later is not None:
-        raise InvalidInput(f"Quyết định {original.number} đã được đính chính bởi quyết định "
-                           f"{later.number}; hãy đính chính quyết định đó")
+        raise InvalidInput(N_("Quyết định %(number)s đã được đính chính bởi quyết định "
+                              "%(later)s; hãy đính chính quyết định đó"),
+                           params={"number": original.number, "later": later.number})
     coverage.check_signing_date(info.signed_on, None, now)
     if info.signed_on < original.signed_on:
-        raise InvalidInput(f"Ngày đính chính không được trước ngày quyết định được đính chính "
-                           f"({original.signed_on:%d/%m/%Y})")
+        raise InvalidInput(N_("Ngày đính chính không được trước ngày quyết định được đính "
+                              "chính (%(signed_on)s)"),
+                           params={"signed_on": f"{original.signed_on:%d/%m/%Y}"})
     lines = _corrected_lines(original, info.entries)
     campaign, rules = _campaign(session, original.campaign_id)
     decision = _write(session, who, campaign, rules, info.signed_on, info.signer_name, lines,
@@ -152,8 +156,9 @@ def _corrected_lines(original: Decision, edits: list[EntryCorrection]) -> list[d
     by_id = {e.entry_id: e for e in edits}
     unknown = set(by_id) - {e.id for e in original.entries}
     if unknown:
-        raise InvalidInput(f"Quyết định {original.number} không có dòng số hiệu "
-                           f"{', '.join(map(str, sorted(unknown)))}")
+        raise InvalidInput(N_("Quyết định %(number)s không có dòng số hiệu %(entries)s"),
+                           params={"number": original.number,
+                                   "entries": ", ".join(map(str, sorted(unknown)))})
     lines = []
     for entry in original.entries:
         edit = by_id.get(entry.id)
@@ -166,14 +171,16 @@ def _corrected_lines(original: Decision, edits: list[EntryCorrection]) -> list[d
             line["work_unit"] = edit.work_unit or None
         lines.append(line)
     if not lines:
-        raise InvalidInput("Quyết định đính chính phải còn ít nhất một người trong danh sách")
+        raise InvalidInput(
+            N_("Quyết định đính chính phải còn ít nhất một người trong danh sách"))
     return lines
 
 
 def _campaign(session: Session, campaign_id: int) -> tuple[Campaign, RuleSet]:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.active_ruleset is None:
-        raise NotFound(f"Không có phong trào đang áp dụng quy tắc số hiệu {campaign_id}")
+        raise NotFound(N_("Không có phong trào đang áp dụng quy tắc số hiệu %(id)s"),
+                       params={"id": campaign_id})
     return campaign, compiled(campaign.active_ruleset).rules
 
 
@@ -190,15 +197,17 @@ def _locked_proposals(session: Session, campaign: Campaign, ids: list[int]) -> l
         .execution_options(populate_existing=True))}
     missing = [pid for pid in wanted if pid not in found]
     if missing:
-        raise NotFound(f"Không tìm thấy hồ sơ số {missing[0]}")
+        raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": missing[0]})
     proposals = [found[pid] for pid in wanted]
     for p in proposals:
         if p.campaign_id != campaign.id:
-            raise InvalidInput(f"Hồ sơ {p.reference or p.id} không thuộc phong trào "
-                               f"{campaign.code}")
+            raise InvalidInput(N_("Hồ sơ %(proposal)s không thuộc phong trào %(campaign)s"),
+                               params={"proposal": p.reference or p.id,
+                                       "campaign": campaign.code})
         if p.state != "approved":
-            raise InvalidTransition(f"Hồ sơ {p.reference or p.id} chưa được Hội đồng chấp "
-                                    "thuận hoặc đã có quyết định", state=p.state)
+            raise InvalidTransition(N_("Hồ sơ %(proposal)s chưa được Hội đồng chấp thuận "
+                                       "hoặc đã có quyết định"),
+                                    params={"proposal": p.reference or p.id}, state=p.state)
     return proposals
 
 

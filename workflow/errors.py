@@ -9,26 +9,10 @@ logs and callers outside a request.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-
-def N_(template: str) -> str:
-    """Marks a message template for translation; returns it unchanged."""
-    return template
-
-
-@dataclass(frozen=True)
-class Term:
-    """An action or a state a message names: Vietnamese in `message`, the reader's
-    language on a page."""
-
-    kind: Literal["action", "state"]
-    code: str
-    vi: str
-
-    def __str__(self) -> str:
-        return self.vi
+from rules.texts import N_ as N_  # re-exported: workflow modules mark their messages with it
+from rules.texts import Term as Term
 
 
 class WorkflowError(Exception):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from models import IdempotencyKey, Proposal, User
 from workflow.actors import Actor, as_actor
 from workflow.dossier import create_proposal
-from workflow.errors import ConflictError, InvalidInput
+from workflow.errors import N_, ConflictError, InvalidInput
 
 UnitOfWork = Callable[[], AbstractContextManager[Session]]
 CREATE_PROPOSAL = "create_proposal"
@@ -60,7 +60,7 @@ def create_proposal_once(session: Session, actor: User | Actor, campaign_code: s
     try:
         session.flush()
     except IntegrityError as exc:
-        raise Replayed("Yêu cầu này đang được xử lý; vui lòng tải lại trang") from exc
+        raise Replayed(N_("Yêu cầu này đang được xử lý; vui lòng tải lại trang")) from exc
     proposal = create_proposal(session, who, campaign_code, title, now=now)
     row.proposal_id, row.status = proposal.id, 201
     session.flush()
@@ -69,19 +69,21 @@ def create_proposal_once(session: Session, actor: User | Actor, campaign_code: s
 
 def _replay(session: Session, found: IdempotencyKey, fingerprint: str) -> Created:
     if found.request_sha256 != fingerprint:
-        raise InvalidInput("Khoá chống gửi trùng (Idempotency-Key) này đã dùng cho một yêu "
-                           "cầu khác", errors=["Idempotency-Key: reused with other content"])
+        raise InvalidInput(N_("Khoá chống gửi trùng (Idempotency-Key) này đã dùng cho một "
+                              "yêu cầu khác"),
+                           errors=["Idempotency-Key: reused with other content"])
     proposal = session.get(Proposal, found.proposal_id) if found.proposal_id else None
     if proposal is None:
-        raise ConflictError("Hồ sơ tạo bởi yêu cầu này không còn nữa")
+        raise ConflictError(N_("Hồ sơ tạo bởi yêu cầu này không còn nữa"))
     return Created(proposal, False, found.status)
 
 
 def _checked(key: str) -> str:
     key = key.strip()
     if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidInput(f"Khoá chống gửi trùng (Idempotency-Key) phải có 1–{MAX_KEY_LENGTH} "
-                           "ký tự in được", errors=["Idempotency-Key: 1-100 printable"])
+        raise InvalidInput(N_("Khoá chống gửi trùng (Idempotency-Key) phải có 1–%(max)s ký "
+                              "tự in được"), params={"max": MAX_KEY_LENGTH},
+                           errors=["Idempotency-Key: 1-100 printable"])
     return key
 
 

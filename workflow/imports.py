@@ -18,7 +18,7 @@ from rules.schema import RuleSet
 from workflow.actors import Actor
 from workflow.cells import safe_row
 from workflow.dossier import add_nominee
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import N_, InvalidInput, WorkflowError
 from workflow.service import check_version
 from workflow.uploads import ArchiveLimits, check_archive
 
@@ -90,7 +90,7 @@ def read_rows(content: bytes, rules: RuleSet
         raise InvalidInput(NOT_A_WORKBOOK) from exc
 
 
-NOT_A_WORKBOOK = "Tệp không phải là bảng tính Excel (.xlsx) hợp lệ"
+NOT_A_WORKBOOK = N_("Tệp không phải là bảng tính Excel (.xlsx) hợp lệ")
 # XML parse errors are SyntaxErrors; defusedxml's refusals (entities, DTDs) are ValueErrors.
 _UNREADABLE = (InvalidFileException, BadZipFile, OSError, KeyError, ValueError, TypeError,
                IndexError, SyntaxError, EOFError)
@@ -101,7 +101,7 @@ def _sheet_rows(ws: Any, rules: RuleSet
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
-        raise InvalidInput("Bảng tính trống")
+        raise InvalidInput(N_("Bảng tính trống"))
     names = ([key for key, _ in BASE_COLUMNS] + list(rules.nominee_attributes)
              + [key for key, _ in LAST_COLUMNS])
     parsed, errors = [], []
@@ -122,7 +122,8 @@ class ImportRefused(InvalidInput):
     """Some rows are wrong: nothing is imported, and every bad row is listed."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"Không nhập danh sách: {len(errors)} dòng có lỗi",
+        super().__init__(N_("Không nhập danh sách: %(count)s dòng có lỗi"),
+                         params={"count": len(errors)},
                          rows=[{"row": e.row, "message": e.message} for e in errors])
         self.errors = errors
 
@@ -136,7 +137,7 @@ def import_nominees(session: Session, proposal_id: int, actor: User | Actor, con
     with ConflictError before any row is added."""
     rows, errors = read_rows(content, rules)
     if not rows and not errors:
-        raise InvalidInput("Bảng tính không có dòng dữ liệu nào")
+        raise InvalidInput(N_("Bảng tính không có dòng dữ liệu nào"))
     if expected_version is not None:
         check_version(session.get(Proposal, proposal_id), expected_version)
     for number, row in rows:
@@ -152,7 +153,7 @@ def import_nominees(session: Session, proposal_id: int, actor: User | Actor, con
 def _row(cells: dict[str, Any], rules: RuleSet, number: int) -> tuple[int, dict[str, Any]]:
     kind = KINDS.get(str(cells.get("kind") or "").strip().lower())
     if kind is None:
-        raise InvalidInput("Cột Loại phải là “Cá nhân” hoặc “Tập thể”")
+        raise InvalidInput(N_("Cột Loại phải là “Cá nhân” hoặc “Tập thể”"))
     data: dict[str, Any] = {
         "kind": kind, "full_name": _text(cells.get("full_name")),
         "position": _text(cells.get("position")) or None,
@@ -188,9 +189,9 @@ def _number(value: Any, label: str, decimal: bool = False) -> Any:
     try:
         number = float(str(value).replace(",", "."))
     except ValueError:
-        raise InvalidInput(f"{label}: phải là số") from None
+        raise InvalidInput(N_("%(column)s: phải là số"), params={"column": label}) from None
     if not decimal and number != int(number):
-        raise InvalidInput(f"{label}: phải là số nguyên")
+        raise InvalidInput(N_("%(column)s: phải là số nguyên"), params={"column": label})
     return number if decimal else int(number)
 
 
@@ -199,6 +200,7 @@ def _titles(text: str) -> dict[int, list[str]]:
     for part in filter(None, (p.strip() for p in text.split(";"))):
         year, _, codes = part.partition(":")
         if not year.strip().isdigit():
-            raise InvalidInput(f"Danh hiệu đã đạt: “{part}” phải có dạng năm:mã")
+            raise InvalidInput(N_("Danh hiệu đã đạt: “%(part)s” phải có dạng năm:mã"),
+                               params={"part": part})
         titles[int(year)] = [c.strip() for c in codes.split(",") if c.strip()]
     return titles

@@ -32,7 +32,7 @@ from workflow import machine
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_stream_event
 from workflow.deadlines import working_calendar
-from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied, Term
 from workflow.rulesets import compiled
 
 # The trigger each stage holds back, and the state the listed proposals are in meanwhile.
@@ -41,6 +41,12 @@ STATE_OF_STAGE = {NoticeStage.BEFORE_COUNCIL: "at_council",
                   NoticeStage.BEFORE_DECISION: "approved"}
 STAGE_VI = {NoticeStage.BEFORE_COUNCIL: "trước khi Hội đồng xét",
             NoticeStage.BEFORE_DECISION: "trước khi ban hành quyết định"}
+# "Quy tắc của phong trào yêu cầu công khai " + STAGE_VI[stage], one message per stage.
+OTHER_STAGE = {
+    NoticeStage.BEFORE_COUNCIL: N_("Quy tắc của phong trào yêu cầu công khai trước khi Hội "
+                                   "đồng xét"),
+    NoticeStage.BEFORE_DECISION: N_("Quy tắc của phong trào yêu cầu công khai trước khi ban "
+                                    "hành quyết định")}
 
 
 def notice_stream(notice_id: int) -> str:
@@ -118,13 +124,13 @@ def publish(session: Session, actor: Any, campaign_id: int, award_form_code: str
     who = require_secretary(actor)
     rule = rule_for(session, campaign_id, award_form_code)
     if rule is None:
-        raise InvalidInput("Hình thức khen thưởng này của phong trào không yêu cầu công khai")
+        raise InvalidInput(N_("Hình thức khen thưởng này của phong trào không yêu cầu công khai"))
     if stage is not None and stage != rule.stage:
-        raise InvalidInput(f"Quy tắc của phong trào yêu cầu công khai {STAGE_VI[rule.stage]}")
+        raise InvalidInput(OTHER_STAGE[rule.stage])
     _one_at_a_time(session, f"notice:{campaign_id}:{award_form_code}:{rule.stage}")
     nominees = candidates(session, campaign_id, award_form_code, rule.stage)
     if not nominees:
-        raise InvalidInput("Không có cá nhân, tập thể nào cần công khai lúc này")
+        raise InvalidInput(N_("Không có cá nhân, tập thể nào cần công khai lúc này"))
     ends = period_end(rule, now)
     notice = Notice(
         campaign_id=campaign_id, award_form_code=award_form_code, stage=rule.stage,
@@ -160,8 +166,8 @@ def period_end(rule: NoticeRule, now: datetime) -> datetime:
 def require_secretary(actor: Any) -> Actor:
     who = as_actor(actor)
     if not who.active or "council_secretary" not in who.roles:
-        raise PermissionDenied("Chỉ Thư ký Hội đồng được công khai danh sách và giải quyết "
-                               "khiếu nại")
+        raise PermissionDenied(N_("Chỉ Thư ký Hội đồng được công khai danh sách và giải quyết "
+                                  "khiếu nại"))
     return who
 
 
@@ -189,7 +195,7 @@ def all_notices(session: Session, limit: int = 200) -> list[Notice]:
 def get_notice(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise NotFound(f"Không tìm thấy thông báo công khai số {notice_id}")
+        raise NotFound(N_("Không tìm thấy thông báo công khai số %(id)s"), params={"id": notice_id})
     return notice
 
 
@@ -230,8 +236,9 @@ def gate_each(session: Session, proposals: list[Proposal], trigger: str,
     for proposal, problems in zip(proposals, problems_each(session, proposals, stage, now),
                                   strict=True):
         if problems:
-            label = machine.SPECS[trigger].label_vi
-            raise InvalidTransition(f"Chưa thể “{label}”: " + "; ".join(problems),
+            action = Term("action", trigger, machine.SPECS[trigger].label_vi)
+            raise InvalidTransition(N_("Chưa thể “%(action)s”: %(problems)s"),
+                                    params={"action": action, "problems": "; ".join(problems)},
                                     state=proposal.state, trigger=trigger)
 
 

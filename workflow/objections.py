@@ -20,7 +20,7 @@ from rules.calendar import TZ
 from workflow import login_throttle, service, split
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput, InvalidTransition, NotFound
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound
 from workflow.notices import get_notice, is_running, notice_stream, require_secretary
 
 # Whoever files an objection is not signed in; the audit log names them in the payload.
@@ -50,7 +50,7 @@ def clean(form: ObjectionForm) -> ObjectionForm:
         if not low <= len(values[name]) <= high:
             errors.append(f"{FIELD_VI[name]}: cần từ {low} đến {high} ký tự")
     if errors:
-        raise InvalidInput("Ý kiến chưa hợp lệ", errors=errors)
+        raise InvalidInput(N_("Ý kiến chưa hợp lệ"), errors=errors)
     return ObjectionForm(**values)
 
 
@@ -63,20 +63,22 @@ def file_objection(session: Session, notice_id: int, nominee_id: int, form: Obje
     if address is not None and login_throttle.count_within_day(
             session, "objectn", address, now) > OBJECTIONS_PER_DAY:
         raise InvalidTransition(
-            f"Mỗi địa chỉ mạng chỉ gửi được {OBJECTIONS_PER_DAY} ý kiến trong 24 giờ; vui lòng "
-            "thử lại sau hoặc gửi văn bản trực tiếp đến Ban Thi đua – Khen thưởng")
+            N_("Mỗi địa chỉ mạng chỉ gửi được %(count)s ý kiến trong 24 giờ; vui lòng thử lại "
+               "sau hoặc gửi văn bản trực tiếp đến Ban Thi đua – Khen thưởng"),
+            params={"count": OBJECTIONS_PER_DAY})
     if not is_running(notice, now):
-        raise InvalidTransition(
-            "Thời gian nhận ý kiến về danh sách này đã kết thúc ngày "
-            f"{notice.ends_at.astimezone(TZ):%d/%m/%Y}" if now >= notice.ends_at
-            else "Danh sách này chưa bắt đầu công khai")
+        if now >= notice.ends_at:
+            raise InvalidTransition(
+                N_("Thời gian nhận ý kiến về danh sách này đã kết thúc ngày %(end)s"),
+                params={"end": f"{notice.ends_at.astimezone(TZ):%d/%m/%Y}"})
+        raise InvalidTransition(N_("Danh sách này chưa bắt đầu công khai"))
     if not any(e.nominee_id == nominee_id for e in notice.entries):
-        raise InvalidInput("Hãy chọn một cá nhân, tập thể có tên trong danh sách công khai")
+        raise InvalidInput(N_("Hãy chọn một cá nhân, tập thể có tên trong danh sách công khai"))
     if session.scalar(select(Objection.id).where(
             Objection.notice_id == notice.id, Objection.nominee_id == nominee_id,
             Objection.status == ObjectionStatus.UPHELD).limit(1)) is not None:
-        raise InvalidTransition("Ý kiến trước đây về người này đã được chấp nhận; hồ sơ của "
-                                "họ đã được chuyển lại Ban Thi đua – Khen thưởng")
+        raise InvalidTransition(N_("Ý kiến trước đây về người này đã được chấp nhận; hồ sơ "
+                                   "của họ đã được chuyển lại Ban Thi đua – Khen thưởng"))
     form = clean(form)
     objection = Objection(notice_id=notice.id, nominee_id=nominee_id, filed_at=now,
                           status=ObjectionStatus.OPEN, filer_name=form.filer_name,
@@ -96,12 +98,12 @@ def resolve(session: Session, objection_id: int, actor: Any,
     """The secretary's answer to an open objection; flushes, never commits."""
     who = require_secretary(actor)
     if resolution not in RESOLUTIONS:
-        raise InvalidInput("Hãy chọn chấp nhận hoặc bác ý kiến")
+        raise InvalidInput(N_("Hãy chọn chấp nhận hoặc bác ý kiến"))
     reason = (reason or "").strip()
     if resolution == "dismiss" and len(reason) < 3:
-        raise InvalidInput("Cần ghi lý do bác ý kiến")
+        raise InvalidInput(N_("Cần ghi lý do bác ý kiến"))
     if len(reason) > 4000:
-        raise InvalidInput("Lý do quá dài (tối đa 4000 ký tự)")
+        raise InvalidInput(N_("Lý do quá dài (tối đa 4000 ký tự)"))
     objection = _open_objection(session, objection_id)
     outcome: dict[str, Any] = {}
     if resolution == "uphold":
@@ -131,9 +133,9 @@ def _open_objection(session: Session, objection_id: int) -> Objection:
     objection = session.scalar(select(Objection).where(Objection.id == objection_id)
                                .with_for_update().execution_options(populate_existing=True))
     if objection is None:
-        raise NotFound(f"Không tìm thấy ý kiến số {objection_id}")
+        raise NotFound(N_("Không tìm thấy ý kiến số %(id)s"), params={"id": objection_id})
     if objection.status != ObjectionStatus.OPEN:
-        raise InvalidTransition("Ý kiến này đã được giải quyết")
+        raise InvalidTransition(N_("Ý kiến này đã được giải quyết"))
     return objection
 
 

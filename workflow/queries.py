@@ -36,7 +36,7 @@ from rules.checks import Finding, run_checks
 from workflow import machine
 from workflow.actors import Actor, as_actor
 from workflow.deadlines import DueInfo, due_infos
-from workflow.errors import NotFound
+from workflow.errors import N_, NotFound
 from workflow.facts import proposal_facts
 from workflow.rulesets import compiled
 from workflow.service import check_proposal
@@ -116,7 +116,7 @@ def get_visible(session: Session, proposal_id: int, who: User | Actor) -> Propos
                      RuleSetVersion.source_sha256))
     )
     if proposal is None or not actor.active:
-        raise NotFound(f"Không tìm thấy hồ sơ số {proposal_id}")
+        raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": proposal_id})
     return proposal
 
 

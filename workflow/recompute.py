@@ -26,7 +26,7 @@ from workflow.deadlines import (
     step_row,
     working_calendar,
 )
-from workflow.errors import NotFound
+from workflow.errors import N_, NotFound
 from workflow.rulesets import compiled
 from workflow.service import load_for_update
 
@@ -53,7 +53,8 @@ def recompute(session: Session, campaign_code: str, now: datetime, *, apply: boo
     """Every open deadline of the campaign whose due time or pending rungs would change."""
     campaign = session.scalar(select(Campaign).where(Campaign.code == campaign_code))
     if campaign is None or campaign.active_ruleset is None:
-        raise NotFound(f"Không có phong trào đang áp dụng quy tắc với mã {campaign_code}")
+        raise NotFound(N_("Không có phong trào đang áp dụng quy tắc với mã %(code)s"),
+                       params={"code": campaign_code})
     version = campaign.active_ruleset
     rules, cal = compiled(version).rules, working_calendar()
     moves = []

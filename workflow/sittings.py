@@ -21,7 +21,7 @@ from models import (
 from rules.council import Count, TallyRefused, Verdict, judge
 from rules.schema import CouncilVote
 from workflow.actors import Actor
-from workflow.errors import NotFound
+from workflow.errors import N_, NotFound
 from workflow.tallies import SECRETARY, present_count, vote_rule
 
 MEMBER_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
@@ -57,7 +57,7 @@ def get(session: Session, session_id: int, actor: Actor) -> CouncilSession:
                                       .selectinload(SessionMember.user),
                                       selectinload(CouncilSession.tallies)))
     if sitting is None:
-        raise NotFound(f"Không tìm thấy phiên họp số {session_id}")
+        raise NotFound(N_("Không tìm thấy phiên họp số %(id)s"), params={"id": session_id})
     return sitting
 
 

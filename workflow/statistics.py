@@ -27,7 +27,7 @@ from models.base import UTCDateTime
 from workflow import machine
 from workflow.actors import Actor, as_actor
 from workflow.deadlines import KIND_OF_STATE
-from workflow.errors import NotFound, PermissionDenied
+from workflow.errors import N_, NotFound, PermissionDenied
 
 STAFF = frozenset({"board_reviewer", "board_head", "council_secretary", "admin"})
 VIEWERS = STAFF | {"unit_clerk"}
@@ -66,7 +66,7 @@ class CampaignStatistics:
     def table(self, name: str) -> Table:
         found = next((t for t in self.tables if t.name == name), None)
         if found is None:
-            raise NotFound(f"Không có bảng thống kê “{name}”")
+            raise NotFound(N_("Không có bảng thống kê “%(name)s”"), params={"name": name})
         return found
 
 
@@ -96,14 +96,14 @@ def unit_in_view(who: User | Actor, unit_id: int | None = None) -> int | None:
     someone who may see none, or a clerk asking for another unit."""
     actor = as_actor(who)
     if not actor.active:
-        raise PermissionDenied("Tài khoản đã bị khoá")
+        raise PermissionDenied(N_("Tài khoản đã bị khoá"))
     if actor.roles & STAFF:
         return unit_id
     if "unit_clerk" in actor.roles and actor.unit_id is not None:
         if unit_id is not None and unit_id != actor.unit_id:
-            raise PermissionDenied("Bạn chỉ được xem thống kê của đơn vị mình")
+            raise PermissionDenied(N_("Bạn chỉ được xem thống kê của đơn vị mình"))
         return actor.unit_id
-    raise PermissionDenied("Vai trò của bạn không được xem thống kê")
+    raise PermissionDenied(N_("Vai trò của bạn không được xem thống kê"))
 
 
 def campaign_counts(session: Session, who: User | Actor) -> list[CampaignCount]:
@@ -123,10 +123,10 @@ def campaign_statistics(session: Session, who: User | Actor, campaign_code: str,
     unit = unit_in_view(who, unit_id)
     campaign = session.scalar(select(Campaign).where(Campaign.code == campaign_code))
     if campaign is None:
-        raise NotFound(f"Không tìm thấy phong trào {campaign_code}")
+        raise NotFound(N_("Không tìm thấy phong trào %(code)s"), params={"code": campaign_code})
     unit_name = session.scalar(select(Unit.name).where(Unit.id == unit)) if unit else None
     if unit is not None and unit_name is None:
-        raise NotFound(f"Không tìm thấy đơn vị số {unit}")
+        raise NotFound(N_("Không tìm thấy đơn vị số %(id)s"), params={"id": unit})
     scope = _Scope(campaign.id, unit)
     by_state = _by_state(session, scope)
     tables = (_by_unit(session, scope), by_state, _by_award(session, scope),

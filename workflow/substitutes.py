@@ -20,7 +20,7 @@ from models import Substitution, User
 from workflow import machine
 from workflow.actors import Actor, as_actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput, NotFound, PermissionDenied
+from workflow.errors import N_, InvalidInput, NotFound, PermissionDenied
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 SUBSTITUTABLE_ROLES = frozenset({"board_reviewer", "board_head", "council_secretary"})
@@ -100,7 +100,7 @@ def deputy(session: Session, actor: Actor, principal_id: int | None, now: dateti
         return actor
     found = active_substitution(session, principal_id, now)
     if found is None or found.substitute_id != actor.id:
-        raise PermissionDenied("Bạn không được ủy quyền thay người này vào thời điểm này",
+        raise PermissionDenied(N_("Bạn không được ủy quyền thay người này vào thời điểm này"),
                                on_behalf_of_id=principal_id)
     principal = found.user
     return Deputy(actor.id, f"{actor.name} thay {principal.full_name}",
@@ -158,7 +158,7 @@ def cancel_substitution(session: Session, substitution_id: int, actor: User | Ac
     who = as_actor(actor)
     row = session.get(Substitution, substitution_id)
     if row is None or row.cancelled_at is not None:
-        raise NotFound(f"Không có ủy quyền số {substitution_id}")
+        raise NotFound(N_("Không có ủy quyền số %(id)s"), params={"id": substitution_id})
     _check_may_name(who, row.user)
     row.cancelled_at = now
     record_stream_event(session, f"user:{row.user_id}", "cancel_substitute", who, now,
@@ -170,7 +170,7 @@ def cancel_substitution(session: Session, substitution_id: int, actor: User | Ac
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f"Không có người dùng số {user_id}")
+        raise NotFound(N_("Không có người dùng số %(id)s"), params={"id": user_id})
     return user
 
 
@@ -178,21 +178,24 @@ def _check_may_name(who: Actor, user: User) -> None:
     # The absent user names their own substitute; the board head or an admin may do it
     # for them (someone falls ill without warning).
     if who.id != user.id and not who.has_any(frozenset({"board_head", "admin"})):
-        raise PermissionDenied("Chỉ người vắng mặt, Trưởng ban hoặc quản trị được cử người thay")
+        raise PermissionDenied(
+            N_("Chỉ người vắng mặt, Trưởng ban hoặc quản trị được cử người thay"))
 
 
 def _check_range(starts_on: date, ends_on: date) -> None:
     if ends_on < starts_on:
-        raise InvalidInput("Ngày kết thúc phải sau ngày bắt đầu")
+        raise InvalidInput(N_("Ngày kết thúc phải sau ngày bắt đầu"))
     if (ends_on - starts_on).days >= MAX_DAYS:
-        raise InvalidInput(f"Thời gian ủy quyền không quá {MAX_DAYS} ngày")
+        raise InvalidInput(N_("Thời gian ủy quyền không quá %(days)s ngày"),
+                           params={"days": MAX_DAYS})
 
 
 def _check_pair(user: User, substitute: User) -> None:
     roles = {r.value for r in user.roles} & SUBSTITUTABLE_ROLES
     if not roles:
-        raise InvalidInput("Chỉ chuyên viên, Trưởng ban TĐKT hoặc Thư ký Hội đồng cần người thay")
+        raise InvalidInput(
+            N_("Chỉ chuyên viên, Trưởng ban TĐKT hoặc Thư ký Hội đồng cần người thay"))
     if substitute.id == user.id or not substitute.active:
-        raise InvalidInput("Người thay phải là một người dùng khác, đang hoạt động")
+        raise InvalidInput(N_("Người thay phải là một người dùng khác, đang hoạt động"))
     if not roles & {r.value for r in substitute.roles}:
-        raise InvalidInput("Người thay phải có cùng vai trò xử lý hồ sơ với người vắng mặt")
+        raise InvalidInput(N_("Người thay phải có cùng vai trò xử lý hồ sơ với người vắng mặt"))

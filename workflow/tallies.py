@@ -17,7 +17,7 @@ from rules.council import Count, TallyRefused, Verdict, judge
 from rules.schema import CouncilVote
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.inputs import NomineeOutcome
 from workflow.rulesets import compiled
 
@@ -30,7 +30,7 @@ def stream(session_id: int) -> str:
 
 def require_secretary(actor: Actor) -> None:
     if not actor.active or SECRETARY not in actor.roles:
-        raise PermissionDenied("Chỉ Thư ký Hội đồng được thay đổi phiên họp")
+        raise PermissionDenied(N_("Chỉ Thư ký Hội đồng được thay đổi phiên họp"))
 
 
 def load_sitting(session: Session, session_id: int, *, lock: bool = False) -> CouncilSession:
@@ -39,15 +39,16 @@ def load_sitting(session: Session, session_id: int, *, lock: bool = False) -> Co
         query = query.with_for_update()
     sitting = session.scalar(query)
     if sitting is None:
-        raise NotFound(f"Không tìm thấy phiên họp số {session_id}")
+        raise NotFound(N_("Không tìm thấy phiên họp số %(id)s"), params={"id": session_id})
     return sitting
 
 
 def agenda_item(sitting: CouncilSession, proposal_id: int) -> AgendaItem:
     item = next((i for i in sitting.items if i.proposal_id == proposal_id), None)
     if item is None:
-        raise InvalidInput(f"Hồ sơ số {proposal_id} không có trong chương trình phiên họp "
-                           f"“{sitting.title}”")
+        raise InvalidInput(N_("Hồ sơ số %(id)s không có trong chương trình phiên họp "
+                              "“%(sitting)s”"),
+                           params={"id": proposal_id, "sitting": sitting.title})
     return item
 
 
@@ -59,8 +60,9 @@ def vote_rule(proposal: Proposal, nominee: Nominee) -> CouncilVote:
     """The award form's vote rule, from the rule set the proposal was submitted under."""
     award = compiled(proposal.ruleset_version).rules.award(nominee.award_form_code)
     if award is None:
-        raise InvalidInput(f"Hình thức khen thưởng {nominee.award_form_code} của "
-                           f"{nominee.full_name} không có trong bộ quy tắc của hồ sơ")
+        raise InvalidInput(N_("Hình thức khen thưởng %(form)s của %(name)s không có trong bộ "
+                              "quy tắc của hồ sơ"),
+                           params={"form": nominee.award_form_code, "name": nominee.full_name})
     return award.council
 
 
@@ -70,7 +72,8 @@ def judge_count(sitting: CouncilSession, proposal: Proposal, nominee: Nominee,
         return judge(vote_rule(proposal, nominee), sitting.roster_size, present_count(sitting),
                      count)
     except TallyRefused as exc:
-        raise InvalidInput(f"{nominee.full_name}: {exc.message}") from None
+        raise InvalidInput(N_("%(name)s: %(reason)s"),
+                           params={"name": nominee.full_name, "reason": exc.message}) from None
 
 
 def record(session: Session, session_id: int, nominee_id: int, count: Count, actor: Actor,
@@ -80,16 +83,16 @@ def record(session: Session, session_id: int, nominee_id: int, count: Count, act
     require_secretary(actor)
     sitting = load_sitting(session, session_id, lock=True)
     if sitting.status != SessionStatus.OPEN:
-        raise InvalidTransition("Chỉ ghi kết quả bỏ phiếu khi phiên họp đang diễn ra")
+        raise InvalidTransition(N_("Chỉ ghi kết quả bỏ phiếu khi phiên họp đang diễn ra"))
     nominee = session.get(Nominee, nominee_id)
     if nominee is None:
-        raise NotFound(f"Không tìm thấy người được đề nghị số {nominee_id}")
+        raise NotFound(N_("Không tìm thấy người được đề nghị số %(id)s"), params={"id": nominee_id})
     item = agenda_item(sitting, nominee.proposal_id)
     if item.decided:
-        raise InvalidTransition("Hồ sơ đã được chốt kết quả; không sửa phiếu được nữa")
+        raise InvalidTransition(N_("Hồ sơ đã được chốt kết quả; không sửa phiếu được nữa"))
     proposal = item.proposal
     if proposal.state != "at_council":
-        raise InvalidTransition("Hồ sơ không còn ở Hội đồng")
+        raise InvalidTransition(N_("Hồ sơ không còn ở Hội đồng"))
     verdict = judge_count(sitting, proposal, nominee, count)
     tally = next((t for t in sitting.tallies if t.nominee_id == nominee_id), None)
     action = "correct_tally" if tally else "record_tally"
@@ -115,14 +118,15 @@ def outcomes_from_sitting(session: Session, proposal: Proposal, session_id: int
     open, the proposal on its agenda and every nominee tallied."""
     sitting = load_sitting(session, session_id, lock=True)
     if sitting.status != SessionStatus.OPEN:
-        raise InvalidTransition("Chỉ chốt kết quả khi phiên họp đang diễn ra")
+        raise InvalidTransition(N_("Chỉ chốt kết quả khi phiên họp đang diễn ra"))
     item = agenda_item(sitting, proposal.id)
     if item.decided:
-        raise InvalidTransition("Hồ sơ đã được chốt kết quả trong phiên họp này")
+        raise InvalidTransition(N_("Hồ sơ đã được chốt kết quả trong phiên họp này"))
     by_nominee = {t.nominee_id: t for t in sitting.tallies}
     missing = [n.full_name for n in proposal.nominees if n.id not in by_nominee]
     if missing:
-        raise InvalidInput("Chưa ghi kết quả bỏ phiếu cho: " + ", ".join(missing))
+        raise InvalidInput(N_("Chưa ghi kết quả bỏ phiếu cho: %(names)s"),
+                           params={"names": ", ".join(missing)})
     outcomes = [NomineeOutcome(nominee_id=n.id, outcome="passed")
                 if by_nominee[n.id].passed else
                 NomineeOutcome(nominee_id=n.id, outcome="rejected",

@@ -20,7 +20,7 @@ from models import ApiToken, User
 from models.base import utcnow
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import ConflictError, InvalidInput, NotFound, PermissionDenied
+from workflow.errors import N_, ConflictError, InvalidInput, NotFound, PermissionDenied
 
 SECRET_PREFIX = "tdkt_"
 PREFIX_LENGTH = 12           # what the UI shows: "tdkt_" and the first 7 random characters
@@ -40,11 +40,12 @@ def create_token(session: Session, user_id: int, name: str,
     now = now or utcnow()
     name = " ".join((name or "").split())
     if not 1 <= len(name) <= MAX_NAME_LENGTH:
-        raise InvalidInput(f"Tên khoá cần từ 1 đến {MAX_NAME_LENGTH} ký tự")
+        raise InvalidInput(N_("Tên khoá cần từ 1 đến %(max)s ký tự"),
+                           params={"max": MAX_NAME_LENGTH})
     user = _active_user(session, user_id)
     if _active_count(session, user_id) >= MAX_ACTIVE_TOKENS:
-        raise InvalidInput(f"Mỗi tài khoản có tối đa {MAX_ACTIVE_TOKENS} khoá đang dùng; "
-                           "hãy thu hồi khoá không còn dùng")
+        raise InvalidInput(N_("Mỗi tài khoản có tối đa %(max)s khoá đang dùng; hãy thu hồi "
+                              "khoá không còn dùng"), params={"max": MAX_ACTIVE_TOKENS})
     secret = SECRET_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=user_id, name=name, token_hash=hash_secret(secret),
                      prefix=secret[:PREFIX_LENGTH], created_at=now)
@@ -68,7 +69,7 @@ def revoke_token(session: Session, user_id: int, token_id: int,
                                                   ApiToken.user_id == user_id)
                            .with_for_update())
     if token is None:
-        raise NotFound(f"Không tìm thấy khoá API số {token_id}")
+        raise NotFound(N_("Không tìm thấy khoá API số %(id)s"), params={"id": token_id})
     if token.revoked_at is None:
         token.revoked_at = now
         user = session.get(User, user_id)
@@ -99,7 +100,7 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
 def _active_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not user.active:
-        raise PermissionDenied("Tài khoản đã bị khoá")
+        raise PermissionDenied(N_("Tài khoản đã bị khoá"))
     return user
 
 
@@ -115,5 +116,5 @@ def _record(session: Session, user: User, action: str, token: ApiToken, now: dat
     try:
         session.flush()
     except IntegrityError as exc:  # two changes to the same user's chain at once
-        raise ConflictError("Có thao tác khác trên khoá API cùng lúc; vui lòng thử lại"
+        raise ConflictError(N_("Có thao tác khác trên khoá API cùng lúc; vui lòng thử lại")
                             ) from exc

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import filetype
 
-from workflow.errors import InvalidInput
+from workflow.errors import N_, InvalidInput
 
 # extension -> MIME type the content must have
 ALLOWED: dict[str, str] = {
@@ -46,12 +46,13 @@ def content_type(file_name: str, content: bytes) -> str:
     name says, or not a kind of file a dossier takes."""
     ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
     if not content:
-        raise InvalidInput("Tệp rỗng")
+        raise InvalidInput(N_("Tệp rỗng"))
     if ext not in ALLOWED:
-        raise InvalidInput("Chỉ nhận tệp PDF, ảnh (PNG, JPG), Word (DOC, DOCX), Excel (XLS, "
-                           "XLSX) hoặc ODT")
+        raise InvalidInput(N_("Chỉ nhận tệp PDF, ảnh (PNG, JPG), Word (DOC, DOCX), Excel (XLS, "
+                              "XLSX) hoặc ODT"))
     if _detect(content) != ALLOWED[ext]:
-        raise InvalidInput(f"Nội dung tệp không phải là tệp .{ext} như tên tệp cho biết")
+        raise InvalidInput(N_("Nội dung tệp không phải là tệp .%(ext)s như tên tệp cho biết"),
+                           params={"ext": ext})
     if ext in ZIPPED:
         check_archive(content)
     return ALLOWED[ext]
@@ -64,16 +65,19 @@ def check_archive(content: bytes, limits: ArchiveLimits = OFFICE_LIMITS) -> None
     try:
         infos = zipfile.ZipFile(io.BytesIO(content)).infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InvalidInput("Tệp nén (Office) bị hỏng, không đọc được") from None
+        raise InvalidInput(N_("Tệp nén (Office) bị hỏng, không đọc được")) from None
     if len(infos) > limits.max_members:
-        raise InvalidInput(f"Tệp chứa quá nhiều thành phần ({len(infos)} > "
-                           f"{limits.max_members}); có thể là tệp độc hại (zip bomb)")
+        raise InvalidInput(N_("Tệp chứa quá nhiều thành phần (%(count)s > %(limit)s); có thể "
+                              "là tệp độc hại (zip bomb)"),
+                           params={"count": len(infos), "limit": limits.max_members})
     unpacked = sum(i.file_size for i in infos)
     packed = max(1, sum(i.compress_size for i in infos))
     if unpacked > limits.max_total_bytes or (
             unpacked > limits.ratio_floor and unpacked / packed > limits.max_ratio):
-        raise InvalidInput(f"Tệp giải nén ra quá lớn ({unpacked // (1024 * 1024)} MB từ "
-                           f"{packed // 1024} KB); có thể là tệp độc hại (zip bomb)")
+        raise InvalidInput(N_("Tệp giải nén ra quá lớn (%(unpacked)s MB từ %(packed)s KB); có "
+                              "thể là tệp độc hại (zip bomb)"),
+                           params={"unpacked": unpacked // (1024 * 1024),
+                                   "packed": packed // 1024})
 
 
 def _detect(content: bytes) -> str | None:

@@ -182,3 +182,27 @@ def test_a_refused_upload_is_explained_in_the_readers_language(client_for, make_
     shown = page(clerk, f"/proposals/{pid}")
     assert "Unknown document type: thu_tay" in shown
     assert "Loại tài liệu không hợp lệ" not in shown
+
+
+def test_a_refused_agenda_change_is_explained_in_the_secretarys_language(client_for,
+                                                                         make_proposal):
+    pid = make_proposal("draft")  # not before the Council: it cannot go on an agenda
+    secretary = client_for("secretary")
+    created = secretary.post("/council/sessions", data={
+        "csrf_token": csrf_token(secretary, "/council/sessions/new"),
+        "title": "Phiên họp tháng 11", "sitting_date": "20/11/2022", "place": "Hội trường"})
+    assert created.status_code == 302
+    sitting = created.headers["Location"].split("#")[0]
+
+    def add_to_agenda() -> str:
+        secretary.post(f"{sitting}/agenda", data={"csrf_token": csrf_token(secretary, sitting),
+                                                  "proposal_id": str(pid)})
+        return page(secretary, sitting)
+
+    vietnamese = add_to_agenda()
+    assert f"Hồ sơ số {pid} không ở trạng thái trình Hội đồng" in vietnamese
+
+    switch(secretary, "en", from_page=sitting)
+    english = add_to_agenda()
+    assert f"Proposal {pid} is not before the Council" in english
+    assert "không ở trạng thái trình Hội đồng" not in english

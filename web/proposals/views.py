@@ -28,7 +28,7 @@ from rules.catalogue import load_catalogue
 from web import db
 from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version, page_number
-from web.i18n import error_text
+from web.i18n import error_text, finding_text
 from web.labels import ACTIONS
 from workflow import decision_queries, queries, sittings
 from workflow.actors import Actor
@@ -115,7 +115,8 @@ def action(pid: int, trigger: str) -> Response:
               "warning")
     except RuleViolation as exc:
         flash(error_text(exc) + ": " + "; ".join(
-            f"{f.nominee + ': ' if f.nominee else ''}{f.message}" for f in exc.findings), "danger")
+            f"{f.nominee + ': ' if f.nominee else ''}{finding_text(f)}" for f in exc.findings),
+              "danger")
     except WorkflowError as exc:
         flash(error_text(exc), "danger")
     else:

@@ -1,0 +1,22 @@
+"""Rule findings on a proposal's page, in the reader's language: tdkt's own checks are
+translated (award forms and documents by their English names), a campaign's own rule
+messages stay in the words its rule set gives."""
+
+from __future__ import annotations
+
+from rules.catalogue import load_catalogue
+from tests.web.test_i18n import page, switch
+
+
+def test_a_missing_document_is_named_in_the_readers_language(client_for, make_proposal):
+    pid = make_proposal("draft", documents=[])
+    letter = load_catalogue().document_types["to_trinh"]
+    clerk = client_for("unit1")
+
+    vietnamese = page(clerk, f"/proposals/{pid}")
+    assert f"Thiếu tài liệu bắt buộc: {letter.name_vi}" in vietnamese
+
+    switch(clerk, "en", from_page=f"/proposals/{pid}")
+    english = page(clerk, f"/proposals/{pid}")
+    assert f"Missing required document: {letter.name_en}" in english
+    assert "Thiếu tài liệu bắt buộc" not in english

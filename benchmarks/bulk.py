@@ -48,7 +48,7 @@ def checks(database: Database, world: World, sizes: Sizes) -> Figure:
     rates, floor_rates = [], []
     for r in range(sizes.repeat):
         for expression in rules.expressions.values():
-            expression.memo.clear()  # each repeat starts with no answer remembered
+            expression.forget()  # each repeat starts with no answer remembered
         rates.append(sizes.checks / timed(lambda: [run_checks(rules, f, now) for f in batch]))
         floor_rates.append(sizes.checks / timed(lambda: _bare_expressions(rules, batch)))
         progress(f"checks {r + 1}/{sizes.repeat}: {rates[-1]:,.0f}/s, expressions alone "

@@ -67,10 +67,15 @@ class Expression:
         self.rule = rule
         names = [node for node, _ in _walk(rule.statement.expression)
                  if isinstance(node, SymbolExpression)]
-        pure = all(node.scope is None for node in names)
+        # `$` anywhere (a builtin such as $now, even one this walk could miss): no memo.
+        pure = all(node.scope is None for node in names) and "$" not in rule.text
         self.symbols: tuple[str, ...] | None = (
             tuple(sorted({node.name for node in names})) if pure else None)
         self.memo: dict[tuple[Any, ...], bool] = {}
+
+    def forget(self) -> None:
+        """Drop the remembered answers (a benchmark starting cold)."""
+        self.memo.clear()
 
     def matches(self, facts: Mapping[str, Any]) -> bool:
         if self.symbols is None:
@@ -182,7 +187,19 @@ def _walk(root: ExpressionBase) -> Iterator[tuple[ExpressionBase, int]]:
             stack.extend((item, depth) for item in node)
         elif isinstance(node, ExpressionBase):
             yield node, depth
-            stack.extend((v, depth + 1) for k, v in vars(node).items() if k != "context")
+            stack.extend((child, depth + 1) for child in _children(node))
+
+
+def _children(node: ExpressionBase) -> Iterator[Any]:
+    """The values a node holds, in its __dict__ and in its classes' __slots__: rule-engine
+    keeps the operands of `in`, `.attr`, `[i]`, `??` and function calls in slots only."""
+    names = set(getattr(node, "__dict__", {}))
+    for cls in type(node).__mro__:
+        slots = cls.__dict__.get("__slots__", ())
+        names.update((slots,) if isinstance(slots, str) else slots)
+    names.discard("context")  # the shared symbol table, not a child
+    for name in sorted(names):
+        yield getattr(node, name, None)
 
 
 def evaluate(expression: Expression, facts: Mapping[str, Any]) -> bool:

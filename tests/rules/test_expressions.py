@@ -61,3 +61,27 @@ def test_a_refused_value_is_refused_every_time_and_does_not_block_good_ones():
     rule = "years_in_service >= 2"
     assert outcomes(rule, [{"years_in_service": True}, {"years_in_service": True},
                            {"years_in_service": 3}]) == ["error", "error", True]
+
+
+@pytest.mark.parametrize(("rule", "facts", "expected"), [
+    # Facts named only inside `in`, `.length`, `[i]` and comprehensions count as well.
+    ("position in ['Chủ tịch', 'Phó chủ tịch'] or years_in_service >= 5",
+     [{"position": "Chủ tịch", "years_in_service": 1},
+      {"position": "Chuyên viên", "years_in_service": 1}], [True, False]),
+    ("work_unit.length > 3", [{"work_unit": "Sở Tài chính"}, {"work_unit": "Sở"}],
+     [True, False]),
+    ("position[0] == 'C'", [{"position": "Chủ tịch"}, {"position": "Phó chủ tịch"}],
+     [True, False]),
+    ("[y for y in [1, 10] if y > years_in_service].length == 2",
+     [{"years_in_service": 0}, {"years_in_service": 5}], [True, False]),
+])
+def test_facts_inside_operators_decide_the_answer_too(rule, facts, expected):
+    assert outcomes(rule, facts * 2) == expected * 2
+
+
+def test_a_rule_reading_the_date_is_judged_every_time():
+    # $now changes while the facts do not: an answer must never be reused for it.
+    expression = compile_expression("$now.year > 2000 and kind == 'individual'", CONTEXT)
+    facts = {"kind": "individual"}
+    assert evaluate(expression, facts) is True
+    assert expression.memo == {}

@@ -55,6 +55,12 @@ HOSTILE = {
                         "awards.0.eligibility.0.rule", "lồng quá sâu"),
     "exponential-regex": (with_rule("position =~ '(a+)+$'"), 19,
                           "awards.0.eligibility.0.rule", "có thể chạy rất lâu"),
+    # The same regex inside an array, behind `[i]`, or in a comprehension.
+    "regex-in-an-index": (with_rule("[position =~ '(a+)+$'][0]"), 19,
+                          "awards.0.eligibility.0.rule", "có thể chạy rất lâu"),
+    "regex-in-a-comprehension": (with_rule("[v for v in [position] if v =~ '(a+)+$'].length "
+                                           "> 0"), 19,
+                                 "awards.0.eligibility.0.rule", "có thể chạy rất lâu"),
     "alternation-regex": (with_rule("position =~~ '(giám đốc|giám đốc sở)*x'"), 19,
                           "awards.0.eligibility.0.rule", "có thể chạy rất lâu"),
     "backreference": (with_rule("position =~ '(?P<x>a*)(?P=x)b'"), 19,

@@ -28,6 +28,7 @@ from sqlalchemy import inspect, text
 from models.db import Database
 from models.migrate import upgrade
 from workflow.errors import ConflictError, InvalidInput
+from workflow.storage import kept_for_audit
 
 FORMAT = "tdkt-backup/1"
 MANIFEST, DATABASE, DOCUMENTS = "manifest.json", "database.sqlite", "documents"
@@ -75,12 +76,16 @@ def backup(database: Database, storage_dir: Path, target: Path, now: datetime,
         progress("database", 0, 1)
         _snapshot(database, work / DATABASE)
         progress("database", 1, 1)
-        revision, wanted = _contents(work / DATABASE)
+        revision, wanted, kept = _contents(work / DATABASE)
         copied, missing = _copy_documents(storage_dir, wanted, work / DOCUMENTS, progress)
+        # Files the audit trail keeps go along when still intact; gone, they are no row's.
+        carried, _ = _copy_documents(storage_dir, kept, work / DOCUMENTS, progress)
         files = {DATABASE: sha256_of(work / DATABASE)}
-        files.update({f"{DOCUMENTS}/{rel}": digest for rel, digest in copied.items()})
+        files.update({f"{DOCUMENTS}/{rel}": digest
+                      for rel, digest in {**copied, **carried}.items()})
         manifest = {"format": FORMAT, "created_at": now.isoformat(), "revision": revision,
-                    "documents": len(copied), "missing": missing, "files": files}
+                    "documents": len(copied), "kept_for_audit": len(carried),
+                    "missing": missing, "files": files}
         (work / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True),
                                      encoding="utf-8")
         _write_archive(work, [MANIFEST, *files], target)
@@ -148,15 +153,20 @@ def _snapshot(database: Database, copy: Path) -> None:
         dst.close()
 
 
-def _contents(copy: Path) -> tuple[str | None, dict[str, str]]:
-    """The copy's schema revision and its documents: {storage path: SHA-256}."""
+def _contents(copy: Path) -> tuple[str | None, dict[str, str], dict[str, str]]:
+    """The copy's schema revision, its documents' files and the files its audit trail
+    keeps for removed documents: each {storage path: SHA-256}."""
     conn = sqlite3.connect(copy)
     try:
         revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         rows = conn.execute("SELECT storage_path, sha256 FROM documents").fetchall()
+        payloads = [json.loads(p) for (p,) in conn.execute(
+            "SELECT payload FROM audit_events WHERE action = 'remove_document'") if p]
     finally:
         conn.close()
-    return (revision[0] if revision else None), {_safe_relative(p): d for p, d in rows}
+    documents = {_safe_relative(p): d for p, d in rows}
+    kept = {rel: d for rel, d in kept_for_audit(payloads).items() if rel not in documents}
+    return (revision[0] if revision else None), documents, kept
 
 
 def _copy_documents(storage: Path, wanted: dict[str, str], into: Path,

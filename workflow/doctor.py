@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from models import AuditEvent, Document, Proposal
 from workflow.audit import replay, verify
+from workflow.storage import kept_for_audit
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 1 << 20
@@ -109,20 +110,12 @@ def _check_documents(session: Session, storage_dir: Path, report: DoctorReport,
     files = sorted(p for p in storage_dir.rglob("*") if p.is_file()) if storage_dir.is_dir() \
         else []
     report.files = len(files)
-    removed = _removed_document_files(session)
+    removed = kept_for_audit(session.scalars(select(AuditEvent.payload).where(
+        AuditEvent.action == "remove_document")))
     unnamed = [p for p in files if p.relative_to(storage_dir).as_posix() not in named]
     report.orphans = [p for p in unnamed if p.relative_to(storage_dir).as_posix() not in removed]
     report.kept_for_audit = len(unnamed) - len(report.orphans)
     progress("files", len(files), len(files))
-
-
-def _removed_document_files(session: Session) -> set[str]:
-    """Where the files of documents removed from a dossier are stored (as add_document
-    names them), from the SHA-256 each `remove_document` event records."""
-    payloads = session.scalars(select(AuditEvent.payload).where(
-        AuditEvent.action == "remove_document"))
-    digests = {str((payload or {}).get("sha256") or "") for payload in payloads}
-    return {f"{d[:2]}/{d}" for d in digests if len(d) == 64}
 
 
 def _sha256(path: Path) -> str:

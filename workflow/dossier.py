@@ -30,6 +30,7 @@ from workflow.audit import record_proposal_event
 from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.rulesets import compiled
 from workflow.service import check_version, flush, load_for_update
+from workflow.storage import stored_at
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 TITLE_LENGTH = N_("Tiêu đề hồ sơ cần từ 3 đến 500 ký tự")
@@ -169,7 +170,7 @@ def add_document(session: Session, proposal_id: int, actor: User | Actor, doc_ty
     who = as_actor(actor)
 
     def change(p: Proposal) -> dict[str, Any]:
-        path = storage_dir / digest[:2] / digest
+        path = storage_dir / stored_at(digest)
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(".part")

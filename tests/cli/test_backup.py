@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import inspect, select, text
 
-from models import Base, Document, User
+from models import Base, Document, Proposal, User
 from models.db import Database
 from models.migrate import upgrade
 from tests.cli.test_cli import tdkt_command
 from tests.conftest import FAST_HASH, PG_URL
+from workflow import dossier
 from workflow.backup import backup, restore
 from workflow.errors import InvalidInput
 from workflow.seed import seed_demo
@@ -177,6 +178,34 @@ def test_a_missing_document_is_reported_and_fails_the_backup(demo, tmp_path):
     result = run(home, "backup", str(tmp_path / "again.tar"))
     assert result.returncode == 1 and "CẢNH BÁO: 1 tài liệu" in result.stderr
     assert lost.name in result.stderr
+
+
+def test_the_file_of_a_removed_document_is_carried_for_the_audit_trail(tmp_path):
+    home, elsewhere = tmp_path / "home", tmp_path / "elsewhere"
+    database = Database(f"sqlite:///{home / 'tdkt.sqlite'}")
+    upgrade(database.engine)
+    with database.unit_of_work() as session:
+        seed_demo(session, home / "documents", password_hash=FAST_HASH)
+    with database.unit_of_work() as session:
+        doc = session.scalars(select(Document).join(Proposal).where(
+            Proposal.state == "draft").order_by(Document.id)).first()
+        clerk = session.scalars(select(User).where(
+            User.unit_id == doc.proposal.unit_id, User.username.like("unit%"))).first()
+        removed = home / "documents" / doc.storage_path
+        dossier.remove_document(session, doc.proposal_id, doc.id, clerk)
+    database.dispose()
+    assert removed.is_file()
+
+    assert run(home, "backup", str(tmp_path / "b.tar")).returncode == 0
+    elsewhere.mkdir()
+    restored = run(elsewhere, "restore", str(tmp_path / "b.tar"))
+
+    assert restored.returncode == 0, restored.stderr
+    assert (elsewhere / "documents" / removed.relative_to(home / "documents")).read_bytes() \
+        == removed.read_bytes()
+    checked = run(elsewhere, "doctor")
+    assert checked.returncode == 0, checked.stderr
+    assert "giữ lại cho nhật ký kiểm toán" in checked.stdout
 
 
 class Unfinished(Exception):

@@ -121,3 +121,24 @@ def test_walking_down_and_up_keeps_the_rows_of_a_database_in_use(db, world, make
         assert rows(db, kept) == before, f"rows changed walking up from {revision}"
     assert rows(db, at_head)["proposals"] == full["proposals"]
     assert schema_drift(db) == []
+
+
+def test_reasons_written_with_the_old_prefix_read_once_after_0007(db, make_proposal):
+    """Before 0007 a rejected nominee's reason began with "Không đạt: ", which the proposal
+    page then repeated; the upgrade drops it and leaves other reasons alone."""
+    make_proposal("draft")
+    make_proposal("draft")
+    downgrade(db.engine, "0006")
+    with db.engine.begin() as conn:
+        ids = list(conn.execute(text("SELECT id FROM nominees ORDER BY id")).scalars())
+        assert len(ids) >= 2
+        conn.execute(text("UPDATE nominees SET outcome_reason = :r WHERE id = :i"), [
+            {"r": "Không đạt: 4/7 = 57,1% < 70% tổng số thành viên Hội đồng", "i": ids[0]},
+            {"r": "Không đạt yêu cầu về thời gian công tác", "i": ids[1]}])
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        reasons = dict(conn.execute(text(
+            "SELECT id, outcome_reason FROM nominees WHERE id IN (:a, :b)"),
+            {"a": ids[0], "b": ids[1]}).all())
+    assert reasons == {ids[0]: "4/7 = 57,1% < 70% tổng số thành viên Hội đồng",
+                       ids[1]: "Không đạt yêu cầu về thời gian công tác"}

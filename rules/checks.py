@@ -132,13 +132,14 @@ def check_documents(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
 def check_nominee(rs: CompiledRuleSet, nominee: NomineeFacts) -> list[Finding]:
     award = rs.rules.award(nominee.award_form)
     if award is None:
-        return [_about(nominee, "award_not_offered", Severity.BLOCKING,
-                       N_("Phong trào không xét hình thức %(form)s"),
-                       form=_form(nominee.award_form))]
+        return [_written("award_not_offered", Severity.BLOCKING,
+                         N_("Phong trào không xét hình thức %(form)s"), nominee,
+                         form=_form(nominee.award_form))]
     if nominee.kind not in award.nominee:
-        return [_about(nominee, "kind_not_allowed", Severity.BLOCKING,
-                       N_("%(form)s không xét cho cá nhân") if nominee.kind == "individual"
-                       else N_("%(form)s không xét cho tập thể"), form=_form(award.form))]
+        return [_written("kind_not_allowed", Severity.BLOCKING,
+                         N_("%(form)s không xét cho cá nhân") if nominee.kind == "individual"
+                         else N_("%(form)s không xét cho tập thể"), nominee,
+                         form=_form(award.form))]
     return [*_eligibility(rs, award, nominee), *_prior_titles(rs, award, nominee)]
 
 
@@ -149,9 +150,9 @@ def _eligibility(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -
         try:
             ok = evaluate(rs.expressions[(award.form, index)], facts)
         except ExpressionError:
-            findings.append(_about(nominee, "missing_data", rule.severity,
-                                   N_("Thiếu thông tin để xét tiêu chí: %(rule)s"),
-                                   rule=rule.message))
+            findings.append(_written("missing_data", rule.severity,
+                                     N_("Thiếu thông tin để xét tiêu chí: %(rule)s"), nominee,
+                                     rule=rule.message))
             continue
         if not ok:
             findings.append(Finding("not_eligible", rule.severity, rule.message, nominee.name,
@@ -182,9 +183,9 @@ def _prior_finding(nominee: NomineeFacts, rule: PriorTitleRule) -> Finding:
     if rule.message:  # the campaign's own words
         return Finding("prior_titles", Severity.BLOCKING, rule.message, nominee.name,
                        nominee.id)
-    return _about(nominee, "prior_titles", Severity.BLOCKING,
-                  N_("Cần %(years)s năm liên tục đạt danh hiệu %(title)s"),
-                  years=rule.consecutive_years, title=_form(rule.title))
+    return _written("prior_titles", Severity.BLOCKING,
+                    N_("Cần %(years)s năm liên tục đạt danh hiệu %(title)s"), nominee,
+                    years=rule.consecutive_years, title=_form(rule.title))
 
 
 def _written(code: str, severity: Severity, template: str, nominee: NomineeFacts | None = None,
@@ -194,11 +195,6 @@ def _written(code: str, severity: Severity, template: str, nominee: NomineeFacts
     return Finding(code, severity, template % params if params else template,
                    nominee.name if nominee else None, nominee.id if nominee else None,
                    template, params)
-
-
-def _about(nominee: NomineeFacts, code: str, severity: Severity, template: str,
-           **params: Any) -> Finding:
-    return _written(code, severity, template, nominee, **params)
 
 
 def _form(code: str) -> Term:

@@ -22,7 +22,14 @@ from web import db, errors, labels
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
 from web.forms import MAX_INT
-from web.i18n import catalogue_name, finding_text, select_locale, vn_date, vn_datetime
+from web.i18n import (
+    catalogue_name,
+    error_text,
+    finding_text,
+    select_locale,
+    vn_date,
+    vn_datetime,
+)
 from web.paging import page_url
 from workflow.deadlines import use_calendar
 
@@ -63,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime)
     app.jinja_env.globals.update(labels=labels, catalogue_name=catalogue_name, page_url=page_url,
-                                 finding_text=finding_text)
+                                 finding_text=finding_text, error_text=error_text)
     return app
 
 

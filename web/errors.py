@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response
 
-from web.i18n import error_text
+from web.i18n import error_text, finding_dict
 from workflow.errors import (
     ConflictError,
     InvalidInput,
@@ -60,7 +60,10 @@ def refuse_nul_characters() -> tuple[Response | str, int] | None:
 def register(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(exc: WorkflowError) -> tuple[Response | str, int]:
-        return error_response(status_of(exc), exc.code, error_text(exc), **exc.details)
+        details = dict(exc.details)
+        if isinstance(exc, RuleViolation):
+            details["findings"] = [finding_dict(f) for f in exc.findings]
+        return error_response(status_of(exc), exc.code, error_text(exc), **details)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[Response | str, int]:

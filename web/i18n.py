@@ -15,7 +15,7 @@ from rules.calendar import TZ
 from rules.catalogue import load_catalogue
 from rules.checks import Finding
 from web.labels import ACTIONS, STATES
-from workflow.errors import Term, WorkflowError
+from workflow.errors import RuleViolation, Term, WorkflowError
 
 LANGUAGES = ("vi", "en")
 
@@ -73,6 +73,17 @@ def finding_text(finding: Finding) -> str:
     if finding.template is None:
         return finding.message
     return _in_language(finding.message, finding.template, finding.params)
+
+
+def finding_dict(finding: Finding) -> dict[str, Any]:
+    """A finding as the API gives it, its message in the reader's language."""
+    return {**finding.as_dict(), "message": finding_text(finding)}
+
+
+def violation_text(exc: RuleViolation) -> str:
+    """A refused submission: why, then each blocking finding (with its nominee)."""
+    return error_text(exc) + ": " + "; ".join(
+        f"{f.nominee + ': ' if f.nominee else ''}{finding_text(f)}" for f in exc.findings)
 
 
 def _in_language(vietnamese: str, template: str, values: Mapping[str, Any]) -> str:

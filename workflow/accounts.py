@@ -143,30 +143,30 @@ def set_password(session: Session, user: User, password: str | None, actor: Acto
 
 
 def change_own_password(session: Session, user_id: int, current: str, new: str,
-                        confirm: str, now: datetime) -> str | None:
+                        confirm: str, now: datetime) -> InvalidInput | None:
     """A signed-in user changes their own password, giving the current one. Returns None
-    when changed, else the reason for refusing (in Vietnamese).
+    when changed, else the refusal (its message in Vietnamese, its template for a page).
 
     A wrong current password counts as a failed sign-in for the username — so a stolen
     session cannot be used to guess it — and that count is the only thing written on a
     refusal; hence a returned reason, not an exception that would roll the count back."""
     user = session.get(User, user_id)
     if user is None or not user.active:
-        return "Tài khoản đã bị khoá."
+        return InvalidInput(N_("Tài khoản đã bị khoá."))
     keys = login_throttle.keys(user.username)
     if login_throttle.locked_until(session, keys, now) is not None:
-        return "Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau ít phút."
+        return InvalidInput(N_("Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau ít phút."))
     if not password_matches(user, current or ""):
         login_throttle.record_failure(session, keys, now)
-        return "Mật khẩu hiện tại không đúng."
+        return InvalidInput(N_("Mật khẩu hiện tại không đúng."))
     if new != confirm:
-        return "Mật khẩu nhập lại không khớp với mật khẩu mới."
+        return InvalidInput(N_("Mật khẩu nhập lại không khớp với mật khẩu mới."))
     if new == current:
-        return "Mật khẩu mới phải khác mật khẩu hiện tại."
+        return InvalidInput(N_("Mật khẩu mới phải khác mật khẩu hiện tại."))
     try:
         set_password(session, user, new, Actor.of(user), "change_password", now)
     except InvalidInput as exc:
-        return exc.message
+        return exc
     return None
 
 

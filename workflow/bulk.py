@@ -21,8 +21,11 @@ BULK_TRIGGERS = ("claim", "forward")
 @dataclass(frozen=True)
 class BulkResult:
     proposal_id: int
-    ok: bool
-    message: str
+    error: WorkflowError | None = None   # why this one was refused (None: done)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 def bulk_act(unit_of_work: UnitOfWork, proposal_ids: Iterable[int], trigger: str,
@@ -35,7 +38,7 @@ def bulk_act(unit_of_work: UnitOfWork, proposal_ids: Iterable[int], trigger: str
             with unit_of_work() as session:
                 act(session, pid, trigger, actor, **payload)
         except WorkflowError as exc:
-            results.append(BulkResult(pid, False, exc.message))
+            results.append(BulkResult(pid, exc))
         else:
-            results.append(BulkResult(pid, True, "OK"))
+            results.append(BulkResult(pid))
     return results

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import Decision, DecisionEntry, Nominee, NoticeStage, Proposal, User
 from workflow import coverage, notices, queries
 from workflow.actors import Actor, as_actor
-from workflow.errors import NotFound
+from workflow.errors import N_, NotFound
 from workflow.queries import STAFF
 
 READERS = STAFF | {"council_member"}
@@ -40,7 +40,7 @@ def get_visible(session: Session, decision_id: int, who: User | Actor) -> Decisi
     decision = session.scalar(visible(as_actor(who)).where(Decision.id == decision_id)
                               .options(selectinload(Decision.campaign)))
     if decision is None:
-        raise NotFound(f"Không tìm thấy quyết định số hiệu {decision_id}")
+        raise NotFound(N_("Không tìm thấy quyết định số hiệu %(id)s"), params={"id": decision_id})
     return decision
 
 

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import Achievement, Decision, Nominee, Proposal
-from workflow.errors import InvalidInput
+from workflow.errors import N_, InvalidInput
 
 _SPACES = re.compile(r"\s+")
 
@@ -83,9 +83,9 @@ def _refuse_twice_listed(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         key = (row["subject_key"], row["award_form_code"])
         if key in seen:
-            raise InvalidInput(f"{row['full_name']} có tên hai lần với cùng hình thức "
-                               f"{row['award_form_code']} trong quyết định này; hãy bỏ bớt "
-                               "một hồ sơ khỏi quyết định")
+            raise InvalidInput(N_("%(name)s có tên hai lần với cùng hình thức %(form)s trong "
+                                  "quyết định này; hãy bỏ bớt một hồ sơ khỏi quyết định"),
+                               params={"name": row["full_name"], "form": row["award_form_code"]})
         seen.add(key)
 
 

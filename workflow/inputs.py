@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from rules.messages import labelled
-from workflow.errors import InvalidInput
+from workflow.errors import N_, InvalidInput
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 
@@ -75,5 +75,5 @@ def parse_input(trigger: str, payload: dict[str, object]) -> _Input:
         return INPUTS[trigger].model_validate(payload)
     except ValidationError as exc:
         problems = [labelled(e, _FIELD_VI) for e in exc.errors()]
-        raise InvalidInput("Dữ liệu không hợp lệ — " + "; ".join(problems),
-                           errors=problems) from None
+        raise InvalidInput(N_("Dữ liệu không hợp lệ — %(problems)s"),
+                           params={"problems": "; ".join(problems)}, errors=problems) from None

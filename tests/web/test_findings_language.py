@@ -1,6 +1,5 @@
 """Rule findings on a proposal's page, in the reader's language: tdkt's own checks are
-translated (award forms and documents by their English names), a campaign's own rule
-messages stay in the words its rule set gives."""
+translated, naming documents by their English names."""
 
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ from models.base import utcnow
 from web import db
 from web.account.views import bp
 from web.auth.users import WebUser
+from web.i18n import error_text
 from workflow import accounts
 
 
@@ -37,8 +38,8 @@ def change_password() -> Response:
             writer, current_user.id, form.get("current_password", ""),
             form.get("new_password", ""), form.get("confirm_password", ""), utcnow())
         user = None if refusal else WebUser.of(writer.get_one(User, current_user.id))
-    if user is None:
-        return _page(refusal, 400)
+    if refusal is not None or user is None:
+        return _page(error_text(refusal) if refusal else None, 400)
     # Other sessions end with the old password's fingerprint; this one carries the new one.
     login_user(user)
     flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")

@@ -8,7 +8,7 @@ from models import AuditEvent, Campaign, Document, Nominee, Proposal
 from models.base import utcnow
 from rules.catalogue import load_catalogue
 from web.api import schemas as s
-from web.i18n import vn_datetime
+from web.i18n import finding_dict, vn_datetime
 from workflow import queries
 from workflow.actors import Actor
 from workflow.machine import EDITABLE_STATES
@@ -35,7 +35,7 @@ def detail(session: Session, p: Proposal, actor: Actor) -> s.ProposalDetail:
         last_reason=p.last_reason, decision_number=p.decision_number,
         decision_date=p.decision_date, nominees=[nominee(n) for n in p.nominees],
         documents=[document(d) for d in p.documents],
-        findings=[s.FindingOut(**f.as_dict()) for f in findings],
+        findings=[s.FindingOut(**finding_dict(f)) for f in findings],
         allowed_actions=allowed_actions(p, actor), editable=editable)
 
 

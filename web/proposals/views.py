@@ -28,7 +28,7 @@ from rules.catalogue import load_catalogue
 from web import db
 from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version, page_number
-from web.i18n import error_text, finding_text
+from web.i18n import error_text, violation_text
 from web.labels import ACTIONS
 from workflow import decision_queries, queries, sittings
 from workflow.actors import Actor
@@ -114,9 +114,7 @@ def action(pid: int, trigger: str) -> Response:
                 "lại với trạng thái mới nhất; vui lòng xem lại rồi thực hiện lại nếu cần."),
               "warning")
     except RuleViolation as exc:
-        flash(error_text(exc) + ": " + "; ".join(
-            f"{f.nominee + ': ' if f.nominee else ''}{finding_text(f)}" for f in exc.findings),
-              "danger")
+        flash(violation_text(exc), "danger")
     except WorkflowError as exc:
         flash(error_text(exc), "danger")
     else:

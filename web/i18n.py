@@ -1,5 +1,6 @@
 """Language choice and date formatting: Vietnamese by default, English on request,
-dates as dd/mm/yyyy in Asia/Ho_Chi_Minh."""
+dates as dd/mm/yyyy in Asia/Ho_Chi_Minh; and the messages the workflow and the rule checks
+write in Vietnamese, in the reader's language."""
 
 from __future__ import annotations
 

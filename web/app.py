@@ -126,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
     from web.account.views import bp as account_bp
     from web.admin.views import bp as admin_bp
     from web.api import decisions as _api_decisions  # noqa: F401  (adds its routes to api_bp)
+    from web.api import notices as _api_notices  # noqa: F401  (adds its routes to api_bp)
     from web.api.views import bp as api_bp
     from web.auth.views import bp as auth_bp
     from web.clerk.views import bp as clerk_bp

@@ -163,9 +163,15 @@ def period_end(rule: NoticeRule, now: datetime) -> datetime:
     return working_calendar().add_working_days(now, rule.working_days)
 
 
+def is_secretary(actor: Any) -> bool:
+    """Whether this actor publishes notices, resolves objections and reads them all."""
+    who = as_actor(actor)
+    return who.active and "council_secretary" in who.roles
+
+
 def require_secretary(actor: Any) -> Actor:
     who = as_actor(actor)
-    if not who.active or "council_secretary" not in who.roles:
+    if not is_secretary(who):
         raise PermissionDenied(N_("Chỉ Thư ký Hội đồng được công khai danh sách và giải quyết "
                                   "khiếu nại"))
     return who
@@ -195,8 +201,41 @@ def all_notices(session: Session, limit: int = 200) -> list[Notice]:
 def get_notice(session: Session, notice_id: int) -> Notice:
     notice = session.get(Notice, notice_id)
     if notice is None:
-        raise NotFound(N_("Không tìm thấy thông báo công khai số %(id)s"), params={"id": notice_id})
+        raise _no_notice(notice_id)
     return notice
+
+
+def _no_notice(notice_id: int) -> NotFound:
+    return NotFound(N_("Không tìm thấy thông báo công khai số %(id)s"), params={"id": notice_id})
+
+
+def visible_notices(session: Session, actor: Any, now: datetime,
+                    limit: int = 200) -> list[Notice]:
+    """The notices this actor may read, the newest first: the secretary every one (running,
+    ended, to come); anyone else those running now, as the public page lists them."""
+    query = (select(Notice).options(selectinload(Notice.entries), selectinload(Notice.campaign))
+             .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit))
+    if not is_secretary(actor):
+        query = query.where(Notice.starts_at <= now, Notice.ends_at > now)
+    return list(session.scalars(query))
+
+
+def get_visible(session: Session, notice_id: int, actor: Any, now: datetime) -> Notice:
+    """The notice, or NotFound — also, as on the public page, for anyone but the secretary
+    when it has not begun. Once it has ended its names are no longer shown
+    (`shows_entries`)."""
+    notice = session.scalar(select(Notice).where(Notice.id == notice_id).options(
+        selectinload(Notice.entries).selectinload(NoticeEntry.nominee),
+        selectinload(Notice.campaign)))
+    if notice is None or (now < notice.starts_at and not is_secretary(actor)):
+        raise _no_notice(notice_id)
+    return notice
+
+
+def shows_entries(notice: Notice, actor: Any, now: datetime) -> bool:
+    """The list is public while the notice runs (the public page hides it after); the
+    secretary sees it always."""
+    return is_running(notice, now) or is_secretary(actor)
 
 
 def open_objection_counts(session: Session) -> dict[int, int]:

@@ -18,6 +18,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 import web.api.council
 import web.api.decisions
+import web.api.notices
 import web.api.views  # noqa: F401
 from tests.web.snapshots import changed, snapshot
 from web.api.openapi import OPERATIONS, openapi_path

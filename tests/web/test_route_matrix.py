@@ -220,6 +220,11 @@ ACCESS: dict[str, Access] = {
     "api.decision_word_docx": Access(see=READERS, state="decided"),
     "api.list_sittings": Access(see=EVERYONE),  # each sees only their sittings (none)
     "api.get_sitting": Access(see=COUNCIL),
+    # -- public notices: anyone signed in reads the running notices and their lists (public
+    #    by design); the objections are the secretary's alone, and who may file, publish
+    #    and resolve is in tests/web/test_notices_api.py. Their POSTs fall under "api." below
+    "api.list_notices": Access(see=EVERYONE, state="on_notice"),
+    "api.get_notice": Access(see=EVERYONE, state="on_notice"),
     "api.": Access(),
 }
 

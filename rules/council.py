@@ -18,19 +18,29 @@ How the counts are read (decided here, once):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from rules.schema import CouncilVote
+from rules.texts import N_, Figure, Text
 
 
 class TallyRefused(ValueError):
-    """A tally that does not add up; `message` is Vietnamese, `message_en` English."""
+    """A tally that does not add up: its `N_` template and values make `message`, in
+    Vietnamese (`text` hands them on, for a page in the reader's language); `message_en` is
+    the English twin."""
 
-    def __init__(self, message: str, message_en: str) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, params: Mapping[str, Any], message_en: str) -> None:
+        self.template, self.params = template, dict(params)
+        self.message = template % self.params if self.params else template
+        super().__init__(self.message)
         self.message_en = message_en
+
+    @property
+    def text(self) -> Text:
+        return Text(self.template, self.params)
 
 
 @dataclass(frozen=True)
@@ -80,9 +90,10 @@ def judge(rule: CouncilVote, roster_size: int, present: int, count: Count) -> Ve
     quorum = ratio_of(rule.quorum)
     if Fraction(participants, roster_size) < quorum:
         raise TallyRefused(
-            f"Không đủ số thành viên tham gia: {participants}/{roster_size} = "
-            f"{percent(Fraction(participants, roster_size))}, cần ít nhất {percent(quorum)} "
-            "tổng số thành viên Hội đồng",
+            N_("Không đủ số thành viên tham gia: %(participants)s/%(roster)s = %(share)s, cần "
+               "ít nhất %(quorum)s tổng số thành viên Hội đồng"),
+            {"participants": participants, "roster": roster_size,
+             "share": _figure(Fraction(participants, roster_size)), "quorum": _figure(quorum)},
             f"No quorum: {participants}/{roster_size} = "
             f"{percent(Fraction(participants, roster_size), en=True)}, at least "
             f"{percent(quorum, en=True)} of all Council members must take part")
@@ -100,24 +111,30 @@ def _check(roster_size: int, present: int, count: Count) -> None:
     numbers = (roster_size, present, count.yes, count.no, count.invalid, count.written_yes,
                count.written_no)
     if any(n < 0 for n in numbers):
-        raise TallyRefused("Số phiếu và số thành viên không được là số âm",
+        raise TallyRefused(N_("Số phiếu và số thành viên không được là số âm"), {},
                            "Votes and member counts cannot be negative")
     if roster_size == 0:
-        raise TallyRefused("Hội đồng chưa có thành viên nào", "The Council has no members")
+        raise TallyRefused(N_("Hội đồng chưa có thành viên nào"), {},
+                           "The Council has no members")
     if present > roster_size:
         raise TallyRefused(
-            f"Số thành viên dự họp ({present}) nhiều hơn số thành viên Hội đồng ({roster_size})",
+            N_("Số thành viên dự họp (%(present)s) nhiều hơn số thành viên Hội đồng "
+               "(%(roster)s)"),
+            {"present": present, "roster": roster_size},
             f"More members present ({present}) than on the Council ({roster_size})")
     if count.ballots > present:
         raise TallyRefused(
-            f"Tổng số phiếu ({count.yes} đồng ý + {count.no} không đồng ý + {count.invalid} "
-            f"không hợp lệ = {count.ballots}) nhiều hơn số thành viên dự họp ({present})",
+            N_("Tổng số phiếu (%(yes)s đồng ý + %(no)s không đồng ý + %(invalid)s không hợp "
+               "lệ = %(ballots)s) nhiều hơn số thành viên dự họp (%(present)s)"),
+            {"yes": count.yes, "no": count.no, "invalid": count.invalid,
+             "ballots": count.ballots, "present": present},
             f"More ballots ({count.ballots}) than members present ({present})")
     absent = roster_size - present
     if count.written > absent:
         raise TallyRefused(
-            f"Số ý kiến bằng văn bản ({count.written}) nhiều hơn số thành viên vắng mặt "
-            f"({absent})",
+            N_("Số ý kiến bằng văn bản (%(written)s) nhiều hơn số thành viên vắng mặt "
+               "(%(absent)s)"),
+            {"written": count.written, "absent": absent},
             f"More written opinions ({count.written}) than absent members ({absent})")
 
 
@@ -126,6 +143,10 @@ def percent(value: Fraction, en: bool = False, digits: int = 1) -> str:
     rounded = round(value * 100, digits)
     text = f"{float(rounded):.{digits}f}".rstrip("0").rstrip(".")
     return (text if en else text.replace(".", ",")) + "%"
+
+
+def _figure(value: Fraction) -> Figure:
+    return Figure(percent(value), percent(value, en=True))
 
 
 def describe(rule: CouncilVote, en: bool = False) -> str:

@@ -1,12 +1,15 @@
 """Messages the layers below the web write in Vietnamese, marked so that a page can show
 them in the reader's language: `N_` marks a template for the translation catalogue
-(`pybabel extract -k N_`), and a `Term` is a coded thing a message names (an action, a
-state, an award form, a document type) that the page names in the reader's language."""
+(`pybabel extract -k N_`), and a message's values may be shown in that language too: a
+`Term` is a coded thing a message names (an action, a state, an award form, a document
+type), a `Text` a message within the message (its own template and values), a `Figure` a
+number written the Vietnamese way (71,4%) or the English way (71.4%)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 
 def N_(template: str) -> str:
@@ -22,6 +25,29 @@ class Term:
     kind: Literal["action", "state", "award", "document"]
     code: str
     vi: str
+
+    def __str__(self) -> str:
+        return self.vi
+
+
+@dataclass(frozen=True)
+class Text:
+    """A message within a message (a reason, a field's name): an `N_` template and its
+    values; Vietnamese in the message, the reader's language on a page."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.template % self.params if self.params else self.template
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A number a message quotes, as each language writes it: "71,4%" and "71.4%"."""
+
+    vi: str
+    en: str
 
     def __str__(self) -> str:
         return self.vi

@@ -9,14 +9,16 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from models import Proposal
-from workflow.errors import InvalidInput
+from workflow.errors import N_, InvalidInput, Text
+
+Label = str | Text  # a field's name: translated by the caller, or a Text shown by the page
 
 # Day and month of one or two digits, a four-digit year: what strptime's %d/%m/%Y would
 # also take with spaces or signs, refused here.
 DMY = re.compile(r"\d{1,2}/\d{1,2}/\d{4}")
 
 
-def parse_date(text: str | None, label: str) -> date | None:
+def parse_date(text: str | None, label: Label) -> date | None:
     """A date typed as dd/mm/yyyy (or d/m/yyyy). Forms show and take Vietnamese dates only:
     an ISO 2026-11-27 is refused here (the JSON API takes ISO dates itself)."""
     text = (text or "").strip()
@@ -27,7 +29,8 @@ def parse_date(text: str | None, label: str) -> date | None:
             return datetime.strptime(text, "%d/%m/%Y").date()
         except ValueError:
             pass
-    raise InvalidInput(f"{label}: ngày không hợp lệ “{text[:20]}” (nhập theo dạng dd/mm/yyyy)")
+    raise InvalidInput(N_("%(field)s: ngày không hợp lệ “%(text)s” (nhập theo dạng dd/mm/yyyy)"),
+                       params={"field": label, "text": text[:20]})
 
 
 # The largest PostgreSQL `integer`: every id and count the forms carry fits in it.
@@ -35,25 +38,25 @@ MAX_INT = 2**31 - 1
 MAX_PAGE = 100_000
 
 
-def parse_int(text: str | None, label: str) -> int | None:
+def parse_int(text: str | None, label: Label) -> int | None:
     text = (text or "").strip()
     if not text:
         return None
     try:
         number = int(text)
     except ValueError:
-        raise InvalidInput(f"{label}: phải là số nguyên") from None
+        raise InvalidInput(N_("%(field)s: phải là số nguyên"), params={"field": label}) from None
     if abs(number) > MAX_INT:   # the database could not hold it: an error, not a 500
-        raise InvalidInput(f"{label}: số quá lớn") from None
+        raise InvalidInput(N_("%(field)s: số quá lớn"), params={"field": label}) from None
     return number
 
 
-def parse_count(text: str | None, label: str, required: bool) -> int:
+def parse_count(text: str | None, label: Label, required: bool) -> int:
     """A number of votes: blank is refused when `required`, else it counts as 0."""
     number = parse_int(text, label)
     if number is None:
         if required:
-            raise InvalidInput(f"{label}: cần nhập số phiếu")
+            raise InvalidInput(N_("%(field)s: cần nhập số phiếu"), params={"field": label})
         return 0
     return number
 
@@ -70,7 +73,7 @@ def row_ids(values: list[str]) -> list[int]:
 
 
 def expected_version(form: MultiDict[str, str]) -> int | None:
-    return parse_int(form.get("expected_version"), "Phiên bản hồ sơ")
+    return parse_int(form.get("expected_version"), Text(N_("Phiên bản hồ sơ")))
 
 
 def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) -> dict[str, Any]:
@@ -80,15 +83,16 @@ def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) 
     if trigger in ("return", "send_back") or reason:
         payload["reason"] = reason or None
     if trigger in ("claim", "reassign") and form.get("assignee_id"):
-        payload["assignee_id"] = parse_int(form.get("assignee_id"), "Người được phân công")
+        payload["assignee_id"] = parse_int(form.get("assignee_id"),
+                                          Text(N_("Người được phân công")))
     if trigger == "reassign":
         payload.setdefault("assignee_id", None)
     if trigger == "decide":  # the Council decides in a sitting: only its tallies count
-        payload["session_id"] = parse_int(form.get("session_id"), "Phiên họp Hội đồng")
+        payload["session_id"] = parse_int(form.get("session_id"), Text(N_("Phiên họp Hội đồng")))
     if trigger == "issue_decision":
         # Decisions are issued from the decisions page, which fires this for each proposal
         # it covers; by hand it only applies a decision already issued (by its id).
-        payload["decision_id"] = parse_int(form.get("decision_id"), "Quyết định")
+        payload["decision_id"] = parse_int(form.get("decision_id"), Text(N_("Quyết định")))
     return payload
 
 
@@ -99,7 +103,7 @@ def nominee_payload(form: MultiDict[str, str], attributes: dict[str, str]) -> di
     for line in (form.get("prior_titles") or "").splitlines():
         year, _, codes = line.partition(":")
         if year.strip():
-            number = parse_int(year, "Danh hiệu đã đạt (năm)")
+            number = parse_int(year, Text(N_("Danh hiệu đã đạt (năm)")))
             titles[number or 0] = [c.strip() for c in codes.split(",") if c.strip()]
     return {
         "kind": form.get("kind") or None,
@@ -108,7 +112,8 @@ def nominee_payload(form: MultiDict[str, str], attributes: dict[str, str]) -> di
         "award_form": form.get("award_form") or "",
         "position": (form.get("position") or "").strip() or None,
         "work_unit": (form.get("work_unit") or "").strip() or None,
-        "years_in_service": parse_int(form.get("years_in_service"), "Số năm công tác"),
+        "years_in_service": parse_int(form.get("years_in_service"),
+                                      Text(N_("Số năm công tác"))),
         "disciplined": form.get("disciplined") == "on",
         "achievement_summary": (form.get("achievement_summary") or "").strip() or None,
         "prior_titles": titles,
@@ -128,5 +133,5 @@ def _attribute(raw: str | None, kind: str, name: str) -> Any:
         try:
             return float(text.replace(",", "."))
         except ValueError:
-            raise InvalidInput(f"{name}: phải là số") from None
+            raise InvalidInput(N_("%(field)s: phải là số"), params={"field": name}) from None
     return text

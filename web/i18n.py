@@ -16,7 +16,7 @@ from rules.calendar import TZ
 from rules.catalogue import load_catalogue
 from rules.checks import Finding
 from web.labels import ACTIONS, STATES
-from workflow.errors import RuleViolation, Term, WorkflowError
+from workflow.errors import Figure, RuleViolation, Term, Text, WorkflowError
 
 LANGUAGES = ("vi", "en")
 
@@ -63,7 +63,8 @@ def catalogue_name(code: str, kind: str = "award") -> str:
 
 def error_text(exc: WorkflowError) -> str:
     """The error's message in the reader's language: its template through the catalogue,
-    filled with its values (actions and states by their names in that language). A message
+    filled with its values (actions and states by their names in that language, a message
+    within it through the catalogue too, numbers as that language writes them). A message
     not in the catalogue stays as the workflow wrote it, in Vietnamese."""
     return _in_language(exc.message, exc.template, exc.params)
 
@@ -90,9 +91,19 @@ def violation_text(exc: RuleViolation) -> str:
 def _in_language(vietnamese: str, template: str, values: Mapping[str, Any]) -> str:
     if not has_request_context():
         return vietnamese
-    params = {k: _term(v) if isinstance(v, Term) else v for k, v in values.items()}
+    params = {k: _value(v) for k, v in values.items()}
     text = gettext(template)  # no variables given: gettext leaves any % alone
     return text % params if params else text
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, Term):
+        return _term(value)
+    if isinstance(value, Text):
+        return _in_language(str(value), value.template, value.params)
+    if isinstance(value, Figure):
+        return value.en if str(get_locale()) == "en" else value.vi
+    return value
 
 
 def _term(term: Term) -> str:

@@ -1,7 +1,8 @@
 """Administration: units, user accounts and campaign rule sets.
 
 Every change checks that the actor is an active administrator, validates its whole input
-(Vietnamese messages, every problem at once), changes nothing when it refuses, and appends
+(every problem at once, in Vietnamese; marked with N_, so that a page shows each in the
+reader's language), changes nothing when it refuses, and appends
 one audit event: `unit:<code>` and `user:<username>` here, `campaign:<code>` through
 workflow.rulesets. Passwords and their hashes never enter an event. The caller owns the
 unit of work; reads take no actor (the pages that show them are gated).
@@ -25,7 +26,7 @@ from rules.schema import RuleSet
 from workflow.accounts import check_password, hash_password, set_password
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import InvalidInput, NotFound, PermissionDenied
+from workflow.errors import N_, InvalidInput, NotFound, PermissionDenied, Text
 from workflow.rulesets import LoadResult, activate_version, load_ruleset_text
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
@@ -33,55 +34,71 @@ UNIT_CODE = re.compile(r"[A-Z0-9][A-Z0-9._-]{1,39}")
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MAX_NAME = 255
 MAX_RULESET_CHARS = SOURCE_LIMITS.max_chars
+UNIT_NAME, FULL_NAME = Text(N_("Tên đơn vị")), Text(N_("Họ và tên"))
 T = TypeVar("T")
 
 
 def require_admin(actor: Actor) -> None:
     if not (actor.active and Role.ADMIN.value in actor.roles):
-        raise PermissionDenied("Chỉ quản trị viên mới được thực hiện thao tác này.")
+        raise PermissionDenied(N_("Chỉ quản trị viên mới được thực hiện thao tác này."))
+
+
+class InvalidFields(InvalidInput):
+    """A form refused for every problem at once: `problems` are the refusals, each shown on
+    its own in the reader's language; `errors` (a detail) their Vietnamese messages."""
+
+    def __init__(self, problems: list[InvalidInput]) -> None:
+        errors = [p.message for p in problems]
+        super().__init__(N_("Dữ liệu không hợp lệ — %(problems)s"),
+                         params={"problems": "; ".join(errors)}, errors=errors)
+        self.problems = problems
 
 
 class _Checks:
-    """Run each validator, keep every message, refuse once with all of them."""
+    """Run each validator, keep every refusal, refuse once with all of them."""
 
     def __init__(self) -> None:
-        self.errors: list[str] = []
+        self.problems: list[InvalidInput] = []
 
     def __call__(self, check: Callable[..., T], *args: Any) -> T:
         try:
             return check(*args)
         except InvalidInput as exc:
-            self.errors.append(exc.message)
+            self.problems.append(exc)
             return None  # type: ignore[return-value]
 
+    def refuse(self, template: str, **params: Any) -> None:
+        self.problems.append(InvalidInput(template, params=params))
+
     def done(self) -> None:
-        if self.errors:
-            raise InvalidInput("Dữ liệu không hợp lệ — " + "; ".join(self.errors),
-                               errors=self.errors)
+        if self.problems:
+            raise InvalidFields(self.problems)
 
 
-def _name(value: str | None, label: str) -> str:
+def _name(value: str | None, label: Text) -> str:
     text = " ".join((value or "").split())
     if not text:
-        raise InvalidInput(f"{label}: không được để trống.")
+        raise InvalidInput(N_("%(field)s: không được để trống."), params={"field": label})
     if len(text) > MAX_NAME:
-        raise InvalidInput(f"{label}: tối đa {MAX_NAME} ký tự.")
+        raise InvalidInput(N_("%(field)s: tối đa %(max)s ký tự."),
+                           params={"field": label, "max": MAX_NAME})
     return text
 
 
 def _username(value: str | None) -> str:
     text = (value or "").strip()
     if not USERNAME.fullmatch(text):
-        raise InvalidInput("Tên đăng nhập: 3–40 ký tự, chỉ gồm chữ thường không dấu (a-z), "
-                           "chữ số, dấu chấm, gạch dưới, gạch ngang; bắt đầu bằng chữ hoặc số.")
+        raise InvalidInput(N_("Tên đăng nhập: 3–40 ký tự, chỉ gồm chữ thường không dấu (a-z), "
+                              "chữ số, dấu chấm, gạch dưới, gạch ngang; bắt đầu bằng chữ hoặc "
+                              "số."))
     return text
 
 
 def _unit_code(value: str | None) -> str:
     text = (value or "").strip().upper()
     if not UNIT_CODE.fullmatch(text):
-        raise InvalidInput("Mã đơn vị: 2–40 ký tự, chỉ gồm chữ không dấu, chữ số, dấu chấm, "
-                           "gạch dưới, gạch ngang.")
+        raise InvalidInput(N_("Mã đơn vị: 2–40 ký tự, chỉ gồm chữ không dấu, chữ số, dấu chấm, "
+                              "gạch dưới, gạch ngang."))
     return text
 
 
@@ -90,7 +107,8 @@ def _email(value: str | None) -> str | None:
     if not text:
         return None
     if len(text) > MAX_NAME or not EMAIL.fullmatch(text):
-        raise InvalidInput(f"Thư điện tử không hợp lệ: “{text[:60]}”.")
+        raise InvalidInput(N_("Thư điện tử không hợp lệ: “%(email)s”."),
+                           params={"email": text[:60]})
     return text
 
 
@@ -98,16 +116,17 @@ def _roles(values: Iterable[str]) -> frozenset[Role]:
     known = {r.value: r for r in Role}
     unknown = sorted({v for v in values if v not in known})
     if unknown:
-        raise InvalidInput("Vai trò không hợp lệ: " + ", ".join(u[:40] for u in unknown) + ".")
+        raise InvalidInput(N_("Vai trò không hợp lệ: %(roles)s."),
+                           params={"roles": ", ".join(u[:40] for u in unknown)})
     chosen = frozenset(known[v] for v in values)
     if not chosen:
-        raise InvalidInput("Hãy chọn ít nhất một vai trò.")
+        raise InvalidInput(N_("Hãy chọn ít nhất một vai trò."))
     return chosen
 
 
 def _clerk_needs_unit(unit: Unit | None, roles: frozenset[Role] | None) -> None:
     if roles and Role.UNIT_CLERK in roles and unit is None:
-        raise InvalidInput("Cán bộ TĐKT đơn vị phải thuộc một đơn vị.")
+        raise InvalidInput(N_("Cán bộ TĐKT đơn vị phải thuộc một đơn vị."))
 
 
 def _unit_or_none(session: Session, unit_id: int | None) -> Unit | None:
@@ -115,7 +134,7 @@ def _unit_or_none(session: Session, unit_id: int | None) -> Unit | None:
         return None
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise InvalidInput("Đơn vị đã chọn không tồn tại.")
+        raise InvalidInput(N_("Đơn vị đã chọn không tồn tại."))
     return unit
 
 
@@ -136,10 +155,10 @@ def create_unit(session: Session, actor: Actor, code: str | None, name: str | No
     require_admin(actor)
     checks = _Checks()
     code_ok = checks(_unit_code, code)
-    name_ok = checks(_name, name, "Tên đơn vị")
+    name_ok = checks(_name, name, UNIT_NAME)
     parent = checks(_unit_or_none, session, parent_id)
     if code_ok and session.scalar(select(Unit.id).where(func.upper(Unit.code) == code_ok)):
-        checks.errors.append(f"Mã đơn vị “{code_ok}” đã tồn tại.")
+        checks.refuse(N_("Mã đơn vị “%(code)s” đã tồn tại."), code=code_ok)
     checks.done()
     unit = Unit(code=code_ok, name=name_ok, parent=parent)
     session.add(unit)
@@ -155,11 +174,11 @@ def update_unit(session: Session, actor: Actor, unit_id: int, name: str | None,
     require_admin(actor)
     unit = get_unit(session, unit_id)
     checks = _Checks()
-    name_ok = checks(_name, name, "Tên đơn vị")
+    name_ok = checks(_name, name, UNIT_NAME)
     parent = checks(_unit_or_none, session, parent_id)
     if parent is not None and _within(parent, unit):
-        checks.errors.append("Không thể chuyển đơn vị vào chính nó hoặc một đơn vị cấp dưới "
-                             "của nó.")
+        checks.refuse(N_("Không thể chuyển đơn vị vào chính nó hoặc một đơn vị cấp dưới "
+                         "của nó."))
     checks.done()
     changes: dict[str, Any] = {}
     if name_ok != unit.name:
@@ -194,14 +213,14 @@ def create_user(session: Session, actor: Actor, *, username: str | None, full_na
     require_admin(actor)
     checks = _Checks()
     name = checks(_username, username)
-    full = checks(_name, full_name, "Họ và tên")
+    full = checks(_name, full_name, FULL_NAME)
     mail = checks(_email, email)
     unit = checks(_unit_or_none, session, unit_id)
     wanted = checks(_roles, list(roles))
     checks(_clerk_needs_unit, unit, wanted)
     checks(check_password, password, (username or "").strip())
     if name and session.scalar(select(User.id).where(func.lower(User.username) == name)):
-        checks.errors.append(f"Tên đăng nhập “{name}” đã được dùng.")
+        checks.refuse(N_("Tên đăng nhập “%(name)s” đã được dùng."), name=name)
     checks.done()
     user = User(username=name, full_name=full, email=mail, unit=unit, active=True,
                 password_hash=hash_password(password or ""),
@@ -219,7 +238,7 @@ def update_profile(session: Session, actor: Actor, user_id: int, full_name: str 
     require_admin(actor)
     user = get_user(session, user_id)
     checks = _Checks()
-    full = checks(_name, full_name, "Họ và tên")
+    full = checks(_name, full_name, FULL_NAME)
     mail = checks(_email, email)
     unit = checks(_unit_or_none, session, unit_id)
     checks(_clerk_needs_unit, unit, user.roles)
@@ -244,7 +263,7 @@ def set_roles(session: Session, actor: Actor, user_id: int, roles: Iterable[str]
     user = get_user(session, user_id)
     wanted = _roles(list(roles))
     if user.id == actor.id and Role.ADMIN not in wanted:
-        raise InvalidInput("Bạn không thể tự bỏ vai trò quản trị của chính mình.")
+        raise InvalidInput(N_("Bạn không thể tự bỏ vai trò quản trị của chính mình."))
     _clerk_needs_unit(user.unit, wanted)
     before = user.roles
     if wanted != before:
@@ -263,7 +282,7 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool,
     require_admin(actor)
     user = get_user(session, user_id)
     if not active and user.id == actor.id:
-        raise InvalidInput("Bạn không thể tự khoá tài khoản của chính mình.")
+        raise InvalidInput(N_("Bạn không thể tự khoá tài khoản của chính mình."))
     if user.active != active:
         user.active = active
         _audit(session, f"user:{user.username}",
@@ -293,9 +312,10 @@ def load_ruleset(session: Session, actor: Actor, text: str, filename: str = "edi
     require_admin(actor)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
-        raise InvalidInput("Nội dung bộ quy tắc đang trống.")
+        raise InvalidInput(N_("Nội dung bộ quy tắc đang trống."))
     if len(text) > MAX_RULESET_CHARS:
-        raise InvalidInput(f"Bộ quy tắc quá dài (tối đa {MAX_RULESET_CHARS:,} ký tự).")
+        raise InvalidInput(N_("Bộ quy tắc quá dài (tối đa %(max)s ký tự)."),
+                           params={"max": f"{MAX_RULESET_CHARS:,}"})
     rules = load_text(text, filename).rules
     _check_target(session, rules, campaign_code)
     return load_ruleset_text(session, text, filename, actor, now)
@@ -303,14 +323,17 @@ def load_ruleset(session: Session, actor: Actor, text: str, filename: str = "edi
 
 def _check_target(session: Session, rules: RuleSet, campaign_code: str | None) -> None:
     if len(rules.title) > 500:
-        raise InvalidInput("Tên phong trào (title) tối đa 500 ký tự.")
+        raise InvalidInput(N_("Tên phong trào (title) tối đa %(max)s ký tự."),
+                           params={"max": 500})
     if campaign_code is not None and rules.campaign != campaign_code:
-        raise InvalidInput(f"Mã phong trào trong tệp (“{rules.campaign}”) khác phong trào "
-                           f"đang sửa (“{campaign_code}”).")
+        raise InvalidInput(N_("Mã phong trào trong tệp (“%(found)s”) khác phong trào đang sửa "
+                              "(“%(code)s”)."),
+                           params={"found": rules.campaign, "code": campaign_code})
     if campaign_code is None and session.scalar(
             select(Campaign.id).where(Campaign.code == rules.campaign)) is not None:
-        raise InvalidInput(f"Phong trào “{rules.campaign}” đã có; hãy tải phiên bản mới tại "
-                           "trang bộ quy tắc của phong trào đó.")
+        raise InvalidInput(N_("Phong trào “%(code)s” đã có; hãy tải phiên bản mới tại trang bộ "
+                              "quy tắc của phong trào đó."),
+                           params={"code": rules.campaign})
 
 
 def activate_ruleset(session: Session, actor: Actor, campaign_code: str, number: int,
@@ -320,7 +343,7 @@ def activate_ruleset(session: Session, actor: Actor, campaign_code: str, number:
     version = get_version(session, campaign_code, number)
     campaign = version.campaign
     if campaign.active_ruleset_id == version.id:
-        raise InvalidInput(f"Phiên bản {number} đang được áp dụng.")
+        raise InvalidInput(N_("Phiên bản %(n)s đang được áp dụng."), params={"n": number})
     activate_version(session, campaign_code, number, actor, now)
     return version
 
@@ -330,14 +353,14 @@ def activate_ruleset(session: Session, actor: Actor, campaign_code: str, number:
 def get_unit(session: Session, unit_id: int) -> Unit:
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound("Không tìm thấy đơn vị.")
+        raise NotFound(N_("Không tìm thấy đơn vị."))
     return unit
 
 
 def get_user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound("Không tìm thấy tài khoản.")
+        raise NotFound(N_("Không tìm thấy tài khoản."))
     return user
 
 
@@ -385,7 +408,7 @@ def campaigns(session: Session) -> list[Campaign]:
 def get_campaign(session: Session, code: str) -> Campaign:
     campaign = session.scalar(select(Campaign).where(Campaign.code == code))
     if campaign is None:
-        raise NotFound(f"Không tìm thấy phong trào “{code[:40]}”.")
+        raise NotFound(N_("Không tìm thấy phong trào “%(code)s”."), params={"code": code[:40]})
     return campaign
 
 
@@ -399,7 +422,8 @@ def get_version(session: Session, campaign_code: str, number: int) -> RuleSetVer
     version = session.scalar(select(RuleSetVersion).where(
         RuleSetVersion.campaign_id == campaign.id, RuleSetVersion.version == number))
     if version is None:
-        raise NotFound(f"Phong trào {campaign_code} không có phiên bản {number}.")
+        raise NotFound(N_("Phong trào %(code)s không có phiên bản %(n)s."),
+                       params={"code": campaign_code, "n": number})
     return version
 
 

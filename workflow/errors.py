@@ -2,7 +2,8 @@
 
 A message may be a template marked with `N_` and filled from `params`: the web layer then
 shows it in the reader's language through the translation catalogue (`pybabel extract
--k N_` collects the templates). `message` is always the Vietnamese text, for the CLI, the
+-k N_` collects the templates), its values too when they are Terms, Texts or Figures
+(rules.texts). `message` is always the Vietnamese text, for the CLI, the
 logs and callers outside a request.
 """
 
@@ -12,7 +13,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rules.texts import N_ as N_  # re-exported: workflow modules mark their messages with it
+from rules.texts import Figure as Figure
 from rules.texts import Term as Term
+from rules.texts import Text as Text
 
 
 class WorkflowError(Exception):

@@ -42,8 +42,14 @@ YES = {"có", "co", "x", "yes", "true", "1"}
 
 @dataclass(frozen=True)
 class RowError:
+    """A bad row: its number and why (a page shows `error` in the reader's language)."""
+
     row: int
-    message: str
+    error: WorkflowError
+
+    @property
+    def message(self) -> str:
+        return self.error.message
 
 
 def template(rules: RuleSet) -> bytes:
@@ -107,14 +113,15 @@ def _sheet_rows(ws: Any, rules: RuleSet
     parsed, errors = [], []
     for number, values in enumerate(rows, start=2):
         if number - 1 > MAX_ROWS:
-            errors.append(RowError(number, f"Tối đa {MAX_ROWS} dòng mỗi lần nhập"))
+            errors.append(RowError(number, InvalidInput(
+                N_("Tối đa %(max)s dòng mỗi lần nhập"), params={"max": MAX_ROWS})))
             break
         if not any(v not in (None, "") for v in values):
             continue
         try:
             parsed.append(_row(dict(zip(names, values, strict=False)), rules, number))
         except InvalidInput as exc:
-            errors.append(RowError(number, exc.message))
+            errors.append(RowError(number, exc))
     return parsed, errors
 
 
@@ -144,7 +151,7 @@ def import_nominees(session: Session, proposal_id: int, actor: User | Actor, con
         try:
             add_nominee(session, proposal_id, actor, row)
         except WorkflowError as exc:
-            errors.append(RowError(number, exc.message))
+            errors.append(RowError(number, exc))
     if errors:
         raise ImportRefused(sorted(errors, key=lambda e: e.row))
     return len(rows)

@@ -73,7 +73,7 @@ def judge_count(sitting: CouncilSession, proposal: Proposal, nominee: Nominee,
                      count)
     except TallyRefused as exc:
         raise InvalidInput(N_("%(name)s: %(reason)s"),
-                           params={"name": nominee.full_name, "reason": exc.message}) from None
+                           params={"name": nominee.full_name, "reason": exc.text}) from None
 
 
 def record(session: Session, session_id: int, nominee_id: int, count: Count, actor: Actor,

@@ -12,6 +12,7 @@ from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
 from tests.web.conftest import csrf_token, login
+from tests.web.council_helpers import open_sitting
 
 CATALOGUE = Path(__file__).parents[2] / "web" / "translations" / "en" / "LC_MESSAGES"
 DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
@@ -206,3 +207,38 @@ def test_a_refused_agenda_change_is_explained_in_the_secretarys_language(client_
     english = add_to_agenda()
     assert f"Proposal {pid} is not before the Council" in english
     assert "không ở trạng thái trình Hội đồng" not in english
+
+
+def test_a_refused_tally_is_explained_in_the_secretarys_language(client_for, make_proposal,
+                                                                  world):
+    """The numbers a secretary typed, refused by rules.council: the reason in the reader's
+    language, with its figures (decimal comma or point) and the nominee's name."""
+    pid, lacking = make_proposal("at_council"), make_proposal("at_council")
+    sitting = f"/council/sessions/{open_sitting(world, [pid], present=5)}"
+    no_quorum = f"/council/sessions/{open_sitting(world, [lacking], present=3)}"
+    with world.db.session() as session:
+        nominee = world.proposal(session, pid).nominees[0]
+        nid, name = nominee.id, nominee.full_name
+        other = world.proposal(session, lacking).nominees[0].id
+    secretary = client_for("secretary")
+
+    def refused(path: str, nominee_id: int, counts: dict[str, str]) -> str:
+        response = secretary.post(f"{path}/tallies/{nominee_id}", data={
+            "csrf_token": csrf_token(secretary, path), **counts})
+        assert response.status_code == 400
+        return response.get_data(as_text=True)
+
+    vietnamese = refused(sitting, nid, {"yes": "5", "no": "1"})
+    assert (f"{name}: Tổng số phiếu (5 đồng ý + 1 không đồng ý + 0 không hợp lệ = 6) nhiều "
+            "hơn số thành viên dự họp (5)") in vietnamese
+    assert "Không đủ số thành viên tham gia: 3/7 = 42,9%, cần ít nhất 50%" in refused(
+        no_quorum, other, {"yes": "3", "no": "0"})
+
+    switch(secretary, "en", from_page=sitting)
+    english = refused(sitting, nid, {"yes": "5", "no": "1"})
+    assert (f"{name}: More ballots (5 yes + 1 no + 0 invalid = 6) than members present "
+            "(5)") in english
+    assert "Tổng số phiếu" not in english and "số thành viên dự họp" not in english
+    english = refused(no_quorum, other, {"yes": "3", "no": "0"})
+    assert "No quorum: 3/7 = 42.9% taking part; at least 50% of all Council members" in english
+    assert "42,9%" not in english and "Không đủ" not in english

@@ -14,6 +14,7 @@ from web import db
 from web.access import roles_required
 from web.forms import parse_int
 from web.i18n import error_text
+from workflow.admin import InvalidFields
 from workflow.errors import InvalidInput
 
 bp = Blueprint("admin", __name__)
@@ -42,6 +43,9 @@ def arg_int(name: str) -> int | None:
 
 
 def problems(exc: InvalidInput) -> list[str]:
+    """Each refused field on its own line, in the reader's language."""
+    if isinstance(exc, InvalidFields):
+        return [error_text(p) for p in exc.problems]
     return list(exc.details.get("errors") or [error_text(exc)])
 
 

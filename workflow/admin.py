@@ -26,7 +26,7 @@ from rules.schema import RuleSet
 from workflow.accounts import check_password, hash_password, set_password
 from workflow.actors import Actor
 from workflow.audit import record_stream_event
-from workflow.errors import N_, InvalidInput, NotFound, PermissionDenied, Text
+from workflow.errors import N_, Figure, InvalidInput, NotFound, PermissionDenied, Text
 from workflow.rulesets import LoadResult, activate_version, load_ruleset_text
 
 USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,39}")
@@ -315,7 +315,8 @@ def load_ruleset(session: Session, actor: Actor, text: str, filename: str = "edi
         raise InvalidInput(N_("Nội dung bộ quy tắc đang trống."))
     if len(text) > MAX_RULESET_CHARS:
         raise InvalidInput(N_("Bộ quy tắc quá dài (tối đa %(max)s ký tự)."),
-                           params={"max": f"{MAX_RULESET_CHARS:,}"})
+                           params={"max": Figure(f"{MAX_RULESET_CHARS:,}".replace(",", "."),
+                                                 f"{MAX_RULESET_CHARS:,}")})
     rules = load_text(text, filename).rules
     _check_target(session, rules, campaign_code)
     return load_ruleset_text(session, text, filename, actor, now)

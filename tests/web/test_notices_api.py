@@ -94,6 +94,7 @@ def test_others_read_the_running_notice_and_its_list_but_not_the_objections(
         # not shown at nor objected to.
         gone = conforms(n.NoticeDetail, other.get(f"/notices/{ended}").get_json())
         assert gone["running"] is False and gone["entries"] == []
+        assert gone["entry_count"] is None  # not even how many it listed
         error(other.get(f"/notices/{future}"), 404, "not_found")
         error(other.post(f"/notices/{future}/objections", json=objection(1)), 404,
               "not_found")
@@ -101,6 +102,7 @@ def test_others_read_the_running_notice_and_its_list_but_not_the_objections(
     assert [e["full_name"] for e in ahead["entries"]] == ["Trần Sắp Tới"]
     past = conforms(n.NoticeDetail, secretary.get(f"/notices/{ended}").get_json())
     assert [e["full_name"] for e in past["entries"]] == ["Nguyễn Văn Cũ"]
+    assert past["entry_count"] == 1
     error(secretary.get("/notices/999"), 404, "not_found")
     error(api_as("reviewer").get("/notices/999"), 404, "not_found")
 

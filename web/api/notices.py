@@ -19,6 +19,7 @@ from web import db
 from web.api.openapi import route
 from web.api.schemas import Body, CampaignRef, Out
 from web.api.views import _actor, _body, _reply, _write, bp
+from web.forms import MAX_INT
 from workflow import notices, objections
 
 Stage = Literal["before_council", "before_decision"]
@@ -30,7 +31,7 @@ def _limits(name: str) -> str:
 
 
 class PublishNoticeBody(Body):
-    campaign_id: Annotated[int, Field(ge=1, description="The campaign (its id)")]
+    campaign_id: Annotated[int, Field(ge=1, le=MAX_INT, description="The campaign (its id)")]
     award_form: Annotated[str, Field(min_length=1, max_length=40, description=(
         "The award form (code) whose rule asks for a public notice"))]
     stage: Annotated[Stage | None, Field(description=(
@@ -39,11 +40,17 @@ class PublishNoticeBody(Body):
 
 
 class ObjectionBody(Body):
-    nominee_id: Annotated[int, Field(ge=1, description="A nominee listed on the notice")]
-    filer_name: Annotated[str, Field(description=_limits("filer_name"))]
-    filer_contact: Annotated[str, Field(description="Phone, e-mail or address: "
+    # Upper bounds here, so an oversized body stops at parsing; the lower ones are left to
+    # objections.clean(), whose refusal names each field in the reader's language.
+    nominee_id: Annotated[int, Field(ge=1, le=MAX_INT,
+                                     description="A nominee listed on the notice")]
+    filer_name: Annotated[str, Field(max_length=objections.LIMITS["filer_name"][1],
+                                     description=_limits("filer_name"))]
+    filer_contact: Annotated[str, Field(max_length=objections.LIMITS["filer_contact"][1],
+                                        description="Phone, e-mail or address: "
                                         + _limits("filer_contact"))]
-    text: Annotated[str, Field(description=_limits("text"))]
+    text: Annotated[str, Field(max_length=objections.LIMITS["text"][1],
+                               description=_limits("text"))]
 
 
 class ResolveObjectionBody(Body):
@@ -87,7 +94,7 @@ class NoticeSummary(Out):
                                           "time on the last working day)")
     working_days: int
     running: bool
-    entry_count: int
+    entry_count: int | None  # None once the list is no longer shown to the caller
     open_objections: int | None = Field(description="The Council secretary only; else null")
 
 
@@ -102,14 +109,15 @@ class NoticeList(Out):
     notices: list[NoticeSummary]
 
 
-def _summary(n: Notice, now: datetime, open_counts: dict[int, int] | None
+def _summary(n: Notice, now: datetime, open_counts: dict[int, int] | None, shown: bool
              ) -> dict[str, object]:
     return {"id": n.id, "title": n.title,
             "campaign": CampaignRef(id=n.campaign.id, code=n.campaign.code,
                                     title=n.campaign.title),
             "award_form": n.award_form_code, "stage": n.stage.value, "starts_at": n.starts_at,
             "ends_at": n.ends_at, "working_days": n.working_days,
-            "running": notices.is_running(n, now), "entry_count": len(n.entries),
+            "running": notices.is_running(n, now),
+            "entry_count": len(n.entries) if shown else None,
             "open_objections": None if open_counts is None else open_counts.get(n.id, 0)}
 
 
@@ -125,16 +133,16 @@ def _detail(notice_id: int) -> NoticeDetail:
     session, actor, now = db.session(), _actor(), utcnow()
     n = notices.get_visible(session, notice_id, actor, now)
     secretary = notices.is_secretary(actor)
-    shown = n.entries if notices.shows_entries(n, actor, now) else []
+    shown = notices.shows_entries(n, actor, now)
     entries = [NoticeEntryOut(nominee_id=e.nominee_id, full_name=e.full_name,
                               kind=e.nominee.kind.value, position_title=e.position_title,
                               unit_name=e.unit_name, award_form=n.award_form_code)
-               for e in shown]
+               for e in (n.entries if shown else [])]
     if not secretary:
-        return NoticeDetail(**_summary(n, now, None), entries=entries, objections=None)
+        return NoticeDetail(**_summary(n, now, None, shown), entries=entries, objections=None)
     found = notices.objections_of(session, n.id)
     still_open = sum(o.status is ObjectionStatus.OPEN for o in found)
-    return NoticeDetail(**_summary(n, now, {n.id: still_open}), entries=entries,
+    return NoticeDetail(**_summary(n, now, {n.id: still_open}, shown), entries=entries,
                         objections=[_objection(o) for o in found])
 
 
@@ -144,8 +152,9 @@ def list_notices() -> tuple[Response, int]:
     session, actor, now = db.session(), _actor(), utcnow()
     rows = notices.visible_notices(session, actor, now)
     counts = notices.open_objection_counts(session) if notices.is_secretary(actor) else None
-    return _reply(NoticeList(notices=[NoticeSummary(**_summary(n, now, counts))
-                                      for n in rows]))
+    return _reply(NoticeList(notices=[
+        NoticeSummary(**_summary(n, now, counts, notices.shows_entries(n, actor, now)))
+        for n in rows]))
 
 
 @route(bp, "/notices/<int:notice_id>", "GET", summary="One notice with who it lists (and, "

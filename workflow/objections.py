@@ -55,10 +55,12 @@ def clean(form: ObjectionForm) -> ObjectionForm:
 
 
 def file_objection(session: Session, notice_id: int, nominee_id: int, form: ObjectionForm,
-                   now: datetime, address: str | None = None) -> Objection:
+                   now: datetime, address: str | None = None,
+                   filed_by: Actor | None = None) -> Objection:
     """Record an objection to one nominee on a running notice; flushes, never commits.
     `address` is the client's: each may file OBJECTIONS_PER_DAY a day, so nobody can hold
-    every decision by flooding the secretary with objections."""
+    every decision by flooding the secretary with objections. `filed_by` is the signed-in
+    user who sent it (the API), recorded in the audit trail; the public page has none."""
     notice = get_notice(session, notice_id)
     if address is not None and login_throttle.count_within_day(
             session, "objectn", address, now) > OBJECTIONS_PER_DAY:
@@ -85,7 +87,8 @@ def file_objection(session: Session, notice_id: int, nominee_id: int, form: Obje
                           filer_contact=form.filer_contact, text=form.text)
     session.add(objection)
     session.flush()
-    record_stream_event(session, notice_stream(notice.id), "file_objection", PUBLIC, now,
+    record_stream_event(session, notice_stream(notice.id), "file_objection",
+                        filed_by or PUBLIC, now,
                         payload={"objection_id": objection.id, "nominee_id": nominee_id,
                                  "filer_name": form.filer_name, "text": form.text})
     session.flush()

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from models import Proposal
+from models import AuditEvent, Proposal
 from models.base import utcnow
 from tests.notice_helpers import campaign_id, notice_world, publish
 from tests.web.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
@@ -135,6 +135,10 @@ def test_an_objection_through_the_api_and_its_resolution(notice_world, api_as,
         filed[name] = conforms(n.ObjectionOut, response.get_json())
         assert filed[name]["status"] == "open" and filed[name]["nominee_name"] == name
     first, second = filed["Lê Thị Mới"]["id"], filed["Hà Văn Hai"]["id"]
+    with world.db.session() as s:  # the trail names who sent them, not an anonymous citizen
+        filers = set(s.scalars(select(AuditEvent.actor_id).where(
+            AuditEvent.stream == f"notice:{notice_id}", AuditEvent.action == "file_objection")))
+    assert filers == {world.user_ids["unit2"]}
 
     assert conforms(n.NoticeDetail, reviewer.get(f"/notices/{notice_id}").get_json())[
         "objections"] is None

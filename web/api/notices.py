@@ -195,7 +195,7 @@ def file_objection(notice_id: int) -> tuple[Response, int]:
     with _write() as writer:
         filed = _objection(objections.file_objection(
             writer, notice_id, data.nominee_id, form, utcnow(),
-            address=request.remote_addr or ""))
+            address=request.remote_addr or "", filed_by=_actor()))
     return _reply(filed, 201)
 
 

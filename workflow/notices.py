@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, text
+from sqlalchemy import ColumnElement, and_, exists, func, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -183,19 +183,24 @@ def is_running(notice: Notice, now: datetime) -> bool:
     return notice.starts_at <= now < notice.ends_at
 
 
+_LISTED = select(Notice).options(selectinload(Notice.entries), selectinload(Notice.campaign))
+_NEWEST_FIRST = _LISTED.order_by(Notice.published_at.desc(), Notice.id.desc())
+
+
+def _running_at(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """`is_running` as a query's condition."""
+    return Notice.starts_at <= now, Notice.ends_at > now
+
+
 def current_notices(session: Session, now: datetime) -> list[Notice]:
     """The notices running now, the soonest to end first (the public page)."""
     return list(session.scalars(
-        select(Notice).where(Notice.starts_at <= now, Notice.ends_at > now)
-        .options(selectinload(Notice.entries), selectinload(Notice.campaign))
-        .order_by(Notice.ends_at, Notice.id)))
+        _LISTED.where(*_running_at(now)).order_by(Notice.ends_at, Notice.id)))
 
 
 def all_notices(session: Session, limit: int = 200) -> list[Notice]:
     """Every notice, the newest first (the secretary's list)."""
-    return list(session.scalars(
-        select(Notice).options(selectinload(Notice.entries), selectinload(Notice.campaign))
-        .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit)))
+    return list(session.scalars(_NEWEST_FIRST.limit(limit)))
 
 
 def get_notice(session: Session, notice_id: int) -> Notice:
@@ -213,11 +218,9 @@ def visible_notices(session: Session, actor: Any, now: datetime,
                     limit: int = 200) -> list[Notice]:
     """The notices this actor may read, the newest first: the secretary every one (running,
     ended, to come); anyone else those running now, as the public page lists them."""
-    query = (select(Notice).options(selectinload(Notice.entries), selectinload(Notice.campaign))
-             .order_by(Notice.published_at.desc(), Notice.id.desc()).limit(limit))
-    if not is_secretary(actor):
-        query = query.where(Notice.starts_at <= now, Notice.ends_at > now)
-    return list(session.scalars(query))
+    if is_secretary(actor):
+        return all_notices(session, limit)
+    return list(session.scalars(_NEWEST_FIRST.where(*_running_at(now)).limit(limit)))
 
 
 def get_visible(session: Session, notice_id: int, actor: Any, now: datetime) -> Notice:

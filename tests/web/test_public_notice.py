@@ -199,3 +199,13 @@ def test_one_address_cannot_flood_the_secretary_with_objections(notice_world, ma
     assert len(objections(world)) == 5
     assert post("198.51.100.20").status_code == 302
     assert len(objections(world)) == 6
+
+
+def test_a_notice_not_yet_begun_is_not_shown(notice_world, make_proposal, app):
+    world = notice_world
+    at_council(make_proposal, "Trần Sắp Tới")
+    notice_id, _ = publish(world, "BK_CT_UBND", _now() + timedelta(days=3))
+    visitor = app.test_client()
+    page = visitor.get(f"/cong-khai/{notice_id}")
+    assert page.status_code == 404
+    assert "Trần Sắp Tới" not in page.get_data(as_text=True)

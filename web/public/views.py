@@ -57,8 +57,6 @@ def object_to(notice_id: int) -> Response | tuple[str, int]:
 def _page(notice_id: int, typed: dict[str, str], errors: list[str]) -> str:
     """A notice running now; an ended or unknown one is not shown."""
     session, now = db.session(), utcnow()
-    found = notices.get_notice(session, notice_id)
-    if now < found.starts_at:
-        abort(404)
+    found = notices.get_visible(session, notice_id, objections.PUBLIC, now)
     return render_template("public/notice.html", notice=found, typed=typed, errors=errors,
                            running=notices.is_running(found, now), limits=objections.LIMITS)

@@ -15,6 +15,7 @@ from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
 from models.substitutes import Substitution
 from models.throttle import LoginThrottle
 from models.tokens import ApiToken
+from models.version import DataVersion
 
 __all__ = [
     "Achievement",
@@ -25,6 +26,7 @@ __all__ = [
     "Base",
     "Campaign",
     "CouncilSession",
+    "DataVersion",
     "Deadline",
     "DeadlineStep",
     "Decision",

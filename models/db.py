@@ -1,13 +1,17 @@
-"""Engine and session setup: SQLite (WAL, foreign keys) by default, PostgreSQL by URL."""
+"""Engine and session setup: SQLite (WAL, foreign keys) by default, PostgreSQL by URL; every
+committed write raises the data version (`models.version`)."""
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "tdkt.sqlite"
@@ -17,11 +21,59 @@ def default_url() -> str:
     return f"sqlite:///{DEFAULT_SQLITE_PATH}"
 
 
+# Statements that change no rows; anything else in a committed transaction raises the
+# data version (a false alarm costs a cache miss, a missed write a stale page).
+_READS = frozenset({"SELECT", "PRAGMA", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "SHOW",
+                    "SET", "EXPLAIN"})
+RAISE_VERSION = "UPDATE data_version SET n = n + 1 WHERE id = 1"
+READ_VERSION = "SELECT n FROM data_version WHERE id = 1"
+UNTRACKED = "tdkt_untracked"  # execution option: migrations, which may predate the table
+_WROTE = "tdkt_wrote"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        return _sqlite_engine(url, **kwargs)
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+        engine = _sqlite_engine(url, **kwargs)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+        engine = create_engine(url, **kwargs)
+    _track_writes(engine)
+    return engine
+
+
+def _track_writes(engine: Engine) -> None:
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip()[:9].partition(" ")[0].upper() not in _READS:
+            conn.info[_WROTE] = True
+
+    @event.listens_for(engine, "commit")
+    def _raise(conn: Any) -> None:
+        # The last statement of the transaction: its row lock is held only for the commit.
+        if (conn.info.pop(_WROTE, False) and not conn.get_execution_options().get(UNTRACKED)
+                and _has_counter(conn)):
+            conn.exec_driver_sql(RAISE_VERSION)
+        conn.info.pop(_WROTE, None)
+
+    @event.listens_for(engine, "rollback")
+    def _forget(conn: Any) -> None:
+        conn.info.pop(_WROTE, None)
+
+
+_COUNTED: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
+
+
+def _has_counter(conn: Connection) -> bool:
+    """Whether the schema has the counter (not before migration 0008): asked once per
+    engine, and again after each migration (`schema_changed`)."""
+    known = _COUNTED.get(conn.engine)
+    if known is None:
+        known = _COUNTED[conn.engine] = inspect(conn).has_table("data_version")
+    return known
+
+
+def schema_changed(engine: Engine) -> None:
+    _COUNTED.pop(engine, None)
 
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
@@ -64,6 +116,7 @@ class Database:
         self._writer = sessionmaker(
             self.engine, expire_on_commit=False, execution_options=write_opts
         )
+        self._versions = _VersionReader(self.engine)
 
     def session(self) -> Session:
         return self._reader()
@@ -74,5 +127,66 @@ class Database:
         with self._writer() as session, session.begin():
             yield session
 
+    def data_version(self) -> int | None:
+        """The data version now (None if its row is missing). Read before a page reads
+        anything, so the page shows at least every write this number counts."""
+        return self._versions.read()
+
     def dispose(self) -> None:
+        self._versions.close()
         self.engine.dispose()
+
+
+class _VersionReader:
+    """Reads the data version on one driver connection per thread, kept outside the pool in
+    autocommit: one statement and one round trip, none of the pool's ping, begin and
+    rollback around it, which were most of what a page served from the cache cost."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._local = threading.local()
+        self._opened: list[Any] = []
+        self._lock = threading.Lock()
+
+    def read(self) -> int | None:
+        errors = self._engine.dialect.loaded_dbapi.Error
+        for attempt in (1, 2):
+            conn = getattr(self._local, "conn", None) or self._connect()
+            try:
+                cursor = conn.cursor()
+                cursor.execute(READ_VERSION)
+                row = cursor.fetchone()
+                cursor.close()
+                return None if row is None else int(row[0])
+            except errors:
+                self._drop(conn)  # a server restart or a dropped link: one fresh try
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _connect(self) -> Any:
+        pooled = self._engine.raw_connection()
+        conn = pooled.driver_connection  # set up as the engine sets up each connection
+        pooled.detach()
+        if self._engine.dialect.name != "sqlite":  # SQLite's is in autocommit already
+            conn.autocommit = True
+        with self._lock:
+            self._opened.append(conn)
+        self._local.conn = conn
+        return conn
+
+    def _drop(self, conn: Any) -> None:
+        self._local.conn = None
+        with self._lock:
+            if conn in self._opened:
+                self._opened.remove(conn)
+        with contextlib.suppress(Exception):
+            conn.close()
+
+    def close(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for conn in opened:
+            with contextlib.suppress(Exception):
+                conn.close()
+        self._local = threading.local()

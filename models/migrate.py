@@ -7,7 +7,9 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
+
+from models.db import RAISE_VERSION, UNTRACKED, schema_changed
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -31,6 +33,7 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
+        conn.execution_options(**{UNTRACKED: True})  # the counter may not exist yet
         if sqlite:
             # Batch migrations rebuild tables; SQLite ignores this pragma inside a
             # transaction, so it is set on the raw connection before one begins.
@@ -41,6 +44,9 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
                 step(cfg)
                 if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
                     raise RuntimeError("migration left rows with broken foreign keys")
+                if inspect(conn).has_table("data_version"):
+                    conn.exec_driver_sql(RAISE_VERSION)  # no page rendered before stays
         finally:
+            schema_changed(engine)
             if sqlite:
                 conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")

@@ -133,7 +133,9 @@ def pg_world(pg_schema: str) -> Iterator[PgWorld]:
     fill = [f"INSERT INTO {name} SELECT * FROM {template}.{name}" for name in filled]
     reset = [f"SELECT setval('{seq}', COALESCE((SELECT max({col}) FROM {table}), 0) + 1, false)"
              for seq, table, col in sequences]
-    yield PgWorld(user_ids, ";\n".join(wipe + reset), ";\n".join(wipe + fill + reset))
+    counter = ["INSERT INTO data_version (id, n) VALUES (1, 0)"]  # as migration 0008 leaves it
+    yield PgWorld(user_ids, ";\n".join(wipe + counter + reset),
+                  ";\n".join(wipe + fill + reset))
     _drop_schema(template)
 
 

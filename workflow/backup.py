@@ -256,7 +256,9 @@ def _verify(work: Path, manifest: dict, present: set[str], progress: Progress) -
 
 def _holds_data(database: Database) -> bool:
     with database.engine.connect() as conn:
-        tables = [t for t in inspect(conn).get_table_names() if t != "alembic_version"]
+        # Bookkeeping rows every migrated schema has are not data.
+        tables = [t for t in inspect(conn).get_table_names()
+                  if t not in ("alembic_version", "data_version")]
         return any(conn.execute(text(f'SELECT 1 FROM "{t}" LIMIT 1')).first() for t in tables)
 
 

@@ -1,0 +1,49 @@
+"""The data version moves with every committed write, from any process, and with nothing
+else: a kept page is served again only while it reads the same."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from models import Unit
+from models.db import Database
+
+
+def version(database: Database) -> int:
+    n = database.data_version()
+    assert n is not None
+    return n
+
+
+def test_a_committed_write_raises_it_and_a_read_does_not(db):
+    start = version(db)
+    with db.unit_of_work() as session:
+        session.scalars(select(Unit)).all()
+    assert version(db) == start
+    with db.unit_of_work() as session:
+        session.add(Unit(code="X-1", name="Đơn vị thử"))
+    assert version(db) == start + 1
+
+
+def test_a_write_rolled_back_leaves_it(db):
+    start = version(db)
+    with pytest.raises(RuntimeError), db.unit_of_work() as session:
+        session.add(Unit(code="X-2", name="Đơn vị thử"))
+        session.flush()
+        raise RuntimeError("the unit of work fails after writing")
+    assert version(db) == start
+    with db.unit_of_work() as session:  # the failed write leaves no mark on the connection
+        session.scalars(select(Unit)).all()
+    assert version(db) == start
+
+
+def test_another_process_sees_a_write_made_through_its_own_engine(db, db_url):
+    other = Database(db_url)  # an engine of its own, as another worker has
+    try:
+        start = version(db)
+        with other.unit_of_work() as session:
+            session.add(Unit(code="X-3", name="Đơn vị thử"))
+        assert version(db) == start + 1
+    finally:
+        other.dispose()

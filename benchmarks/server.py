@@ -1,7 +1,7 @@
 """The page benchmark's server process: tdkt and a bare Flask endpoint in one WSGI app,
 served by waitress as `tdkt serve` does, so both are served the same way.
 
-    python -m benchmarks.server DATABASE_URL PORT THREADS SECRET_KEY STORAGE_DIR
+    python -m benchmarks.server DATABASE_URL PORT THREADS SECRET_KEY STORAGE_DIR CACHE_SECONDS
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ def bare_app() -> Flask:
 
 
 def main(argv: list[str]) -> None:
-    url, port, threads, secret, storage = argv
+    url, port, threads, secret, storage, cache_seconds = argv
     # 16 clients on 8 threads queue by design: no warning per request.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
-    tdkt = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "STORAGE_DIR": storage})
+    tdkt = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "STORAGE_DIR": storage,
+                       "PAGE_CACHE_SECONDS": int(cache_seconds)})
     app = DispatcherMiddleware(tdkt, {"/bare": bare_app()})
     serve(app, host="127.0.0.1", port=int(port), threads=int(threads), _quiet=True,
           connection_limit=200)

@@ -18,7 +18,7 @@ from werkzeug.wrappers import Response
 
 from models.db import Database
 from rules.calendar import load_calendar
-from web import db, errors, labels
+from web import db, errors, labels, page_cache
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
 from web.forms import MAX_INT
@@ -31,6 +31,7 @@ from web.i18n import (
     vn_datetime,
 )
 from web.paging import page_url
+from web.sessions import RememberingSessionInterface
 from workflow.deadlines import use_calendar
 
 
@@ -50,6 +51,7 @@ class RowId(IntegerConverter):
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = Settings.from_env()
     app = Flask(__name__, instance_relative_config=True)
+    app.session_interface = RememberingSessionInterface()
     app.config.update(_defaults(settings))
     app.config.update(config or {})
     if not app.config.get("SECRET_KEY"):
@@ -64,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.before_request(errors.refuse_nul_characters)
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
+    page_cache.init_app(app)
     if settings.proxy_hops:
         # The client's own address (X-Forwarded-For), which the login brake counts by.
         hops = settings.proxy_hops
@@ -92,6 +95,7 @@ def _defaults(settings: Settings) -> dict[str, Any]:
         "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        "PAGE_CACHE_SECONDS": settings.page_cache_seconds,
     }
 
 

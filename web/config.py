@@ -29,6 +29,7 @@ class Settings:
     sweep_interval_seconds: int
     max_upload_bytes: int
     proxy_hops: int
+    page_cache_seconds: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -44,4 +45,5 @@ class Settings:
             sweep_interval_seconds=_int("TDKT_SWEEP_SECONDS", 60),
             max_upload_bytes=_int("TDKT_MAX_UPLOAD_MB", 20) * 1024 * 1024,
             proxy_hops=_int("TDKT_PROXY_HOPS", 0),
+            page_cache_seconds=_int("TDKT_PAGE_CACHE_SECONDS", 30),
         )

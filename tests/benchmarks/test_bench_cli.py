@@ -17,7 +17,8 @@ from web.cli import main
 
 EVERY_FIGURE = [
     "transition.sqlite", "pages.queue.p50", "pages.queue.p95", "pages.queue.rps",
-    "pages.proposal.p95", "pages.dashboard.rps", "pages.queue.statements", "bulk.checks",
+    "pages.proposal.p95", "pages.dashboard.rps", "pages.queue.rendered.p95",
+    "pages.dashboard.rendered.rps", "pages.queue.statements", "bulk.checks",
     "bulk.export.seconds", "bulk.export.memory", "bulk.decision", "sweep.sqlite",
     "sweep.sqlite.idle",
 ]

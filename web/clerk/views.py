@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ from web.access import roles_required
 from web.forms import expected_version, nominee_payload, page_number
 from web.i18n import error_text
 from web.labels import STATES
+from web.page_cache import cached_page, fresh_token
 from workflow import dossier, idempotency, imports, queries
 from workflow.errors import WorkflowError
 from workflow.rulesets import compiled
@@ -42,6 +42,7 @@ clerk_only = roles_required("unit_clerk")
 
 @bp.get("/")
 @clerk_only
+@cached_page
 def dashboard() -> str:
     session = db.session()
     state = request.args.get("state") or None
@@ -53,7 +54,7 @@ def dashboard() -> str:
                            counts=queries.state_counts(session, current_user.actor),
                            states=STATES,
                            campaigns=queries.accepting_campaigns(session, utcnow()),
-                           form_key=uuid.uuid4().hex)
+                           form_key=fresh_token())
 
 
 @bp.post("/proposals")

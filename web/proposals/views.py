@@ -30,6 +30,7 @@ from web.diagram import workflow_svg
 from web.forms import action_payload, expected_version, page_number
 from web.i18n import error_text, violation_text
 from web.labels import ACTIONS
+from web.page_cache import cached_page
 from workflow import decision_queries, queries, sittings
 from workflow.actors import Actor
 from workflow.deadlines import due_info, upcoming_steps
@@ -54,6 +55,7 @@ def index() -> str:
 
 @bp.get("/<int:pid>")
 @login_required
+@cached_page
 def detail(pid: int) -> str:
     session = db.session()
     proposal = queries.get_visible(session, pid, current_user.actor)

@@ -12,6 +12,7 @@ from web import db
 from web.access import roles_required
 from web.forms import page_number, parse_int, row_ids
 from web.labels import STATES
+from web.page_cache import cached_page
 from workflow import queries
 from workflow.bulk import BULK_TRIGGERS, bulk_act
 from workflow.errors import InvalidInput
@@ -23,6 +24,7 @@ QUEUE_STATES = ("submitted", "under_review", "returned", "at_council")
 
 @bp.get("/")
 @board_only
+@cached_page
 def queue() -> str:
     session = db.session()
     state = request.args.get("state") or None

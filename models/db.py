@@ -64,12 +64,15 @@ _COUNTED: WeakKeyDictionary[Engine, bool] = WeakKeyDictionary()
 
 
 def _has_counter(conn: Connection) -> bool:
-    """Whether the schema has the counter (not before migration 0008): asked once per
-    engine, and again after each migration (`schema_changed`)."""
-    known = _COUNTED.get(conn.engine)
-    if known is None:
-        known = _COUNTED[conn.engine] = inspect(conn).has_table("data_version")
-    return known
+    """Whether the schema has the counter (not before migration 0008). Only a yes is
+    remembered (until the next migration, `schema_changed`): a process started before
+    `tdkt db upgrade` ran elsewhere starts raising the counter at its first write after."""
+    if _COUNTED.get(conn.engine):
+        return True
+    found = inspect(conn).has_table("data_version")
+    if found:
+        _COUNTED[conn.engine] = True
+    return found
 
 
 def schema_changed(engine: Engine) -> None:
@@ -144,14 +147,15 @@ class _VersionReader:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._local = threading.local()
-        self._opened: list[Any] = []
+        self._opened: dict[int, Any] = {}  # thread ident → its connection
         self._lock = threading.Lock()
 
     def read(self) -> int | None:
+        """The counter, or None (the page is rendered, not looked up) when the database
+        cannot say: no counter yet (before migration 0008), or the server is gone."""
         errors = self._engine.dialect.loaded_dbapi.Error
-        for attempt in (1, 2):
-            conn = getattr(self._local, "conn", None) or self._connect()
+        for _attempt in (1, 2):
+            conn = self._opened.get(threading.get_ident()) or self._connect()
             try:
                 cursor = conn.cursor()
                 cursor.execute(READ_VERSION)
@@ -159,10 +163,8 @@ class _VersionReader:
                 cursor.close()
                 return None if row is None else int(row[0])
             except errors:
-                self._drop(conn)  # a server restart or a dropped link: one fresh try
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+                self._drop(threading.get_ident())  # a server restart: one fresh try
+        return None
 
     def _connect(self) -> Any:
         pooled = self._engine.raw_connection()
@@ -170,23 +172,28 @@ class _VersionReader:
         pooled.detach()
         if self._engine.dialect.name != "sqlite":  # SQLite's is in autocommit already
             conn.autocommit = True
+        alive = {t.ident for t in threading.enumerate()}
         with self._lock:
-            self._opened.append(conn)
-        self._local.conn = conn
+            # A server that starts a thread per request must not leave one behind each.
+            gone = [self._opened.pop(i) for i in list(self._opened) if i not in alive]
+            self._opened[threading.get_ident()] = conn
+        for old in gone:
+            _close(old)
         return conn
 
-    def _drop(self, conn: Any) -> None:
-        self._local.conn = None
+    def _drop(self, ident: int) -> None:
         with self._lock:
-            if conn in self._opened:
-                self._opened.remove(conn)
-        with contextlib.suppress(Exception):
-            conn.close()
+            conn = self._opened.pop(ident, None)
+        _close(conn)
 
     def close(self) -> None:
         with self._lock:
-            opened, self._opened = self._opened, []
-        for conn in opened:
-            with contextlib.suppress(Exception):
-                conn.close()
-        self._local = threading.local()
+            opened, self._opened = self._opened, {}
+        for conn in opened.values():
+            _close(conn)
+
+
+def _close(conn: Any) -> None:
+    with contextlib.suppress(Exception):
+        if conn is not None:
+            conn.close()

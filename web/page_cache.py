@@ -101,15 +101,20 @@ class PageCache:
             if key in self._pages:
                 self._drop(key)
             self._pages[key] = page
-            self._size += len(page.body)
+            self._size += _weight(key, page)
             while self._size > self.max_bytes:
                 self._drop(next(iter(self._pages)))
 
     def _drop(self, key: tuple[Any, ...]) -> None:
-        self._size -= len(self._pages.pop(key).body)
+        self._size -= _weight(key, self._pages.pop(key))
 
     def __len__(self) -> int:
         return len(self._pages)
+
+
+def _weight(key: tuple[Any, ...], page: _Page) -> int:
+    """Bytes a kept page holds: its body, and its key's texts (the URL may be long)."""
+    return len(page.body) + sum(len(k) for k in key if isinstance(k, str)) + 200
 
 
 def init_app(app: Flask) -> None:

@@ -102,6 +102,7 @@ def restore(database: Database, storage_dir: Path, source: Path, force: bool = F
         if not force and _holds_data(database):
             raise ConflictError("CSDL đích đã có dữ liệu; không ghi đè. Dùng --force nếu "
                                 "thật sự muốn thay toàn bộ dữ liệu hiện có bằng bản sao lưu.")
+        replaced_version = database.data_version()
         database.dispose()
         progress("database", 0, 1)
         _copy_database(work / DATABASE, db_path)
@@ -112,7 +113,17 @@ def restore(database: Database, storage_dir: Path, source: Path, force: bool = F
                  manifest["files"][name])
             progress("documents", done, len(documents))
     upgrade(database.engine)
+    _move_version_past(database, replaced_version)
     return RestoreReport(manifest.get("revision"), len(documents), manifest["created_at"])
+
+
+def _move_version_past(database: Database, replaced: int | None) -> None:
+    """The restored data version starts above the one it replaced: a page kept by a
+    process that saw the replaced data can never match it."""
+    if replaced is not None:
+        with database.engine.begin() as conn:
+            conn.execute(text("UPDATE data_version SET n = :n WHERE id = 1 AND n < :n"),
+                         {"n": replaced + 1})
 
 
 def sha256_of(path: Path) -> str:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine
 
 from models import Base
+from models.db import make_engine
 
 target_metadata = Base.metadata
 config = context.config
@@ -14,7 +14,8 @@ config = context.config
 def run_migrations() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+        # tdkt's own engine, so that what the migrations write raises the data version.
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
         with engine.begin() as conn:
             _run(conn)
         return

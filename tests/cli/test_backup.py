@@ -116,9 +116,12 @@ def test_a_database_with_data_is_not_overwritten_without_force(demo, archive, tm
     refused = run(tmp_path, "restore", str(archive))
     assert refused.returncode == 1 and "đã có dữ liệu" in refused.stderr
     assert rows(tmp_path / "tdkt.sqlite") == before
+    replaced = version(tmp_path / "tdkt.sqlite")
     forced = run(tmp_path, "restore", "--force", str(archive))
     assert forced.returncode == 0, forced.stderr
     assert rows(tmp_path / "tdkt.sqlite") == rows(demo / "tdkt.sqlite")
+    # Above the version it replaced, not just above the backup's own.
+    assert version(tmp_path / "tdkt.sqlite") > replaced
 
 
 def test_an_empty_schema_is_restored_into(demo, archive, tmp_path):

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import Unit
 from models.db import Database
+from models.migrate import downgrade, upgrade
 
 
 def version(database: Database) -> int:
@@ -47,3 +48,19 @@ def test_another_process_sees_a_write_made_through_its_own_engine(db, db_url):
         assert version(db) == start + 1
     finally:
         other.dispose()
+
+
+def test_a_process_started_before_the_upgrade_raises_it_once_the_counter_exists(db, db_url):
+    downgrade(db.engine, "0007")
+    early = Database(db_url)  # a worker that starts while the schema is still at 0007
+    try:
+        assert early.data_version() is None  # no counter: its pages are rendered, not kept
+        with early.unit_of_work() as session:
+            session.add(Unit(code="X-4", name="Đơn vị thử"))
+        upgrade(db.engine)  # `tdkt db upgrade`, run from another process
+        start = version(db)
+        with early.unit_of_work() as session:
+            session.add(Unit(code="X-5", name="Đơn vị thử"))
+        assert version(db) == start + 1
+    finally:
+        early.dispose()

@@ -4,7 +4,8 @@ real login form (CSRF on, as in production)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -16,12 +17,21 @@ from web.app import create_app
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
 
-@pytest.fixture
-def app(world: Any, db_url: str) -> Flask:
+@contextmanager
+def app_with(world: Any, db_url: str, **config: Any) -> Iterator[Flask]:
+    """The app on the test database, with `config` on top of the tests' settings."""
     app = create_app({"DATABASE_URL": db_url, "STORAGE_DIR": str(world.storage),
-                      "SECRET_KEY": "test-secret", "TESTING": True})
-    yield app
-    app.extensions["tdkt_db"].dispose()
+                      "SECRET_KEY": "test-secret", "TESTING": True, **config})
+    try:
+        yield app
+    finally:
+        app.extensions["tdkt_db"].dispose()
+
+
+@pytest.fixture
+def app(world: Any, db_url: str) -> Iterator[Flask]:
+    with app_with(world, db_url) as app:
+        yield app
 
 
 def csrf_token(client: FlaskClient, path: str = "/login") -> str:

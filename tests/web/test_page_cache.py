@@ -12,8 +12,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import event
 
-from tests.web.conftest import login, post_form
-from web.app import create_app
+from tests.web.conftest import app_with, login, post_form
 from workflow.service import act
 
 
@@ -109,9 +108,7 @@ def test_every_dashboard_load_gets_a_new_form_key(client_for):
 
 
 def test_a_kept_page_is_rendered_again_after_its_time(world, db_url):
-    app = create_app({"DATABASE_URL": db_url, "STORAGE_DIR": str(world.storage),
-                      "SECRET_KEY": "test-secret", "TESTING": True, "PAGE_CACHE_SECONDS": 0.2})
-    try:
+    with app_with(world, db_url, PAGE_CACHE_SECONDS=0.2) as app:
         clerk = login(app.test_client(), "unit1")
         clerk.get("/unit/")
         with statements(app) as kept:
@@ -119,19 +116,13 @@ def test_a_kept_page_is_rendered_again_after_its_time(world, db_url):
         time.sleep(0.3)
         with statements(app) as rendered:
             clerk.get("/unit/")
-        assert kept == [] and len(rendered) > 2
-    finally:
-        app.extensions["tdkt_db"].dispose()
+    assert kept == [] and len(rendered) > 2
 
 
 def test_with_the_cache_off_every_load_renders(world, db_url):
-    app = create_app({"DATABASE_URL": db_url, "STORAGE_DIR": str(world.storage),
-                      "SECRET_KEY": "test-secret", "TESTING": True, "PAGE_CACHE_SECONDS": 0})
-    try:
+    with app_with(world, db_url, PAGE_CACHE_SECONDS=0) as app:
         clerk = login(app.test_client(), "unit1")
         clerk.get("/unit/")
         with statements(app) as seen:
             clerk.get("/unit/")
-        assert len(seen) > 2
-    finally:
-        app.extensions["tdkt_db"].dispose()
+    assert len(seen) > 2

@@ -8,8 +8,7 @@ from datetime import timedelta
 
 from flask import Flask, session
 
-from tests.web.conftest import login
-from web.app import create_app
+from tests.web.conftest import app_with, login
 from web.sessions import RememberingSessionInterface
 
 
@@ -27,17 +26,12 @@ def test_a_forged_cookie_is_refused_after_the_real_one_was_remembered(client_for
 
 
 def test_a_remembered_cookie_still_ages_out(world, db_url):
-    app = create_app({"DATABASE_URL": db_url, "STORAGE_DIR": str(world.storage),
-                      "SECRET_KEY": "test-secret", "TESTING": True,
-                      "PERMANENT_SESSION_LIFETIME": timedelta(seconds=2)})
-    try:
+    with app_with(world, db_url, PERMANENT_SESSION_LIFETIME=timedelta(seconds=2)) as app:
         clerk = login(app.test_client(), "unit1")
         assert clerk.get("/unit/").status_code == 200  # the cookie is remembered now
         time.sleep(3.1)
         expired = clerk.get("/unit/")
-        assert expired.status_code == 302 and "/login" in expired.headers["Location"]
-    finally:
-        app.extensions["tdkt_db"].dispose()
+    assert expired.status_code == 302 and "/login" in expired.headers["Location"]
 
 
 def test_what_a_request_changes_in_its_session_stays_out_of_the_next():

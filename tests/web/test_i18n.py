@@ -242,3 +242,14 @@ def test_a_refused_tally_is_explained_in_the_secretarys_language(client_for, mak
     english = refused(no_quorum, other, {"yes": "3", "no": "0"})
     assert "No quorum: 3/7 = 42.9% taking part; at least 50% of all Council members" in english
     assert "42,9%" not in english and "Không đủ" not in english
+
+
+def test_the_pages_name_each_action_as_the_workflow_does(app):
+    """The timeline and buttons (web.labels.ACTIONS) and the workflow's own messages
+    (machine.SPECS, used where no request is at hand) name an action in two places: they
+    must say the same, or one page would call one action by two names."""
+    from web.labels import ACTIONS
+    from workflow.machine import SPECS
+
+    with app.test_request_context("/"):
+        assert {t: ACTIONS[t] for t in SPECS} == {t: s.label_vi for t, s in SPECS.items()}

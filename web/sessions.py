@@ -29,9 +29,8 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
         self._lock = threading.Lock()
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return None
+        if not app.secret_key:
+            return None  # as Flask: no key, no session
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:
             return self.session_class()
@@ -44,6 +43,11 @@ class RememberingSessionInterface(SecureCookieSessionInterface):
             signed_at, data = known
             if 0 <= int(time.time()) - signed_at <= max_age:
                 return self.session_class(_copy(data))
+        # Flask builds its serializer anew for each request: only a cookie not seen yet
+        # pays for that.
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
         try:
             data, signed = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
         except BadSignature:

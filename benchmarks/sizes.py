@@ -17,7 +17,8 @@ class Sizes:
     open_deadlines: int = 50_000    # sweep: open deadlines (one pending step each) …
     due_steps: int = 500            # … of which this many are due
     page_clients: int = 16
-    page_requests: int = 20         # per client and page, per repeat
+    page_requests: int = 20         # per client and page, per repeat, at least …
+    page_seconds: int = 2           # … and for at least this long
     checks: int = 20_000            # nominee checks per repeat
     export_rows: int = 10_000
     decision_nominees: int = 1_000  # one decision over this many nominees (2 per proposal)
@@ -28,8 +29,8 @@ FULL = Sizes(units=500, proposals=100_000, timeline_events=1_000, transitions=50
              open_deadlines=1_000_000, due_steps=10_000, page_requests=40, checks=100_000,
              repeat=5)
 TINY = Sizes(units=6, proposals=120, timeline_events=30, transitions=10, concurrent_clients=2,
-             open_deadlines=400, due_steps=10, page_clients=2, page_requests=3, checks=500,
-             export_rows=200, decision_nominees=20, repeat=2)
+             open_deadlines=400, due_steps=10, page_clients=2, page_requests=3, page_seconds=0,
+             checks=500, export_rows=200, decision_nominees=20, repeat=2)
 PRESETS = {"small": Sizes(), "full": FULL, "tiny": TINY}
 
 

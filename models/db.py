@@ -44,7 +44,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _track_writes(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _note(conn: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip()[:9].partition(" ")[0].upper() not in _READS:
+        first = statement.lstrip()[:10].split(None, 1)
+        if not first or first[0].upper() not in _READS:
             conn.info[_WROTE] = True
 
     @event.listens_for(engine, "commit")

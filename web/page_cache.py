@@ -30,16 +30,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, g, request, session
 from werkzeug.wrappers import Response
 
+from rules.calendar import TZ
 from web import db
 from web.extensions import login_manager
 
 F = TypeVar("F", bound=Callable[..., Any])
-VIETNAM = ZoneInfo("Asia/Ho_Chi_Minh")
 _MARK = "_tdkt_cached_page"
 
 
@@ -108,9 +107,6 @@ class PageCache:
     def _drop(self, key: tuple[Any, ...]) -> None:
         self._size -= _weight(key, self._pages.pop(key))
 
-    def __len__(self) -> int:
-        return len(self._pages)
-
 
 def _weight(key: tuple[Any, ...], page: _Page) -> int:
     """Bytes a kept page holds: its body, and its key's texts (the URL may be long)."""
@@ -160,7 +156,7 @@ def _key() -> tuple[Any, ...] | None:
     if version is None:
         return None
     return (version, user, identifier, csrf_secret, cookie.get("lang"),
-            datetime.now(VIETNAM).date(), request.full_path)
+            datetime.now(TZ).date(), request.full_path)
 
 
 def _keep(response: Response) -> Response:

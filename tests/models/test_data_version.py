@@ -11,6 +11,12 @@ from models.db import Database
 from models.migrate import downgrade, upgrade
 
 
+def add_unit(database: Database, code: str) -> None:
+    """One committed write."""
+    with database.unit_of_work() as session:
+        session.add(Unit(code=code, name="Đơn vị thử"))
+
+
 def version(database: Database) -> int:
     n = database.data_version()
     assert n is not None
@@ -22,8 +28,7 @@ def test_a_committed_write_raises_it_and_a_read_does_not(db):
     with db.unit_of_work() as session:
         session.scalars(select(Unit)).all()
     assert version(db) == start
-    with db.unit_of_work() as session:
-        session.add(Unit(code="X-1", name="Đơn vị thử"))
+    add_unit(db, "X-1")
     assert version(db) == start + 1
 
 
@@ -43,8 +48,7 @@ def test_another_process_sees_a_write_made_through_its_own_engine(db, db_url):
     other = Database(db_url)  # an engine of its own, as another worker has
     try:
         start = version(db)
-        with other.unit_of_work() as session:
-            session.add(Unit(code="X-3", name="Đơn vị thử"))
+        add_unit(other, "X-3")
         assert version(db) == start + 1
     finally:
         other.dispose()
@@ -55,12 +59,10 @@ def test_a_process_started_before_the_upgrade_raises_it_once_the_counter_exists(
     early = Database(db_url)  # a worker that starts while the schema is still at 0007
     try:
         assert early.data_version() is None  # no counter: its pages are rendered, not kept
-        with early.unit_of_work() as session:
-            session.add(Unit(code="X-4", name="Đơn vị thử"))
+        add_unit(early, "X-4")
         upgrade(db.engine)  # `tdkt db upgrade`, run from another process
         start = version(db)
-        with early.unit_of_work() as session:
-            session.add(Unit(code="X-5", name="Đơn vị thử"))
+        add_unit(early, "X-5")
         assert version(db) == start + 1
     finally:
         early.dispose()

@@ -1,13 +1,17 @@
-"""The sweep: apply every due escalation step exactly once, each in its own transaction.
+"""The sweep: apply every due escalation step exactly once, up to `BATCH` steps a
+transaction.
 
-Each unit of work claims the next due `pending` step by index (`status, due_at`, in due
-order) with `FOR UPDATE SKIP LOCKED`, so concurrent sweepers each take a different step,
-then locks its proposal, again skipping it if someone holds it (a user acting on it, or
-another sweeper): neither lock ever waits, so a sweep cannot deadlock with the service,
-which locks the proposal before the steps. On SQLite, write transactions already run one
-at a time. The step is marked `done` in the same transaction as its audit event and
-notifications, so several sweepers, a killed process or a rerun never apply it twice. A
-step that fails is rolled back, logged and passed over until the next sweep.
+Each unit of work claims the next due `pending` steps by index (`status, due_at`, in due
+order), each locked together with its proposal by `FOR UPDATE SKIP LOCKED`: concurrent
+sweepers each take different steps, and a step whose proposal someone holds (a user
+acting on it, another sweeper) is left for later, so a claim never waits and a sweep cannot
+deadlock with the service, which locks the proposal before the steps. On SQLite, write
+transactions already run one at a time. A batch takes at most one step per proposal, so
+its steps never see each other's changes. A step is marked `done` in the same
+transaction as its audit event and notifications, so several sweepers, a killed process or
+a rerun never apply it twice. When a batch fails, its steps are retried one transaction
+each: the step at fault is rolled back, logged and passed over until the next sweep, and
+the others are applied.
 """
 
 from __future__ import annotations
@@ -28,8 +32,8 @@ from workflow.actors import SYSTEM
 from workflow.audit import record_proposal_event
 from workflow.deadlines import KIND_VI
 from workflow.notifications import notify, routed, unit_clerks, users_with_role
-from workflow.service import act
-from workflow.substitutes import Recipient
+from workflow.service import act, conflicts_as_errors, update_at_once
+from workflow.substitutes import Recipient, routes
 
 log = logging.getLogger(__name__)
 Hook = Callable[[Session, DeadlineStep], None]
@@ -59,22 +63,34 @@ class SweepReport:
         return [o for o in self.outcomes if o.result == "applied"]
 
 
-# Due by the bound `now`, in due order.
-_DUE = (select(DeadlineStep, Deadline).join(Deadline)
+# Due by the bound `now`, in due order, with the proposal and its assignee (whom most
+# rungs notify; their roles only when a rung reassigns).
+_DUE = (select(DeadlineStep, Deadline, Proposal).select_from(DeadlineStep)
+        .join(Deadline, Deadline.id == DeadlineStep.deadline_id)
+        .join(Proposal, Proposal.id == DeadlineStep.proposal_id)
+        .options(joinedload(Proposal.assignee).lazyload(User.role_rows))
         .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= bindparam("now"))
         .order_by(DeadlineStep.due_at, DeadlineStep.id))
+Claimed = tuple[DeadlineStep, Deadline, Proposal]
 
 
-def _claim(passed_over: set[int]) -> Select[tuple[DeadlineStep, Deadline]]:
-    """The next due step not passed over, locked unless another sweeper holds it."""
+def _claim(passed_over: set[int]) -> Select[Claimed]:
+    """The next `size` (a bound parameter) due steps not passed over, each locked together
+    with its proposal; a step whose step or proposal row another transaction holds (another
+    sweeper, a user acting) is left out, so a claim never waits."""
     stmt = _DUE.where(DeadlineStep.id.not_in(passed_over)) if passed_over else _DUE
-    return (stmt.limit(1).with_for_update(of=DeadlineStep, skip_locked=True)
+    return (stmt.limit(bindparam("size"))
+            .with_for_update(of=[DeadlineStep, Proposal], skip_locked=True)
             .execution_options(populate_existing=True))
 
 
 # The usual case (nothing passed over) built once: building a statement costs about as
 # much as running it.
 _CLAIM_NEXT = _claim(set())
+# Steps a transaction: enough that the ORM's flush and the commit are paid once for many
+# steps, few enough that a user acting on one of the batch's proposals waits only briefly
+# for its lock.
+BATCH = 50
 
 
 def count_due(database: Database, now: datetime) -> int:
@@ -85,33 +101,66 @@ def count_due(database: Database, now: datetime) -> int:
 
 def sweep(database: Database, now: datetime, *,
           progress: Callable[[StepOutcome], None] | None = None,
-          before_commit: Hook | None = None) -> SweepReport:
-    """Apply every step due by `now`. `before_commit` runs inside each step's transaction
-    (tests use it to stop a process mid-step)."""
+          before_commit: Hook | None = None, batch: int = BATCH) -> SweepReport:
+    """Apply every step due by `now`, up to `batch` steps a transaction. `before_commit`
+    runs inside each step's transaction (tests use it to stop a process mid-step)."""
     report, passed_over = SweepReport(), set[int]()
-    while (outcome := run_next(database, now, passed_over, before_commit)) is not None:
-        if outcome.result in ("busy", "failed"):
-            passed_over.add(outcome.step_id)  # next sweep
-        report.outcomes.append(outcome)
-        if progress is not None:
-            progress(outcome)
-    return report
+    one_by_one = 0  # after a batch failed: its steps again, each in a transaction of its own
+    while True:
+        ran = run_batch(database, now, passed_over, 1 if one_by_one else batch, before_commit)
+        if isinstance(ran, _Failed):
+            one_by_one = ran.steps
+            continue
+        if not ran:
+            for outcome in left_locked(database, now, passed_over):
+                report.outcomes.append(outcome)
+                if progress is not None:
+                    progress(outcome)
+            return report
+        one_by_one = max(0, one_by_one - len(ran))
+        for outcome in ran:
+            if outcome.result == "failed":
+                passed_over.add(outcome.step_id)  # next sweep
+            report.outcomes.append(outcome)
+            if progress is not None:
+                progress(outcome)
+
+
+@dataclass(frozen=True)
+class _Failed:
+    """A batch of several steps was rolled back: so many are to be retried one by one, so
+    that the step at fault is found and the others still applied."""
+    steps: int
+
+
+def run_batch(database: Database, now: datetime, passed_over: set[int], size: int,
+              before_commit: Hook | None = None) -> list[StepOutcome] | _Failed:
+    """Claim and apply the next due steps (at most `size`) in one unit of work; an empty
+    list when none is left."""
+    claimed: list[tuple[int, int]] = []  # plain ids: the rows expire with a rollback
+    try:
+        with database.unit_of_work() as session:
+            return apply_batch(session, now, passed_over, size, claimed, before_commit)
+    except Exception as exc:
+        if not claimed:
+            raise  # the database itself failed: the scheduler retries the whole sweep
+        if len(claimed) > 1:
+            log.warning("a batch of %s escalation steps failed (%s); retrying one by one",
+                        len(claimed), exc)
+            return _Failed(len(claimed))
+        step_id, proposal_id = claimed[0]
+        log.exception("escalation step %s (proposal %s) failed", step_id, proposal_id)
+        note_failure(database, step_id, exc)
+        return [StepOutcome(step_id, proposal_id, "failed", error=str(exc) or repr(exc))]
 
 
 def run_next(database: Database, now: datetime, passed_over: set[int],
              before_commit: Hook | None = None) -> StepOutcome | None:
-    """Claim and apply the next due step in a unit of work; None when none is left."""
-    claimed: list[tuple[int, int]] = []  # plain ids: the rows expire with a rollback
-    try:
-        with database.unit_of_work() as session:
-            return apply_next(session, now, passed_over, claimed, before_commit)
-    except Exception as exc:
-        if not claimed:
-            raise  # the database itself failed: the scheduler retries the whole sweep
-        step_id, proposal_id = claimed[0]
-        log.exception("escalation step %s (proposal %s) failed", step_id, proposal_id)
-        note_failure(database, step_id, exc)
-        return StepOutcome(step_id, proposal_id, "failed", error=str(exc) or repr(exc))
+    """Claim and apply the next due step in a unit of work of its own; None when none is
+    left."""
+    ran = run_batch(database, now, passed_over, 1, before_commit)
+    assert not isinstance(ran, _Failed)  # a batch of one fails as that step
+    return ran[0] if ran else None
 
 
 def note_failure(database: Database, step_id: int, exc: Exception) -> None:
@@ -121,42 +170,54 @@ def note_failure(database: Database, step_id: int, exc: Exception) -> None:
             attempts=DeadlineStep.attempts + 1, last_error=(str(exc) or repr(exc))[:2000]))
 
 
-def apply_next(session: Session, now: datetime, passed_over: set[int],
-               claimed: list[tuple[int, int]], before_commit: Hook | None = None
-               ) -> StepOutcome | None:
+def apply_batch(session: Session, now: datetime, passed_over: set[int], size: int,
+                claimed: list[tuple[int, int]], before_commit: Hook | None = None
+                ) -> list[StepOutcome]:
+    """The next due steps in due order, at most one per proposal: a later step of a
+    proposal already taken (whose deadline its predecessor may close) waits for the next
+    batch, so the steps of one batch never see each other's changes."""
+    taken: list[Claimed] = []
     claim = _claim(passed_over) if passed_over else _CLAIM_NEXT
-    row = session.execute(claim, {"now": now}).first()
-    if row is None:
-        return None
-    step, deadline = row
-    claimed.append((step.id, step.proposal_id))
-    proposal = lock_proposal(session, step.proposal_id)
-    if proposal is None:
-        return StepOutcome(step.id, step.proposal_id, "busy")
-    # The deadline read above is current: closing it cancels this step, which we hold.
+    for step, deadline, proposal in session.execute(claim, {"now": now, "size": size}):
+        if any(proposal is p for _, _, p in taken):
+            break
+        taken.append((step, deadline, proposal))
+    claimed.extend((step.id, step.proposal_id) for step, _, _ in taken)
+    known = routes(session, [p.assignee for _, _, p in taken if p.assignee], now)
+    outcomes = []
+    for step, deadline, proposal in taken:
+        outcomes.append(apply_step(session, proposal, step, deadline, now, known))
+        if before_commit is not None:
+            before_commit(session, step)
+    with conflicts_as_errors():
+        update_at_once(session, [p for _, _, p in taken])
+    return outcomes
+
+
+def left_locked(database: Database, now: datetime, passed_over: set[int]
+                ) -> list[StepOutcome]:
+    """The due steps no claim could take because another transaction holds them or their
+    proposal (another sweeper applying them, a user acting): the next sweep's."""
+    stmt = (select(DeadlineStep.id, DeadlineStep.proposal_id)
+            .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= now)
+            .order_by(DeadlineStep.due_at, DeadlineStep.id))
+    if passed_over:
+        stmt = stmt.where(DeadlineStep.id.not_in(passed_over))
+    with database.session() as session:
+        return [StepOutcome(step_id, proposal_id, "busy")
+                for step_id, proposal_id in session.execute(stmt)]
+
+
+def apply_step(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
+               now: datetime, known: dict[int, Recipient]) -> StepOutcome:
+    # The deadline read by the claim is current: closing it cancels this step, which we hold.
     if deadline.closed_at is not None:
         step.status = StepStatus.CANCELLED.value
         return StepOutcome(step.id, step.proposal_id, "cancelled", step.action)
     # Done before acting, so that closing the deadline (auto_withdraw) cancels only the
     # other rungs: the cancelling UPDATE autoflushes this first.
     step.status, step.applied_at, step.attempts = StepStatus.DONE.value, now, step.attempts + 1
-    outcome = ACTIONS[step.action](session, proposal, step, deadline, now)
-    if before_commit is not None:
-        before_commit(session, step)
-    return outcome
-
-
-# Built once; the assignee (whom most rungs notify) comes in the same query, their roles
-# only when a rung reassigns.
-_LOCK_PROPOSAL = (select(Proposal).where(Proposal.id == bindparam("proposal_id"))
-                  .options(joinedload(Proposal.assignee).lazyload(User.role_rows))
-                  .with_for_update(skip_locked=True, of=Proposal)
-                  .execution_options(populate_existing=True))
-
-
-def lock_proposal(session: Session, proposal_id: int) -> Proposal | None:
-    """The proposal, locked, unless another transaction holds it (skip it this time)."""
-    return session.scalar(_LOCK_PROPOSAL, {"proposal_id": proposal_id})
+    return ACTIONS[step.action](session, proposal, step, deadline, now, known)
 
 
 # --- the actions ---------------------------------------------------------------------------
@@ -176,16 +237,18 @@ def targets(session: Session, proposal: Proposal, kind: str, to: str) -> list[Us
 
 
 def _recipients(session: Session, proposal: Proposal, step: DeadlineStep,
-                deadline: Deadline, now: datetime) -> list[Recipient]:
-    # Nothing these lookups read is pending: without flushing, the step is written once,
-    # with its audit event, instead of twice.
+                deadline: Deadline, now: datetime, known: dict[int, Recipient]
+                ) -> list[Recipient]:
+    # Nothing these lookups read is pending: without flushing, the batch is written once,
+    # at its commit, instead of a step at a time.
     with session.no_autoflush:
-        return routed(session, targets(session, proposal, deadline.kind, step.recipient), now)
+        return routed(session, targets(session, proposal, deadline.kind, step.recipient), now,
+                      known=known)
 
 
 def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
-            now: datetime) -> StepOutcome:
-    recipients = _recipients(session, proposal, step, deadline, now)
+            now: datetime, known: dict[int, Recipient]) -> StepOutcome:
+    recipients = _recipients(session, proposal, step, deadline, now, known)
     event = record_step_event(session, proposal, step, deadline, now, recipients)
     for to in recipients:
         notify(session, to, "remind", proposal, event, now, due_at=deadline.due_at,
@@ -194,8 +257,8 @@ def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: 
 
 
 def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
-              deadline: Deadline, now: datetime) -> StepOutcome:
-    recipients = _recipients(session, proposal, step, deadline, now)
+              deadline: Deadline, now: datetime, known: dict[int, Recipient]) -> StepOutcome:
+    recipients = _recipients(session, proposal, step, deadline, now, known)
     new = _reassign_to(proposal, step, recipients)
     extra = {}
     if new is not None:
@@ -220,7 +283,8 @@ def _reassign_to(proposal: Proposal, step: DeadlineStep,
 
 
 def _auto_withdraw(session: Session, proposal: Proposal, step: DeadlineStep,
-                   deadline: Deadline, now: datetime) -> StepOutcome:
+                   deadline: Deadline, now: datetime, known: dict[int, Recipient]
+                   ) -> StepOutcome:
     if proposal.state not in machine.SPECS["withdraw"].sources:
         step.status = StepStatus.SKIPPED.value
         step.last_error = f"cannot withdraw from {proposal.state}"
@@ -257,7 +321,8 @@ def _outcome(step: DeadlineStep, proposal: Proposal, recipients: list[Recipient]
                        proposal.reference or f"#{proposal.id}", step.due_at, names)
 
 
-Action = Callable[[Session, Proposal, DeadlineStep, Deadline, datetime], StepOutcome]
+Action = Callable[[Session, Proposal, DeadlineStep, Deadline, datetime, dict[int, Recipient]],
+                  StepOutcome]
 ACTIONS: dict[str, Action] = {
     "remind": _remind, "escalate": _escalate, "auto_withdraw": _auto_withdraw,
 }

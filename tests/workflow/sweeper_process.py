@@ -2,7 +2,7 @@
 it stops inside the N-th step's transaction (before commit), says `paused` on stdout and
 waits on stdin for ever, so the test can SIGKILL it there. No sleeping anywhere.
 
-    python -m tests.workflow.sweeper_process URL NOW_ISO [--pause-after N]
+    python -m tests.workflow.sweeper_process URL NOW_ISO [--pause-after N] [--batch B]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ def main() -> None:
     parser.add_argument("url")
     parser.add_argument("now")
     parser.add_argument("--pause-after", type=int, default=0)
+    parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
     database = Database(args.url)
     seen = 0
@@ -32,7 +33,8 @@ def main() -> None:
             print("paused", step.id, flush=True)
             sys.stdin.readline()  # the test kills us here, mid-transaction
 
-    report = sweep(database, datetime.fromisoformat(args.now), before_commit=before_commit)
+    report = sweep(database, datetime.fromisoformat(args.now), before_commit=before_commit,
+                   batch=args.batch)
     print("applied", report.count("applied"), flush=True)
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, DeadlineStep, Proposal
+from tests.conftest import PG_URL
 from tests.workflow.conftest import (
     CLAIM,
     LADDER_RULES,
@@ -158,10 +159,10 @@ def test_a_failing_step_is_retried_next_time_without_stopping_the_others(
     first, second = drive(CLAIM, SUBMITTED), drive(CLAIM, SUBMITTED)
     real = sweep_module.ACTIONS["remind"]
 
-    def broken(session, proposal, step, deadline, now):
+    def broken(session, proposal, step, deadline, now, known):
         if proposal.id == first:
             raise RuntimeError("máy chủ thư nội bộ không phản hồi")
-        return real(session, proposal, step, deadline, now)
+        return real(session, proposal, step, deadline, now, known)
 
     monkeypatch.setitem(sweep_module.ACTIONS, "remind", broken)
     report = sweep(ladder.db, REMIND)
@@ -209,12 +210,16 @@ def test_downtime_is_caught_up_once_in_due_order(ladder, drive):
         assert {e.occurred_at for e in caught} == {back_at}
 
 
-def test_a_sweep_killed_mid_step_is_finished_once_by_the_next(ladder, drive, db_url):
+@pytest.mark.parametrize(("batch", "committed"), [(1, 3), (2, 2)])
+def test_a_sweep_killed_mid_step_is_finished_once_by_the_next(ladder, drive, db_url, batch,
+                                                               committed):
+    """Killed inside the 4th step's transaction: the batches before it stay applied (3
+    steps a transaction at a time, 2 by twos), the killed one is rolled back whole."""
     pids = [drive(CLAIM, SUBMITTED) for _ in range(5)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.workflow.sweeper_process", db_url, LATE.isoformat(),
-         "--pause-after", "4"], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+         "--pause-after", "4", "--batch", str(batch)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
         stdout=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline()
@@ -225,9 +230,11 @@ def test_a_sweep_killed_mid_step_is_finished_once_by_the_next(ladder, drive, db_
     assert child.returncode == -signal.SIGKILL
     with ladder.db.session() as s:
         assert len(s.scalars(select(DeadlineStep).where(DeadlineStep.status == "done")).all()
-                   ) == 3
+                   ) == committed
+        assert len(s.scalars(select(AuditEvent).where(AuditEvent.action == "remind")).all()
+                   ) == committed
     report = sweep(ladder.db, LATE)
-    assert len(report.applied) == 15 - 3
+    assert len(report.applied) == 15 - committed
     with ladder.db.session() as s:
         events = s.scalars(select(AuditEvent).where(
             AuditEvent.action.in_(["remind", "escalate"]))).all()
@@ -235,3 +242,21 @@ def test_a_sweep_killed_mid_step_is_finished_once_by_the_next(ladder, drive, db_
         assert len(step_ids) == len(set(step_ids)) == 15
         assert {e.proposal_id for e in events} == set(pids)
         assert verify(s).ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_proposal_someone_holds_is_left_for_the_next_sweep(ladder, drive):
+    """A user's transaction holds one proposal: the sweep neither waits for it nor stops;
+    it applies the others, reports that one busy, and the next sweep applies it."""
+    held, free = drive(CLAIM, SUBMITTED), drive(CLAIM, SUBMITTED)
+    with ladder.db.unit_of_work() as s:
+        s.execute(select(Proposal.id).where(Proposal.id == held).with_for_update())
+        report = sweep(ladder.db, REMIND)
+    assert [(o.proposal_id, o.result) for o in report.outcomes] == [
+        (free, "applied"), (held, "busy")]
+    assert [(o.proposal_id, o.result) for o in sweep(ladder.db, REMIND).outcomes] == [
+        (held, "applied")]
+    with ladder.db.session() as s:
+        assert len(inbox(s, ladder, "reviewer", "remind")) == 2

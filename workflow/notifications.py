@@ -111,8 +111,14 @@ def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]
 def notify(session: Session, to: Recipient, kind: str, proposal: Proposal,
            event: AuditEvent | None, now: datetime, **extra: Any) -> Notification:
     """One inbox row for the recipient, and one outbox mail when they have an address."""
-    return _deliver(session, to, kind, render(kind, to.user.language, _context(proposal, extra)),
-                    proposal.id, event, now)
+    return _deliver(session, to, kind, message(to, kind, proposal, **extra), proposal.id,
+                    event, now)
+
+
+def message(to: Recipient, kind: str, proposal: Proposal, **extra: Any) -> tuple[str, str]:
+    """The subject and body of a notification about a proposal, in the recipient's
+    language."""
+    return render(kind, to.user.language, _context(proposal, extra))
 
 
 def notify_decided(session: Session, to: Recipient, proposals: list[Proposal],
@@ -128,20 +134,33 @@ def notify_decided(session: Session, to: Recipient, proposals: list[Proposal],
 def _deliver(session: Session, to: Recipient, kind: str, text: tuple[str, str],
              proposal_id: int | None, event: AuditEvent | None, now: datetime
              ) -> Notification:
+    note_values, mail_values = delivery_values(to, kind, text, proposal_id, now)
+    note = Notification(audit_event=event, **note_values)
+    session.add(note)
+    if mail_values is not None:
+        session.add(OutboxMail(notification=note, **mail_values))
+    return note
+
+
+def delivery_values(to: Recipient, kind: str, text: tuple[str, str], proposal_id: int | None,
+                    now: datetime) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The inbox row's and the outbox mail's column values (no mail without an address;
+    the links to the event and the inbox row are the writer's): for writers that insert
+    many in one statement."""
     subject, body = text
     if to.for_user is not None:
         body += FOR_NOTE["en" if to.user.language == "en" else "vi"].format(
             name=to.for_user.full_name)
-    note = Notification(user_id=to.user.id, for_user_id=to.for_user.id if to.for_user else None,
-                        proposal_id=proposal_id, audit_event=event, kind=kind, subject=subject,
-                        body=body, created_at=now)
-    session.add(note)
-    if to.user.email:
-        session.add(OutboxMail(
-            notification=note, proposal_id=proposal_id, to_address=to.user.email,
-            subject=subject, body=body + "\n\n— tdkt", message_id=make_msgid(domain=MSGID_DOMAIN),
-            status=MailStatus.PENDING.value, attempts=0, next_attempt_at=now, created_at=now))
-    return note
+    note = {"user_id": to.user.id, "for_user_id": to.for_user.id if to.for_user else None,
+            "proposal_id": proposal_id, "kind": kind, "subject": subject, "body": body,
+            "created_at": now}
+    if not to.user.email:
+        return note, None
+    return note, {
+        "proposal_id": proposal_id, "to_address": to.user.email, "subject": subject,
+        "body": body + "\n\n— tdkt", "message_id": make_msgid(domain=MSGID_DOMAIN),
+        "status": MailStatus.PENDING.value, "attempts": 0, "next_attempt_at": now,
+        "created_at": now}
 
 
 def routed(session: Session, users: list[User], now: datetime,

@@ -20,18 +20,29 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, update
+from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, joinedload
 
-from models import AuditEvent, Deadline, DeadlineStep, Proposal, StepStatus, User
+from models import (
+    AuditEvent,
+    Deadline,
+    DeadlineStep,
+    Notification,
+    OutboxMail,
+    Proposal,
+    StepStatus,
+    User,
+)
+from models.base import Base
 from models.db import Database
 from rules.calendar import TZ
 from workflow import machine
 from workflow.actors import SYSTEM
-from workflow.audit import record_proposal_event
+from workflow.audit import proposal_event_values
 from workflow.deadlines import KIND_VI
-from workflow.notifications import notify, routed, unit_clerks, users_with_role
+from workflow.notifications import delivery_values, message, routed, unit_clerks, users_with_role
 from workflow.service import act, conflicts_as_errors, update_at_once
 from workflow.substitutes import Recipient, routes
 
@@ -103,7 +114,7 @@ def sweep(database: Database, now: datetime, *,
           progress: Callable[[StepOutcome], None] | None = None,
           before_commit: Hook | None = None, batch: int = BATCH) -> SweepReport:
     """Apply every step due by `now`, up to `batch` steps a transaction. `before_commit`
-    runs inside each step's transaction (tests use it to stop a process mid-step)."""
+    runs after each step, inside its transaction (tests use it to stop a process there)."""
     report, passed_over = SweepReport(), set[int]()
     one_by_one = 0  # after a batch failed: its steps again, each in a transaction of its own
     while True:
@@ -154,15 +165,6 @@ def run_batch(database: Database, now: datetime, passed_over: set[int], size: in
         return [StepOutcome(step_id, proposal_id, "failed", error=str(exc) or repr(exc))]
 
 
-def run_next(database: Database, now: datetime, passed_over: set[int],
-             before_commit: Hook | None = None) -> StepOutcome | None:
-    """Claim and apply the next due step in a unit of work of its own; None when none is
-    left."""
-    ran = run_batch(database, now, passed_over, 1, before_commit)
-    assert not isinstance(ran, _Failed)  # a batch of one fails as that step
-    return ran[0] if ran else None
-
-
 def note_failure(database: Database, step_id: int, exc: Exception) -> None:
     with database.unit_of_work() as session:
         session.execute(update(DeadlineStep).where(
@@ -183,15 +185,86 @@ def apply_batch(session: Session, now: datetime, passed_over: set[int], size: in
             break
         taken.append((step, deadline, proposal))
     claimed.extend((step.id, step.proposal_id) for step, _, _ in taken)
-    known = routes(session, [p.assignee for _, _, p in taken if p.assignee], now)
+    batch = Batch(now, routes(session, [p.assignee for _, _, p in taken if p.assignee], now))
     outcomes = []
     for step, deadline, proposal in taken:
-        outcomes.append(apply_step(session, proposal, step, deadline, now, known))
+        outcomes.append(apply_step(session, proposal, step, deadline, now, batch))
         if before_commit is not None:
             before_commit(session, step)
+    batch.write(session)
     with conflicts_as_errors():
         update_at_once(session, [p for _, _, p in taken])
+    # Written: the commit's flush need not compare each of their columns to find that.
+    proposals = {p.id: p for _, _, p in taken}
+    for step in batch.written:
+        session.expunge(proposals[step.proposal_id])
     return outcomes
+
+
+class Batch:
+    """What a batch's reminders and escalations write, kept until the batch ends and then
+    inserted with one statement per table: their audit events, inbox rows and mails. As
+    ORM objects these were most of a step's cost (the unit of work's bookkeeping per row).
+    Also each recipient's route, looked up once per batch."""
+
+    def __init__(self, now: datetime, known: dict[int, Recipient]) -> None:
+        self.now = now
+        self.known = known
+        self.events: list[dict[str, Any]] = []
+        self.steps: list[DeadlineStep] = []  # the step each event is for
+        # (index of the event, the inbox row, its mail if any)
+        self.notes: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
+        self.written: list[DeadlineStep] = []  # the steps `write` wrote
+
+    def event(self, step: DeadlineStep, values: dict[str, Any]) -> int:
+        self.events.append(values)
+        self.steps.append(step)
+        return len(self.events) - 1
+
+    def notify(self, event: int, to: Recipient, kind: str, proposal: Proposal, now: datetime,
+               **extra: Any) -> None:
+        note, mail = delivery_values(to, kind, message(to, kind, proposal, **extra),
+                                     proposal.id, now)
+        self.notes.append((event, note, mail))
+
+    def write(self, session: Session) -> None:
+        """Insert what is kept (in the order it was kept), and link each step to its
+        event."""
+        if not self.events:
+            return
+        conn = session.connection()
+        event_ids = _inserted(conn, AuditEvent, self.events)
+        _mark_done(conn, self.steps, event_ids, self.now)
+        if self.notes:
+            note_ids = _inserted(conn, Notification, [
+                {**note, "audit_event_id": event_ids[event]} for event, note, _ in self.notes])
+            mails = [{**mail, "notification_id": note_id}
+                     for (_, _, mail), note_id in zip(self.notes, note_ids, strict=True) if mail]
+            if mails:
+                conn.execute(insert(OutboxMail), mails)
+        self.written += self.steps
+        self.events, self.steps, self.notes = [], [], []
+
+
+_DONE = (update(DeadlineStep.__table__).where(DeadlineStep.__table__.c.id == bindparam("_id"))
+         .values(status=bindparam("status"), applied_at=bindparam("applied_at"),
+                 attempts=bindparam("attempts"), audit_event_id=bindparam("audit_event_id")))
+
+
+def _mark_done(conn: Connection, steps: list[DeadlineStep], event_ids: list[int],
+               now: datetime) -> None:
+    """Write the steps as done with their events in one executemany. Their objects are
+    left as read: changed, each would cost the commit's flush a check of every column."""
+    conn.execute(_DONE, [{"_id": step.id, "status": StepStatus.DONE.value, "applied_at": now,
+                          "attempts": step.attempts + 1, "audit_event_id": event_id}
+                         for step, event_id in zip(steps, event_ids, strict=True)])
+
+
+def _inserted(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows in one statement; their new ids, in the rows' order."""
+    stmt = insert(model.__table__).returning(  # type: ignore[attr-defined]
+        model.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+    return list(conn.execute(stmt, rows).scalars())
 
 
 def left_locked(database: Database, now: datetime, passed_over: set[int]
@@ -209,15 +282,12 @@ def left_locked(database: Database, now: datetime, passed_over: set[int]
 
 
 def apply_step(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
-               now: datetime, known: dict[int, Recipient]) -> StepOutcome:
+               now: datetime, batch: Batch) -> StepOutcome:
     # The deadline read by the claim is current: closing it cancels this step, which we hold.
     if deadline.closed_at is not None:
         step.status = StepStatus.CANCELLED.value
         return StepOutcome(step.id, step.proposal_id, "cancelled", step.action)
-    # Done before acting, so that closing the deadline (auto_withdraw) cancels only the
-    # other rungs: the cancelling UPDATE autoflushes this first.
-    step.status, step.applied_at, step.attempts = StepStatus.DONE.value, now, step.attempts + 1
-    return ACTIONS[step.action](session, proposal, step, deadline, now, known)
+    return ACTIONS[step.action](session, proposal, step, deadline, now, batch)
 
 
 # --- the actions ---------------------------------------------------------------------------
@@ -237,37 +307,37 @@ def targets(session: Session, proposal: Proposal, kind: str, to: str) -> list[Us
 
 
 def _recipients(session: Session, proposal: Proposal, step: DeadlineStep,
-                deadline: Deadline, now: datetime, known: dict[int, Recipient]
-                ) -> list[Recipient]:
+                deadline: Deadline, now: datetime, batch: Batch) -> list[Recipient]:
     # Nothing these lookups read is pending: without flushing, the batch is written once,
     # at its commit, instead of a step at a time.
     with session.no_autoflush:
         return routed(session, targets(session, proposal, deadline.kind, step.recipient), now,
-                      known=known)
+                      known=batch.known)
 
 
 def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
-            now: datetime, known: dict[int, Recipient]) -> StepOutcome:
-    recipients = _recipients(session, proposal, step, deadline, now, known)
-    event = record_step_event(session, proposal, step, deadline, now, recipients)
+            now: datetime, batch: Batch) -> StepOutcome:
+    recipients = _recipients(session, proposal, step, deadline, now, batch)
+    event = batch.event(step, step_event(proposal, step, deadline, now, recipients))
     for to in recipients:
-        notify(session, to, "remind", proposal, event, now, due_at=deadline.due_at,
-               deadline_kind=deadline.kind)
+        batch.notify(event, to, "remind", proposal, now, due_at=deadline.due_at,
+                     deadline_kind=deadline.kind)
     return _outcome(step, proposal, recipients)
 
 
 def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
-              deadline: Deadline, now: datetime, known: dict[int, Recipient]) -> StepOutcome:
-    recipients = _recipients(session, proposal, step, deadline, now, known)
+              deadline: Deadline, now: datetime, batch: Batch) -> StepOutcome:
+    recipients = _recipients(session, proposal, step, deadline, now, batch)
     new = _reassign_to(proposal, step, recipients)
     extra = {}
     if new is not None:
         extra = {"previous_assignee_id": proposal.assignee_id, "assignee_id": new.id}
         proposal.assignee_id = new.id
-    event = record_step_event(session, proposal, step, deadline, now, recipients, **extra)
+    event = batch.event(step, step_event(proposal, step, deadline, now, recipients, **extra))
     for to in recipients:
-        notify(session, to, "escalate", proposal, event, now, due_at=deadline.due_at,
-               deadline_kind=deadline.kind, reassigned_to_name=new.full_name if new else None)
+        batch.notify(event, to, "escalate", proposal, now, due_at=deadline.due_at,
+                     deadline_kind=deadline.kind,
+                     reassigned_to_name=new.full_name if new else None)
     return _outcome(step, proposal, recipients)
 
 
@@ -283,22 +353,25 @@ def _reassign_to(proposal: Proposal, step: DeadlineStep,
 
 
 def _auto_withdraw(session: Session, proposal: Proposal, step: DeadlineStep,
-                   deadline: Deadline, now: datetime, known: dict[int, Recipient]
-                   ) -> StepOutcome:
+                   deadline: Deadline, now: datetime, batch: Batch) -> StepOutcome:
+    # Done before acting, so that closing the deadline cancels only the other rungs: the
+    # cancelling UPDATE autoflushes this first.
+    step.status, step.applied_at, step.attempts = StepStatus.DONE.value, now, step.attempts + 1
     if proposal.state not in machine.SPECS["withdraw"].sources:
         step.status = StepStatus.SKIPPED.value
         step.last_error = f"cannot withdraw from {proposal.state}"
         return StepOutcome(step.id, proposal.id, "skipped", step.action)
     reason = (f"Quá hạn {KIND_VI[deadline.kind]} "
               f"({deadline.due_at.astimezone(TZ):%d/%m/%Y}): hệ thống tự động rút hồ sơ")
+    batch.write(session)  # the events before this one get the lower ids, as in due order
     step.audit_event = act(session, proposal.id, "withdraw", SYSTEM, now=now, reason=reason)
     return _outcome(step, proposal, [])
 
 
-def record_step_event(session: Session, proposal: Proposal, step: DeadlineStep,
-                      deadline: Deadline, now: datetime, recipients: list[Recipient],
-                      **extra: object) -> AuditEvent:
-    """The step's one audit event on the proposal's chain (its state unchanged)."""
+def step_event(proposal: Proposal, step: DeadlineStep, deadline: Deadline, now: datetime,
+               recipients: list[Recipient], **extra: object) -> dict[str, Any]:
+    """The step's one audit event on the proposal's chain (its state unchanged), as column
+    values."""
     payload = {
         "step_id": step.id, "step_index": step.step_index, "deadline_id": deadline.id,
         "kind": deadline.kind, "at": step.offset_days, "to": step.recipient,
@@ -308,10 +381,8 @@ def record_step_event(session: Session, proposal: Proposal, step: DeadlineStep,
                        for r in recipients],
         **extra,
     }
-    event = record_proposal_event(session, proposal, step.action, proposal.state, SYSTEM, now,
-                                  payload=payload)
-    step.audit_event = event
-    return event
+    return proposal_event_values(proposal, step.action, proposal.state, SYSTEM, now,
+                                 payload=payload)
 
 
 def _outcome(step: DeadlineStep, proposal: Proposal, recipients: list[Recipient]) -> StepOutcome:
@@ -321,8 +392,7 @@ def _outcome(step: DeadlineStep, proposal: Proposal, recipients: list[Recipient]
                        proposal.reference or f"#{proposal.id}", step.due_at, names)
 
 
-Action = Callable[[Session, Proposal, DeadlineStep, Deadline, datetime, dict[int, Recipient]],
-                  StepOutcome]
+Action = Callable[[Session, Proposal, DeadlineStep, Deadline, datetime, Batch], StepOutcome]
 ACTIONS: dict[str, Action] = {
     "remind": _remind, "escalate": _escalate, "auto_withdraw": _auto_withdraw,
 }

@@ -260,3 +260,22 @@ def test_a_proposal_someone_holds_is_left_for_the_next_sweep(ladder, drive):
         (held, "applied")]
     with ladder.db.session() as s:
         assert len(inbox(s, ladder, "reviewer", "remind")) == 2
+
+
+def test_a_batch_with_a_withdrawal_among_reminders_keeps_due_order(ladder, drive):
+    """One transaction applies an escalation (written in bulk) and an automatic withdrawal
+    (through the service): the events still follow the rungs' due order."""
+    reviewing = drive(CLAIM, SUBMITTED)  # three rungs, due 07/02, 16/02 and 23/02/2024
+    returned = drive(RETURN, vn(2024, 4, 25))  # withdrawn when 06/05/2024 17:00 passes
+    report = sweep(ladder.db, close_of(2024, 5, 6))
+    expected = [(reviewing, "remind"), (reviewing, "escalate"), (reviewing, "escalate"),
+                (returned, "auto_withdraw")]
+    assert [(o.proposal_id, o.action) for o in report.applied] == expected
+    with ladder.db.session() as s:
+        assert s.get(Proposal, returned).state == "withdrawn"
+        events = s.scalars(select(AuditEvent).where(
+            AuditEvent.action.in_(["remind", "escalate", "withdraw"]))
+            .order_by(AuditEvent.id)).all()
+        assert [(e.proposal_id, e.action) for e in events] == [
+            *expected[:3], (returned, "withdraw")]
+        assert verify(s).ok

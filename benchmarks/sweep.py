@@ -16,7 +16,7 @@ from benchmarks.measure import Figure, median, progress, timed
 from benchmarks.sizes import Sizes
 from models import Deadline, DeadlineStep, Proposal
 from models.db import Database
-from workflow.sweep import sweep
+from workflow.sweep import BATCH, sweep
 
 
 def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:
@@ -39,7 +39,8 @@ def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:
                median(service_s), "s", median(floor_s),
                "bare SQL: the same number of transactions (claim step, lock proposal, "
                "mark done, audit INSERT)", "ratio_max", 2.0, service_s, floor_s,
-               note=f"{shape}; each step is a reminder to the assignee (inbox row + mail)"),
+               note=f"{shape}; each step is a reminder to the assignee (inbox row + mail); the "
+                    f"sweep applies up to {BATCH} steps a transaction, the floor one"),
         Figure(f"sweep.{dialect}.idle", f"Idle sweep (nothing due), {dialect}",
                median(idle_ms), "ms", None, None, "value_max", 10.0, idle_ms,
                note=f"{shape}: one indexed query finds nothing"),

@@ -6,12 +6,13 @@ order), each locked together with its proposal by `FOR UPDATE SKIP LOCKED`: conc
 sweepers each take different steps, and a step whose proposal someone holds (a user
 acting on it, another sweeper) is left for later, so a claim never waits and a sweep cannot
 deadlock with the service, which locks the proposal before the steps. On SQLite, write
-transactions already run one at a time. A batch takes at most one step per proposal, so
-its steps never see each other's changes. A step is marked `done` in the same
-transaction as its audit event and notifications, so several sweepers, a killed process or
-a rerun never apply it twice. When a batch fails, its steps are retried one transaction
-each: the step at fault is rolled back, logged and passed over until the next sweep, and
-the others are applied.
+transactions already run one at a time. A batch is a prefix of the due order holding at
+most one step per proposal and none whose proposal still has an earlier rung pending, so
+its steps never see each other's changes and a proposal's rungs apply in order. A step is
+marked `done` in the same transaction as its audit event and notifications, so several
+sweepers, a killed process or a rerun never apply it twice. When a batch fails, its steps
+are retried one transaction each: the step at fault is rolled back, logged and passed over
+until the next sweep, and the others are applied.
 """
 
 from __future__ import annotations
@@ -22,8 +23,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import (
+    Connection,
+    Exists,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from models import (
     AuditEvent,
@@ -74,24 +87,41 @@ class SweepReport:
         return [o for o in self.outcomes if o.result == "applied"]
 
 
-# Due by the bound `now`, in due order, with the proposal and its assignee (whom most
-# rungs notify; their roles only when a rung reassigns).
-_DUE = (select(DeadlineStep, Deadline, Proposal).select_from(DeadlineStep)
-        .join(Deadline, Deadline.id == DeadlineStep.deadline_id)
-        .join(Proposal, Proposal.id == DeadlineStep.proposal_id)
-        .options(joinedload(Proposal.assignee).lazyload(User.role_rows))
-        .where(DeadlineStep.status == StepStatus.PENDING, DeadlineStep.due_at <= bindparam("now"))
-        .order_by(DeadlineStep.due_at, DeadlineStep.id))
 Claimed = tuple[DeadlineStep, Deadline, Proposal]
+_EARLIER = aliased(DeadlineStep)
 
 
-def _claim(passed_over: set[int]) -> Select[Claimed]:
-    """The next `size` (a bound parameter) due steps not passed over, each locked together
-    with its proposal; a step whose step or proposal row another transaction holds (another
-    sweeper, a user acting) is left out, so a claim never waits."""
-    stmt = _DUE.where(DeadlineStep.id.not_in(passed_over)) if passed_over else _DUE
+def _after_pending(passed_over: set[int]) -> Exists:
+    """An earlier rung of the same proposal is pending (but those passed over)."""
+    earlier = exists().where(
+        _EARLIER.proposal_id == DeadlineStep.proposal_id,
+        _EARLIER.status == StepStatus.PENDING,
+        or_(_EARLIER.due_at < DeadlineStep.due_at,
+            and_(_EARLIER.due_at == DeadlineStep.due_at, _EARLIER.id < DeadlineStep.id)))
+    return earlier.where(_EARLIER.id.not_in(passed_over)) if passed_over else earlier
+
+
+def _claim(passed_over: set[int]) -> Select[tuple[DeadlineStep, Deadline, Proposal, bool]]:
+    """The next `size` (a bound parameter) steps due by `now` (another) not passed over,
+    in due order, each locked together with its proposal, with the proposal's assignee
+    (whom most rungs notify; their roles only when a rung reassigns) and whether an
+    earlier rung of the proposal is still pending. A step whose proposal or step row
+    another transaction holds (another sweeper, a user acting) is left out, so a claim
+    never waits. The proposal is named first so that it is the one tried first: a
+    proposal held elsewhere leaves its step unlocked for others."""
+    stmt = (select(DeadlineStep, Deadline, Proposal,
+                   _after_pending(passed_over).label("after_pending"))
+            .select_from(DeadlineStep)
+            .join(Deadline, Deadline.id == DeadlineStep.deadline_id)
+            .join(Proposal, Proposal.id == DeadlineStep.proposal_id)
+            .options(joinedload(Proposal.assignee).lazyload(User.role_rows))
+            .where(DeadlineStep.status == StepStatus.PENDING,
+                   DeadlineStep.due_at <= bindparam("now"))
+            .order_by(DeadlineStep.due_at, DeadlineStep.id))
+    if passed_over:
+        stmt = stmt.where(DeadlineStep.id.not_in(passed_over))
     return (stmt.limit(bindparam("size"))
-            .with_for_update(of=[DeadlineStep, Proposal], skip_locked=True)
+            .with_for_update(of=[Proposal, DeadlineStep], skip_locked=True)
             .execution_options(populate_existing=True))
 
 
@@ -175,13 +205,16 @@ def note_failure(database: Database, step_id: int, exc: Exception) -> None:
 def apply_batch(session: Session, now: datetime, passed_over: set[int], size: int,
                 claimed: list[tuple[int, int]], before_commit: Hook | None = None
                 ) -> list[StepOutcome]:
-    """The next due steps in due order, at most one per proposal: a later step of a
-    proposal already taken (whose deadline its predecessor may close) waits for the next
-    batch, so the steps of one batch never see each other's changes."""
-    taken: list[Claimed] = []
+    """The next due steps, a prefix of the due order with one step per proposal: the batch
+    ends before a second step of a proposal (whose deadline the first may close) and
+    before a step whose proposal has an earlier rung pending that the claim could not
+    take (another transaction holds it: applying the later one first would break the
+    proposal's order). So the steps of one batch never see each other's changes."""
     claim = _claim(passed_over) if passed_over else _CLAIM_NEXT
-    for step, deadline, proposal in session.execute(claim, {"now": now, "size": size}):
-        if any(proposal is p for _, _, p in taken):
+    taken: list[Claimed] = []
+    for step, deadline, proposal, after_pending in session.execute(
+            claim, {"now": now, "size": size}):
+        if after_pending or any(proposal is p for _, _, p in taken):
             break
         taken.append((step, deadline, proposal))
     claimed.extend((step.id, step.proposal_id) for step, _, _ in taken)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, DeadlineStep, Proposal
+from models import AuditEvent, DeadlineStep, Notification, OutboxMail, Proposal, User
 from tests.conftest import PG_URL
 from tests.workflow.conftest import (
     CLAIM,
@@ -278,4 +278,52 @@ def test_a_batch_with_a_withdrawal_among_reminders_keeps_due_order(ladder, drive
             .order_by(AuditEvent.id)).all()
         assert [(e.proposal_id, e.action) for e in events] == [
             *expected[:3], (returned, "withdraw")]
+        assert verify(s).ok
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_a_later_rung_waits_while_another_transaction_holds_the_first(ladder, drive):
+    """Another transaction holds a proposal's first due rung (not the proposal): the sweep
+    must not apply the later rungs before it."""
+    pid = drive(CLAIM, SUBMITTED)
+    with ladder.db.unit_of_work() as s:
+        s.execute(select(DeadlineStep.id).where(DeadlineStep.proposal_id == pid)
+                  .order_by(DeadlineStep.due_at, DeadlineStep.id).limit(1).with_for_update())
+        report = sweep(ladder.db, LATE)
+    assert report.applied == []
+    assert report.count("busy") == 3
+    assert [o.action for o in sweep(ladder.db, LATE).applied] == [
+        "remind", "escalate", "escalate"]
+
+
+def test_each_step_done_in_a_batch_points_at_its_own_event_inbox_rows_and_mails(
+        ladder, drive):
+    pids = [drive(CLAIM, SUBMITTED) for _ in range(3)]
+    sweep(ladder.db, LATE)  # each: a reminder, an escalation that reassigns, one that does not
+    with ladder.db.session() as s:
+        steps = s.scalars(select(DeadlineStep).where(DeadlineStep.status == "done")).all()
+        assert sorted(step.proposal_id for step in steps) == sorted(pids * 3)
+        for step in steps:
+            event = s.get(AuditEvent, step.audit_event_id)
+            assert (event.payload["step_id"], event.proposal_id, event.action) == (
+                step.id, step.proposal_id, step.action)
+            assert (step.attempts, step.applied_at) == (1, LATE)
+            notes = s.scalars(select(Notification).where(
+                Notification.audit_event_id == event.id)).all()
+            assert sorted(n.user_id for n in notes) == sorted(
+                r["user_id"] for r in event.payload["recipients"])
+            assert {(n.kind, n.proposal_id) for n in notes} == {(step.action, step.proposal_id)}
+            for note in notes:
+                [mail] = s.scalars(select(OutboxMail).where(
+                    OutboxMail.notification_id == note.id)).all()
+                assert (mail.to_address, mail.subject, mail.proposal_id) == (
+                    s.get(User, note.user_id).email, note.subject, note.proposal_id)
+        for pid in pids:
+            proposal = s.get(Proposal, pid)
+            assert proposal.assignee_id == ladder.user_ids["boardhead"]
+            last = s.scalars(select(AuditEvent).where(AuditEvent.proposal_id == pid)
+                             .order_by(AuditEvent.seq.desc())).first()
+            assert (proposal.audit_seq, proposal.audit_head) == (last.seq, last.hash)
         assert verify(s).ok

@@ -54,9 +54,12 @@ def record_proposal_event(session: Session, proposal: Proposal, action: str, fro
                           payload: dict[str, Any] | None = None,
                           on_behalf_of_id: int | None = None) -> AuditEvent:
     """Append the proposal's next event and move the proposal's chain head to it."""
-    event = AuditEvent(**proposal_event_values(
-        proposal, action, from_state, actor, now, reason=reason, payload=payload,
-        on_behalf_of_id=on_behalf_of_id))
+    values = proposal_event_values(proposal, action, from_state, actor, now, reason=reason,
+                                   payload=payload, on_behalf_of_id=on_behalf_of_id)
+    event = AuditEvent(**values)
+    proposal.audit_seq = values["seq"]
+    proposal.audit_head = values["hash"]
+    proposal.updated_at = now
     session.add(event)
     return event
 
@@ -65,8 +68,9 @@ def proposal_event_values(proposal: Proposal, action: str, from_state: str | Non
                           actor: Actor, now: datetime, *, reason: str | None = None,
                           payload: dict[str, Any] | None = None,
                           on_behalf_of_id: int | None = None) -> dict[str, Any]:
-    """The proposal's next event as column values, hash included, with the proposal's
-    chain head moved to it: for writers that insert many events in one statement."""
+    """The proposal's next event as column values, hash included; the proposal itself is
+    left as it is (its chain head is the caller's to move): for writers that insert many
+    events in one statement."""
     values: dict[str, Any] = {
         "stream": proposal_stream(proposal.id), "seq": proposal.audit_seq + 1,
         "proposal_id": proposal.id, "action": action, "from_state": from_state,
@@ -75,9 +79,6 @@ def proposal_event_values(proposal: Proposal, action: str, from_state: str | Non
         "occurred_at": now.astimezone(UTC), "prev_hash": proposal.audit_head,
     }
     values["hash"] = values_hash(values)
-    proposal.audit_seq = values["seq"]
-    proposal.audit_head = values["hash"]
-    proposal.updated_at = now
     return values
 
 

@@ -55,8 +55,9 @@ from workflow import machine
 from workflow.actors import SYSTEM
 from workflow.audit import proposal_event_values
 from workflow.deadlines import KIND_VI
+from workflow.errors import ConflictError
 from workflow.notifications import delivery_values, message, routed, unit_clerks, users_with_role
-from workflow.service import act, conflicts_as_errors, update_at_once
+from workflow.service import STALE, act
 from workflow.substitutes import Recipient, routes
 
 log = logging.getLogger(__name__)
@@ -225,20 +226,16 @@ def apply_batch(session: Session, now: datetime, passed_over: set[int], size: in
         if before_commit is not None:
             before_commit(session, step)
     batch.write(session)
-    with conflicts_as_errors():
-        update_at_once(session, [p for _, _, p in taken])
-    # Written: the commit's flush need not compare each of their columns to find that.
-    proposals = {p.id: p for _, _, p in taken}
-    for step in batch.written:
-        session.expunge(proposals[step.proposal_id])
     return outcomes
 
 
 class Batch:
     """What a batch's reminders and escalations write, kept until the batch ends and then
-    inserted with one statement per table: their audit events, inbox rows and mails. As
-    ORM objects these were most of a step's cost (the unit of work's bookkeeping per row).
-    Also each recipient's route, looked up once per batch."""
+    written with one statement per table: their audit events, inbox rows and mails, the
+    steps done and their proposals' chain heads. As ORM objects and changes these were most
+    of a step's cost (the unit of work's bookkeeping per row and column), so the objects
+    read by the claim are left unchanged. Also each recipient's route, looked up once per
+    batch."""
 
     def __init__(self, now: datetime, known: dict[int, Recipient]) -> None:
         self.now = now
@@ -247,11 +244,18 @@ class Batch:
         self.steps: list[DeadlineStep] = []  # the step each event is for
         # (index of the event, the inbox row, its mail if any)
         self.notes: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
-        self.written: list[DeadlineStep] = []  # the steps `write` wrote
+        self.proposals: list[dict[str, Any]] = []  # each event's proposal, moved on
 
-    def event(self, step: DeadlineStep, values: dict[str, Any]) -> int:
+    def event(self, step: DeadlineStep, proposal: Proposal, values: dict[str, Any],
+              assignee_id: int | None) -> int:
+        """Keep the step's event (`values`), and its proposal's new chain head and
+        assignee."""
         self.events.append(values)
         self.steps.append(step)
+        self.proposals.append({
+            "_id": proposal.id, "_version": proposal.version, "_next": proposal.version + 1,
+            "audit_seq": values["seq"], "audit_head": values["hash"], "updated_at": self.now,
+            "assignee_id": assignee_id})
         return len(self.events) - 1
 
     def notify(self, event: int, to: Recipient, kind: str, proposal: Proposal, now: datetime,
@@ -266,6 +270,7 @@ class Batch:
         if not self.events:
             return
         conn = session.connection()
+        _move_heads(conn, self.proposals)
         event_ids = _inserted(conn, AuditEvent, self.events)
         _mark_done(conn, self.steps, event_ids, self.now)
         if self.notes:
@@ -275,8 +280,22 @@ class Batch:
                      for (_, _, mail), note_id in zip(self.notes, note_ids, strict=True) if mail]
             if mails:
                 conn.execute(insert(OutboxMail), mails)
-        self.written += self.steps
-        self.events, self.steps, self.notes = [], [], []
+        self.events, self.steps, self.notes, self.proposals = [], [], [], []
+
+
+_TABLE = Proposal.__table__
+_MOVE_HEAD = (update(_TABLE)
+              .where(_TABLE.c.id == bindparam("_id"), _TABLE.c.version == bindparam("_version"))
+              .values(version=bindparam("_next"), audit_seq=bindparam("audit_seq"),
+                      audit_head=bindparam("audit_head"), updated_at=bindparam("updated_at"),
+                      assignee_id=bindparam("assignee_id")))
+
+
+def _move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Write the proposals' new chain heads in one executemany, with the version check the
+    ORM would make."""
+    if conn.execute(_MOVE_HEAD, rows).rowcount != len(rows):
+        raise ConflictError(STALE)
 
 
 _DONE = (update(DeadlineStep.__table__).where(DeadlineStep.__table__.c.id == bindparam("_id"))
@@ -351,7 +370,8 @@ def _recipients(session: Session, proposal: Proposal, step: DeadlineStep,
 def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
             now: datetime, batch: Batch) -> StepOutcome:
     recipients = _recipients(session, proposal, step, deadline, now, batch)
-    event = batch.event(step, step_event(proposal, step, deadline, now, recipients))
+    event = batch.event(step, proposal, step_event(proposal, step, deadline, now, recipients),
+                        proposal.assignee_id)
     for to in recipients:
         batch.notify(event, to, "remind", proposal, now, due_at=deadline.due_at,
                      deadline_kind=deadline.kind)
@@ -365,8 +385,9 @@ def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
     extra = {}
     if new is not None:
         extra = {"previous_assignee_id": proposal.assignee_id, "assignee_id": new.id}
-        proposal.assignee_id = new.id
-    event = batch.event(step, step_event(proposal, step, deadline, now, recipients, **extra))
+    event = batch.event(step, proposal,
+                        step_event(proposal, step, deadline, now, recipients, **extra),
+                        new.id if new is not None else proposal.assignee_id)
     for to in recipients:
         batch.notify(event, to, "escalate", proposal, now, due_at=deadline.due_at,
                      deadline_kind=deadline.kind,

@@ -45,12 +45,15 @@ class DeadlineStep(Base):
     __table_args__ = (
         UniqueConstraint("deadline_id", "step_index"),
         Index("ix_escalation_steps_status_due", "status", "due_at"),
+        # The sweep asks, for each due step, whether an earlier rung of its proposal is
+        # still pending: one probe of this index instead of a walk over the proposal's rungs.
+        Index("ix_escalation_steps_proposal_status_due", "proposal_id", "status", "due_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     deadline_id: Mapped[int] = mapped_column(ForeignKey("deadlines.id"))
     # Kept beside deadline_id so the sweep can lock the proposal before the step.
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     step_index: Mapped[int]
     action: Mapped[str] = mapped_column(String(20))
     recipient: Mapped[str] = mapped_column(String(30))

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import (
     Connection,
     Exists,
     Select,
+    Table,
     and_,
     bindparam,
     exists,
@@ -36,7 +37,7 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.orm import Session, aliased, joinedload
+from sqlalchemy.orm import Session, lazyload
 
 from models import (
     AuditEvent,
@@ -61,7 +62,7 @@ from workflow.service import STALE, act
 from workflow.substitutes import Recipient, routes
 
 log = logging.getLogger(__name__)
-Hook = Callable[[Session, DeadlineStep], None]
+Hook = Callable[[Session, "StepRow"], None]
 
 
 @dataclass(frozen=True)
@@ -88,42 +89,91 @@ class SweepReport:
         return [o for o in self.outcomes if o.result == "applied"]
 
 
-Claimed = tuple[DeadlineStep, Deadline, Proposal]
-_EARLIER = aliased(DeadlineStep)
+@dataclass(frozen=True, slots=True)
+class StepRow:
+    """A claimed step as plain values: read as ORM objects with its deadline and proposal,
+    the claim was a quarter of a step's cost."""
+    id: int
+    proposal_id: int
+    action: str
+    recipient: str
+    reassign: bool
+    step_index: int
+    offset_days: int
+    due_at: datetime
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineRow:
+    id: int
+    kind: str
+    due_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    id: int
+    state: str
+    version: int
+    audit_seq: int
+    audit_head: str | None
+    assignee_id: int | None
+    unit_id: int
+    reference: str | None
+    title: str
+    assignee: User | None  # whom most rungs notify
+
+
+Claimed = tuple[StepRow, DeadlineRow, ProposalRow]
+_STEP: Table = DeadlineStep.__table__  # type: ignore[assignment]
+_DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
+_PROPOSAL: Table = Proposal.__table__  # type: ignore[assignment]
+_STEP_COLUMNS = [f.name for f in fields(StepRow)]
+_DEADLINE_COLUMNS = [f.name for f in fields(DeadlineRow)]
+_PROPOSAL_COLUMNS = [f.name for f in fields(ProposalRow) if f.name != "assignee"]
+_EARLIER = _STEP.alias("earlier")
 
 
 def _after_pending(passed_over: set[int]) -> Exists:
     """An earlier rung of the same proposal is pending (but those passed over)."""
     earlier = exists().where(
-        _EARLIER.proposal_id == DeadlineStep.proposal_id,
-        _EARLIER.status == StepStatus.PENDING,
-        or_(_EARLIER.due_at < DeadlineStep.due_at,
-            and_(_EARLIER.due_at == DeadlineStep.due_at, _EARLIER.id < DeadlineStep.id)))
-    return earlier.where(_EARLIER.id.not_in(passed_over)) if passed_over else earlier
+        _EARLIER.c.proposal_id == _STEP.c.proposal_id,
+        _EARLIER.c.status == StepStatus.PENDING.value,
+        or_(_EARLIER.c.due_at < _STEP.c.due_at,
+            and_(_EARLIER.c.due_at == _STEP.c.due_at, _EARLIER.c.id < _STEP.c.id)))
+    return earlier.where(_EARLIER.c.id.not_in(passed_over)) if passed_over else earlier
 
 
-def _claim(passed_over: set[int]) -> Select[tuple[DeadlineStep, Deadline, Proposal, bool]]:
+def _claim(passed_over: set[int]) -> Select[Any]:
     """The next `size` (a bound parameter) steps due by `now` (another) not passed over,
-    in due order, each locked together with its proposal, with the proposal's assignee
-    (whom most rungs notify; their roles only when a rung reassigns) and whether an
-    earlier rung of the proposal is still pending. A step whose proposal or step row
-    another transaction holds (another sweeper, a user acting) is left out, so a claim
-    never waits. The proposal is named first so that it is the one tried first: a
-    proposal held elsewhere leaves its step unlocked for others."""
-    stmt = (select(DeadlineStep, Deadline, Proposal,
+    in due order, each locked together with its proposal, and whether an earlier rung of
+    the proposal is still pending. A step whose proposal or step row another transaction
+    holds (another sweeper, a user acting) is left out, so a claim never waits. The
+    proposal is named first so that it is the one tried first: a proposal held elsewhere
+    leaves its step unlocked for others."""
+    stmt = (select(*(_STEP.c[c] for c in _STEP_COLUMNS),
+                   *(_DEADLINE.c[c].label(f"d_{c}") for c in _DEADLINE_COLUMNS),
+                   *(_PROPOSAL.c[c].label(f"p_{c}") for c in _PROPOSAL_COLUMNS),
                    _after_pending(passed_over).label("after_pending"))
-            .select_from(DeadlineStep)
-            .join(Deadline, Deadline.id == DeadlineStep.deadline_id)
-            .join(Proposal, Proposal.id == DeadlineStep.proposal_id)
-            .options(joinedload(Proposal.assignee).lazyload(User.role_rows))
-            .where(DeadlineStep.status == StepStatus.PENDING,
-                   DeadlineStep.due_at <= bindparam("now"))
-            .order_by(DeadlineStep.due_at, DeadlineStep.id))
+            .select_from(_STEP.join(_DEADLINE, _DEADLINE.c.id == _STEP.c.deadline_id)
+                         .join(_PROPOSAL, _PROPOSAL.c.id == _STEP.c.proposal_id))
+            .where(_STEP.c.status == StepStatus.PENDING.value,
+                   _STEP.c.due_at <= bindparam("now"))
+            .order_by(_STEP.c.due_at, _STEP.c.id))
     if passed_over:
-        stmt = stmt.where(DeadlineStep.id.not_in(passed_over))
+        stmt = stmt.where(_STEP.c.id.not_in(passed_over))
     return (stmt.limit(bindparam("size"))
-            .with_for_update(of=[Proposal, DeadlineStep], skip_locked=True)
-            .execution_options(populate_existing=True))
+            .with_for_update(of=[_PROPOSAL, _STEP], skip_locked=True))
+
+
+def _rows(row: Any, assignees: dict[int, User]) -> Claimed:
+    values = row._mapping
+    return (StepRow(*(values[c] for c in _STEP_COLUMNS)),
+            DeadlineRow(*(values[f"d_{c}"] for c in _DEADLINE_COLUMNS)),
+            ProposalRow(*(values[f"p_{c}"] for c in _PROPOSAL_COLUMNS),
+                        assignee=assignees.get(values["p_assignee_id"])))
 
 
 # The usual case (nothing passed over) built once: building a statement costs about as
@@ -212,12 +262,18 @@ def apply_batch(session: Session, now: datetime, passed_over: set[int], size: in
     take (another transaction holds it: applying the later one first would break the
     proposal's order). So the steps of one batch never see each other's changes."""
     claim = _claim(passed_over) if passed_over else _CLAIM_NEXT
-    taken: list[Claimed] = []
-    for step, deadline, proposal, after_pending in session.execute(
-            claim, {"now": now, "size": size}):
-        if after_pending or any(proposal is p for _, _, p in taken):
+    rows, seen = [], set()
+    for row in session.connection().execute(claim, {"now": now, "size": size}):
+        if row.after_pending or row.proposal_id in seen:
             break
-        taken.append((step, deadline, proposal))
+        rows.append(row)
+        seen.add(row.proposal_id)
+    # The assignees (a handful of reviewers) in one query; their roles only when a rung
+    # reassigns.
+    ids = {row.p_assignee_id for row in rows if row.p_assignee_id is not None}
+    assignees = {u.id: u for u in session.scalars(
+        select(User).where(User.id.in_(ids)).options(lazyload(User.role_rows)))} if ids else {}
+    taken = [_rows(row, assignees) for row in rows]
     claimed.extend((step.id, step.proposal_id) for step, _, _ in taken)
     batch = Batch(now, routes(session, [p.assignee for _, _, p in taken if p.assignee], now))
     outcomes = []
@@ -241,12 +297,12 @@ class Batch:
         self.now = now
         self.known = known
         self.events: list[dict[str, Any]] = []
-        self.steps: list[DeadlineStep] = []  # the step each event is for
+        self.steps: list[StepRow] = []  # the step each event is for
         # (index of the event, the inbox row, its mail if any)
         self.notes: list[tuple[int, dict[str, Any], dict[str, Any] | None]] = []
         self.proposals: list[dict[str, Any]] = []  # each event's proposal, moved on
 
-    def event(self, step: DeadlineStep, proposal: Proposal, values: dict[str, Any],
+    def event(self, step: StepRow, proposal: ProposalRow, values: dict[str, Any],
               assignee_id: int | None) -> int:
         """Keep the step's event (`values`), and its proposal's new chain head and
         assignee."""
@@ -258,7 +314,7 @@ class Batch:
             "assignee_id": assignee_id})
         return len(self.events) - 1
 
-    def notify(self, event: int, to: Recipient, kind: str, proposal: Proposal, now: datetime,
+    def notify(self, event: int, to: Recipient, kind: str, proposal: ProposalRow, now: datetime,
                **extra: Any) -> None:
         note, mail = delivery_values(to, kind, message(to, kind, proposal, **extra),
                                      proposal.id, now)
@@ -283,9 +339,9 @@ class Batch:
         self.events, self.steps, self.notes, self.proposals = [], [], [], []
 
 
-_TABLE = Proposal.__table__
-_MOVE_HEAD = (update(_TABLE)
-              .where(_TABLE.c.id == bindparam("_id"), _TABLE.c.version == bindparam("_version"))
+_MOVE_HEAD = (update(_PROPOSAL)
+              .where(_PROPOSAL.c.id == bindparam("_id"),
+                     _PROPOSAL.c.version == bindparam("_version"))
               .values(version=bindparam("_next"), audit_seq=bindparam("audit_seq"),
                       audit_head=bindparam("audit_head"), updated_at=bindparam("updated_at"),
                       assignee_id=bindparam("assignee_id")))
@@ -298,12 +354,12 @@ def _move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:
         raise ConflictError(STALE)
 
 
-_DONE = (update(DeadlineStep.__table__).where(DeadlineStep.__table__.c.id == bindparam("_id"))
+_DONE = (update(_STEP).where(_STEP.c.id == bindparam("_id"))
          .values(status=bindparam("status"), applied_at=bindparam("applied_at"),
                  attempts=bindparam("attempts"), audit_event_id=bindparam("audit_event_id")))
 
 
-def _mark_done(conn: Connection, steps: list[DeadlineStep], event_ids: list[int],
+def _mark_done(conn: Connection, steps: list[StepRow], event_ids: list[int],
                now: datetime) -> None:
     """Write the steps as done with their events in one executemany. Their objects are
     left as read: changed, each would cost the commit's flush a check of every column."""
@@ -333,18 +389,19 @@ def left_locked(database: Database, now: datetime, passed_over: set[int]
                 for step_id, proposal_id in session.execute(stmt)]
 
 
-def apply_step(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
+def apply_step(session: Session, proposal: ProposalRow, step: StepRow, deadline: DeadlineRow,
                now: datetime, batch: Batch) -> StepOutcome:
     # The deadline read by the claim is current: closing it cancels this step, which we hold.
     if deadline.closed_at is not None:
-        step.status = StepStatus.CANCELLED.value
+        session.execute(update(DeadlineStep).where(DeadlineStep.id == step.id)
+                        .values(status=StepStatus.CANCELLED.value))
         return StepOutcome(step.id, step.proposal_id, "cancelled", step.action)
     return ACTIONS[step.action](session, proposal, step, deadline, now, batch)
 
 
 # --- the actions ---------------------------------------------------------------------------
 
-def targets(session: Session, proposal: Proposal, kind: str, to: str) -> list[User]:
+def targets(session: Session, proposal: ProposalRow, kind: str, to: str) -> list[User]:
     """Whom a rung names. `assignee` is whoever must act on this deadline: the reviewer
     (the board heads while nobody has claimed it), the Council secretaries, or the unit's
     clerks for a resubmission."""
@@ -358,8 +415,8 @@ def targets(session: Session, proposal: Proposal, kind: str, to: str) -> list[Us
     return users_with_role(session, to)
 
 
-def _recipients(session: Session, proposal: Proposal, step: DeadlineStep,
-                deadline: Deadline, now: datetime, batch: Batch) -> list[Recipient]:
+def _recipients(session: Session, proposal: ProposalRow, step: StepRow,
+                deadline: DeadlineRow, now: datetime, batch: Batch) -> list[Recipient]:
     # Nothing these lookups read is pending: without flushing, the batch is written once,
     # at its commit, instead of a step at a time.
     with session.no_autoflush:
@@ -367,7 +424,7 @@ def _recipients(session: Session, proposal: Proposal, step: DeadlineStep,
                       known=batch.known)
 
 
-def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: Deadline,
+def _remind(session: Session, proposal: ProposalRow, step: StepRow, deadline: DeadlineRow,
             now: datetime, batch: Batch) -> StepOutcome:
     recipients = _recipients(session, proposal, step, deadline, now, batch)
     event = batch.event(step, proposal, step_event(proposal, step, deadline, now, recipients),
@@ -378,8 +435,8 @@ def _remind(session: Session, proposal: Proposal, step: DeadlineStep, deadline: 
     return _outcome(step, proposal, recipients)
 
 
-def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
-              deadline: Deadline, now: datetime, batch: Batch) -> StepOutcome:
+def _escalate(session: Session, proposal: ProposalRow, step: StepRow,
+              deadline: DeadlineRow, now: datetime, batch: Batch) -> StepOutcome:
     recipients = _recipients(session, proposal, step, deadline, now, batch)
     new = _reassign_to(proposal, step, recipients)
     extra = {}
@@ -395,7 +452,7 @@ def _escalate(session: Session, proposal: Proposal, step: DeadlineStep,
     return _outcome(step, proposal, recipients)
 
 
-def _reassign_to(proposal: Proposal, step: DeadlineStep,
+def _reassign_to(proposal: ProposalRow, step: StepRow,
                  recipients: list[Recipient]) -> User | None:
     """The first recipient who may review, when the rung reassigns a proposal in review."""
     if not step.reassign or proposal.state != "under_review":
@@ -406,23 +463,24 @@ def _reassign_to(proposal: Proposal, step: DeadlineStep,
     return None
 
 
-def _auto_withdraw(session: Session, proposal: Proposal, step: DeadlineStep,
-                   deadline: Deadline, now: datetime, batch: Batch) -> StepOutcome:
+def _auto_withdraw(session: Session, proposal: ProposalRow, step: StepRow,
+                   deadline: DeadlineRow, now: datetime, batch: Batch) -> StepOutcome:
+    row = session.get_one(DeadlineStep, step.id)
     # Done before acting, so that closing the deadline cancels only the other rungs: the
     # cancelling UPDATE autoflushes this first.
-    step.status, step.applied_at, step.attempts = StepStatus.DONE.value, now, step.attempts + 1
+    row.status, row.applied_at, row.attempts = StepStatus.DONE.value, now, step.attempts + 1
     if proposal.state not in machine.SPECS["withdraw"].sources:
-        step.status = StepStatus.SKIPPED.value
-        step.last_error = f"cannot withdraw from {proposal.state}"
+        row.status = StepStatus.SKIPPED.value
+        row.last_error = f"cannot withdraw from {proposal.state}"
         return StepOutcome(step.id, proposal.id, "skipped", step.action)
     reason = (f"Quá hạn {KIND_VI[deadline.kind]} "
               f"({deadline.due_at.astimezone(TZ):%d/%m/%Y}): hệ thống tự động rút hồ sơ")
     batch.write(session)  # the events before this one get the lower ids, as in due order
-    step.audit_event = act(session, proposal.id, "withdraw", SYSTEM, now=now, reason=reason)
+    row.audit_event = act(session, proposal.id, "withdraw", SYSTEM, now=now, reason=reason)
     return _outcome(step, proposal, [])
 
 
-def step_event(proposal: Proposal, step: DeadlineStep, deadline: Deadline, now: datetime,
+def step_event(proposal: ProposalRow, step: StepRow, deadline: DeadlineRow, now: datetime,
                recipients: list[Recipient], **extra: object) -> dict[str, Any]:
     """The step's one audit event on the proposal's chain (its state unchanged), as column
     values."""
@@ -439,14 +497,14 @@ def step_event(proposal: Proposal, step: DeadlineStep, deadline: Deadline, now: 
                                  payload=payload)
 
 
-def _outcome(step: DeadlineStep, proposal: Proposal, recipients: list[Recipient]) -> StepOutcome:
+def _outcome(step: StepRow, proposal: ProposalRow, recipients: list[Recipient]) -> StepOutcome:
     names = tuple(r.user.full_name + (f" (thay {r.for_user.full_name})" if r.for_user else "")
                   for r in recipients)
     return StepOutcome(step.id, proposal.id, "applied", step.action,
                        proposal.reference or f"#{proposal.id}", step.due_at, names)
 
 
-Action = Callable[[Session, Proposal, DeadlineStep, Deadline, datetime, Batch], StepOutcome]
+Action = Callable[[Session, ProposalRow, StepRow, DeadlineRow, datetime, Batch], StepOutcome]
 ACTIONS: dict[str, Action] = {
     "remind": _remind, "escalate": _escalate, "auto_withdraw": _auto_withdraw,
 }

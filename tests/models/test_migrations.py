@@ -113,7 +113,9 @@ def test_walking_down_and_up_keeps_the_rows_of_a_database_in_use(db, world, make
                                  "api_tokens", "login_throttles", "users"))
     for revision in revisions():
         downgrade(db.engine, revision)
-        kept = {t: [c for c in cols if c in at_head[t]] for t, cols in layout(db).items()}
+        # The data version counts every committed write, a migration's too: it moves.
+        kept = {t: [c for c in cols if c in at_head[t]] for t, cols in layout(db).items()
+                if t != "data_version"}
         before = {t: sorted((tuple(r[at_head[t].index(c)] for c in cols) for r in full[t]),
                             key=_order) for t, cols in kept.items()}
         assert rows(db, kept) == before, f"rows changed walking down to {revision}"

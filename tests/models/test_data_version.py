@@ -3,6 +3,9 @@ else: a kept page is served again only while it reads the same."""
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 from sqlalchemy import select
 
@@ -66,3 +69,68 @@ def test_a_process_started_before_the_upgrade_raises_it_once_the_counter_exists(
         assert version(db) == start + 1
     finally:
         early.dispose()
+
+
+def _held_first_read(db, monkeypatch):
+    """Make the reader's next read pause after reading, until released: a read on its way
+    while the test writes and asks again. Returns (reads so far, read started, release)."""
+    reader = db._versions
+    real, calls = reader._read_now, []
+    started, release = threading.Event(), threading.Event()
+
+    def read_now():
+        value = real()
+        calls.append(value)
+        if len(calls) == 1:
+            started.set()
+            release.wait(timeout=30)
+        return value
+
+    monkeypatch.setattr(reader, "_read_now", read_now)
+    return calls, started, release
+
+
+def _waiting(db, n):
+    deadline = time.monotonic() + 30
+    while len(db._versions._turn._waiters) < n:  # each caller parked on the condition
+        assert time.monotonic() < deadline, "callers never waited for the read on its way"
+        time.sleep(0.001)
+
+
+def test_a_read_on_its_way_before_a_write_is_not_shared_with_a_later_request(
+        db, monkeypatch):
+    """A request that asks after a write committed must see it, even though another
+    request's read, started before the write, is still on its way: it waits for a read of
+    its own instead of taking that answer."""
+    before = version(db)
+    _, started, release = _held_first_read(db, monkeypatch)
+    answers = {}
+    first = threading.Thread(target=lambda: answers.setdefault("first", db.data_version()))
+    first.start()
+    assert started.wait(timeout=30)
+    add_unit(db, "X-5")  # committed while the first read is on its way
+    later = threading.Thread(target=lambda: answers.setdefault("later", db.data_version()))
+    later.start()
+    _waiting(db, 1)
+    release.set()
+    first.join(timeout=30)
+    later.join(timeout=30)
+    assert answers == {"first": before, "later": before + 1}
+
+
+def test_requests_arriving_during_a_read_share_the_next_one(db, monkeypatch):
+    calls, started, release = _held_first_read(db, monkeypatch)
+    first = threading.Thread(target=db.data_version)
+    first.start()
+    assert started.wait(timeout=30)
+    answers: list[int | None] = []
+    waiting = [threading.Thread(target=lambda: answers.append(db.data_version()))
+               for _ in range(5)]
+    for thread in waiting:
+        thread.start()
+    _waiting(db, 5)
+    release.set()
+    for thread in [first, *waiting]:
+        thread.join(timeout=30)
+    assert len(calls) == 2  # the held read, then one read for the five
+    assert answers == [calls[1]] * 5

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_SQLITE_PATH = Path("instance") / "tdkt.sqlite"
@@ -151,11 +153,13 @@ class _VersionReader:
     and one read runs at a time. Under load one round trip answers every request that
     arrived while the previous one was on its way, instead of one round trip each."""
 
+    WAIT = 2.0  # seconds a caller waits for the read under way before rendering instead
+
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._opened: dict[int, Any] = {}  # thread ident → its connection
         self._lock = threading.Lock()
-        self._turn = threading.Condition()
+        self._turn = threading.Condition(threading.Lock())
         self._started = 0  # reads started so far, numbered from 1
         self._running = False
         self._finished = 0  # the number of the last read that finished, and its answer
@@ -163,33 +167,37 @@ class _VersionReader:
 
     def read(self) -> int | None:
         """The counter, or None (the page is rendered, not looked up) when the database
-        cannot say: no counter yet (before migration 0008), or the server is gone."""
-        with self._turn:
-            needed = self._started + 1  # a read that starts from now on
-            while self._finished < needed:
-                if not self._running:
-                    self._running = True
-                    self._started += 1
-                    mine = self._started
-                    break
-                self._turn.wait()
-            else:
-                return self._answer
-        answer = None
+        cannot say: no counter yet (before migration 0008), the server is gone, or the read
+        under way takes longer than `WAIT` seconds (a connection the network dropped
+        without a word must not hold up every request behind it)."""
+        mine, answer = 0, None
         try:
+            with self._turn:
+                needed = self._started + 1  # a read that starts from now on
+                until = time.monotonic() + self.WAIT
+                while self._finished < needed:
+                    if not self._running:
+                        self._running = True
+                        self._started = mine = self._started + 1
+                        break
+                    if not self._turn.wait(until - time.monotonic()):
+                        return None
+                else:
+                    return self._answer
             answer = self._read_now()
         finally:
-            with self._turn:
-                self._running = False
-                self._finished, self._answer = mine, answer
-                self._turn.notify_all()
+            if mine:
+                with self._turn:
+                    self._running = False
+                    self._finished, self._answer = mine, answer
+                    self._turn.notify_all()
         return answer
 
     def _read_now(self) -> int | None:
-        errors = self._engine.dialect.loaded_dbapi.Error
+        errors = (self._engine.dialect.loaded_dbapi.Error, DBAPIError)
         for _attempt in (1, 2):
-            conn = self._opened.get(threading.get_ident()) or self._connect()
             try:
+                conn = self._opened.get(threading.get_ident()) or self._connect()
                 cursor = conn.cursor()
                 cursor.execute(READ_VERSION)
                 row = cursor.fetchone()

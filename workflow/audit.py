@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
@@ -64,7 +64,21 @@ def record_proposal_event(session: Session, proposal: Proposal, action: str, fro
     return event
 
 
-def proposal_event_values(proposal: Proposal, action: str, from_state: str | None,
+class ChainHead(Protocol):
+    """What appending an event reads of a proposal: a `Proposal`, or the plain row the
+    sweep reads."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def state(self) -> str: ...
+    @property
+    def audit_seq(self) -> int: ...
+    @property
+    def audit_head(self) -> str | None: ...
+
+
+def proposal_event_values(proposal: ChainHead, action: str, from_state: str | None,
                           actor: Actor, now: datetime, *, reason: str | None = None,
                           payload: dict[str, Any] | None = None,
                           on_behalf_of_id: int | None = None) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import datetime
 from email.utils import make_msgid
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -115,7 +115,20 @@ def notify(session: Session, to: Recipient, kind: str, proposal: Proposal,
                     event, now)
 
 
-def message(to: Recipient, kind: str, proposal: Proposal, **extra: Any) -> tuple[str, str]:
+class AboutProposal(Protocol):
+    """What a message reads of the proposal it is about: a `Proposal`, or the plain row the
+    sweep reads."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def reference(self) -> str | None: ...
+    @property
+    def title(self) -> str: ...
+
+
+def message(to: Recipient, kind: str, proposal: AboutProposal, **extra: Any
+            ) -> tuple[str, str]:
     """The subject and body of a notification about a proposal, in the recipient's
     language."""
     return render(kind, to.user.language, _context(proposal, extra))
@@ -264,7 +277,7 @@ def clerks_by_unit(session: Session, unit_ids: set[int]) -> dict[int, list[User]
     return found
 
 
-def _context(proposal: Proposal, extra: dict[str, Any]) -> dict[str, Any]:
+def _context(proposal: AboutProposal, extra: dict[str, Any]) -> dict[str, Any]:
     due = extra.pop("due_at", None)
     passed = extra.get("any_passed")
     reassigned = extra.get("reassigned_to_name")

@@ -190,7 +190,7 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
             changes.append(deadlines.change_on_transition(
                 session, proposal, from_state, current.get(proposal.id), now, step.pinned))
         if len(prepared) > 1:
-            update_at_once(session, [p for p, _ in prepared])
+            _update_at_once(session, [p for p, _ in prepared])
         session.flush()
         for change in changes:
             change.write_steps(session)
@@ -199,11 +199,10 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
     return [event for _, event in happened]
 
 
-def update_at_once(session: Session, proposals: list[Proposal]) -> None:
+def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
     """Write the changed proposals in one executemany, with the same version check as the
     flush. The flush would send one UPDATE per row: with a version counter the ORM checks
-    each row's count, and a decision over 500 proposals spent a fifth of its time there
-    (a sweep's batch of reminders, half of its time)."""
+    each row's count, and a decision over 500 proposals spent a fifth of its time there."""
     rows, keys = [], set[str]()
     for p in proposals:
         changed = set(inspect(p).committed_state) & _PROPOSAL_COLUMNS

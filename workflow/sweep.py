@@ -170,9 +170,9 @@ def _claim(passed_over: set[int]) -> Select[Any]:
 
 def _rows(row: Any, assignees: dict[int, User]) -> Claimed:
     values = row._mapping
-    return (StepRow(*(values[c] for c in _STEP_COLUMNS)),
-            DeadlineRow(*(values[f"d_{c}"] for c in _DEADLINE_COLUMNS)),
-            ProposalRow(*(values[f"p_{c}"] for c in _PROPOSAL_COLUMNS),
+    return (StepRow(**{c: values[c] for c in _STEP_COLUMNS}),
+            DeadlineRow(**{c: values[f"d_{c}"] for c in _DEADLINE_COLUMNS}),
+            ProposalRow(**{c: values[f"p_{c}"] for c in _PROPOSAL_COLUMNS},
                         assignee=assignees.get(values["p_assignee_id"])))
 
 
@@ -370,8 +370,8 @@ def _mark_done(conn: Connection, steps: list[StepRow], event_ids: list[int],
 
 def _inserted(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows in one statement; their new ids, in the rows' order."""
-    stmt = insert(model.__table__).returning(  # type: ignore[attr-defined]
-        model.__table__.c.id, sort_by_parameter_order=True)  # type: ignore[attr-defined]
+    table: Table = model.__table__  # type: ignore[assignment]
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     return list(conn.execute(stmt, rows).scalars())
 
 

@@ -8,6 +8,7 @@ import time
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from models import Unit
 from models.db import Database
@@ -90,6 +91,21 @@ def _held_first_read(db, monkeypatch):
     return calls, started, release
 
 
+def _asking(db, answers, key):
+    """A request reading the version in a thread of its own (a daemon: a regression that
+    parks it for ever fails the test instead of hanging the run)."""
+    thread = threading.Thread(target=lambda: answers.__setitem__(key, db.data_version()),
+                              daemon=True)
+    thread.start()
+    return thread
+
+
+def _finished(*threads):
+    for thread in threads:
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a reader never came back"
+
+
 def _waiting(db, n):
     deadline = time.monotonic() + 30
     while len(db._versions._turn._waiters) < n:  # each caller parked on the condition
@@ -104,33 +120,56 @@ def test_a_read_on_its_way_before_a_write_is_not_shared_with_a_later_request(
     its own instead of taking that answer."""
     before = version(db)
     _, started, release = _held_first_read(db, monkeypatch)
-    answers = {}
-    first = threading.Thread(target=lambda: answers.setdefault("first", db.data_version()))
-    first.start()
+    answers: dict[str, int | None] = {}
+    first = _asking(db, answers, "first")
     assert started.wait(timeout=30)
     add_unit(db, "X-5")  # committed while the first read is on its way
-    later = threading.Thread(target=lambda: answers.setdefault("later", db.data_version()))
-    later.start()
+    later = _asking(db, answers, "later")
     _waiting(db, 1)
     release.set()
-    first.join(timeout=30)
-    later.join(timeout=30)
+    _finished(first, later)
     assert answers == {"first": before, "later": before + 1}
 
 
 def test_requests_arriving_during_a_read_share_the_next_one(db, monkeypatch):
     calls, started, release = _held_first_read(db, monkeypatch)
-    first = threading.Thread(target=db.data_version)
-    first.start()
+    answers: dict[int, int | None] = {}
+    first = _asking(db, answers, 0)
     assert started.wait(timeout=30)
-    answers: list[int | None] = []
-    waiting = [threading.Thread(target=lambda: answers.append(db.data_version()))
-               for _ in range(5)]
-    for thread in waiting:
-        thread.start()
+    waiting = [_asking(db, answers, i) for i in range(1, 6)]
     _waiting(db, 5)
     release.set()
-    for thread in [first, *waiting]:
-        thread.join(timeout=30)
+    _finished(first, *waiting)
     assert len(calls) == 2  # the held read, then one read for the five
-    assert answers == [calls[1]] * 5
+    assert [answers[i] for i in range(1, 6)] == [calls[1]] * 5
+
+
+def test_a_stuck_read_holds_up_the_others_no_longer_than_the_wait(db, monkeypatch):
+    """A read that hangs (a connection the network dropped) makes the requests behind it
+    render their pages after `WAIT` seconds, not wait with it; once it is back, reads go
+    on as before."""
+    monkeypatch.setattr(db._versions, "WAIT", 0.2)
+    calls, started, release = _held_first_read(db, monkeypatch)
+    answers: dict[str, int | None] = {}
+    stuck = _asking(db, answers, "stuck")
+    assert started.wait(timeout=30)
+    behind = _asking(db, answers, "behind")
+    _finished(behind)
+    assert answers == {"behind": None}  # rendered, not looked up
+    release.set()
+    _finished(stuck)
+    assert db.data_version() == version(db) == calls[0]
+
+
+def test_a_server_that_cannot_be_reached_reads_as_no_version(db, db_url, monkeypatch):
+    """Neither a failed connect nor a failed read escapes: the page is rendered."""
+    reader = db._versions
+    reader.close()  # the next read connects anew
+
+    def refuse(*_args, **_kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(reader._engine, "raw_connection", refuse)
+    assert db.data_version() is None
+    monkeypatch.undo()
+    assert db.data_version() == version(db)

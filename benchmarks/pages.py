@@ -25,6 +25,7 @@ from benchmarks.measure import Figure, median, percentile, progress
 from benchmarks.sizes import Sizes
 from models import User
 from models.db import Database
+from workflow.queries import TIMELINE_SHOWN
 
 SERVER_THREADS = 8  # as `tdkt serve`
 
@@ -81,7 +82,10 @@ def page_figures(key: str, label: str, runs: list[tuple[float, float, float]],
                note=f"at least {sizes.page_clients * sizes.page_requests} requests and "
                     f"{sizes.page_seconds} s per repeat; "
                     f"waitress, {SERVER_THREADS} threads, one process"
-                    + ("" if cached else "; TDKT_PAGE_CACHE_SECONDS=0")),
+                    + ("" if cached else "; TDKT_PAGE_CACHE_SECONDS=0")
+                    + (f"; it lists the latest {TIMELINE_SHOWN} of the proposal's "
+                       f"{sizes.timeline_events}+ events, with a link to all"
+                       if key.startswith("proposal") else "")),
     ]
 
 

@@ -198,13 +198,23 @@ def timeline(session: Session, proposal_id: int) -> list[AuditEvent]:
                                 .order_by(AuditEvent.seq)))
 
 
-def timeline_lines(session: Session, proposal_id: int) -> list[Row[Any]]:
-    """The timeline as the proposal page shows it: plain rows without the payload or the
-    hash chain, since a long-lived proposal has hundreds of events to list."""
+# Events the proposal page lists unless asked for all of them: a proposal reminded and
+# escalated for months has hundreds, which made its page slow to render and to read.
+TIMELINE_SHOWN = 50
+
+
+def timeline_lines(session: Session, proposal_id: int, last: int | None = None
+                   ) -> list[Row[Any]]:
+    """The timeline as the proposal page shows it, oldest first: plain rows without the
+    payload or the hash chain; only the `last` ones when given. Each row also carries
+    `total`, the number of events in all."""
     e = AuditEvent
-    return list(session.execute(
-        select(e.occurred_at, e.actor_name, e.on_behalf_of_id, e.action, e.from_state,
-               e.to_state, e.reason).where(e.proposal_id == proposal_id).order_by(e.seq)))
+    stmt = select(e.occurred_at, e.actor_name, e.on_behalf_of_id, e.action, e.from_state,
+                  e.to_state, e.reason, func.count().over().label("total")
+                  ).where(e.proposal_id == proposal_id)
+    if last is None:
+        return list(session.execute(stmt.order_by(e.seq)))
+    return list(reversed(session.execute(stmt.order_by(e.seq.desc()).limit(last)).all()))
 
 
 def open_campaigns(session: Session, with_rules: bool = False) -> list[Campaign]:

@@ -59,11 +59,13 @@ def index() -> str:
 def detail(pid: int) -> str:
     session = db.session()
     proposal = queries.get_visible(session, pid, current_user.actor)
-    events = queries.timeline_lines(session, pid)
+    whole = request.args.get("timeline") == "all"
+    events = queries.timeline_lines(session, pid, None if whole else queries.TIMELINE_SHOWN)
     now = utcnow()
     names = queries.user_names(session, {e.on_behalf_of_id for e in events if e.on_behalf_of_id})
     return render_template(
         "proposals/detail.html", p=proposal, events=events, on_behalf=names,
+        events_total=events[0].total if events else 0,
         findings=queries.findings_for(session, proposal, now),
         actions=allowed_actions(proposal, acting_actor(session, proposal, now)[0]),
         rules=compiled(proposal.ruleset_version).rules, catalogue=load_catalogue(),

@@ -62,9 +62,9 @@ def recompute(session: Session, campaign_code: str, now: datetime, *, apply: boo
         move = _preview(session, deadline, rules, version.version, cal)
         if move is None:
             continue
+        if apply and not _apply(session, deadline, rules, version.id, move, now, actor, cal):
+            continue
         moves.append(move)
-        if apply:
-            _apply(session, deadline, rules, version.id, move, now, actor, cal)
     return moves
 
 
@@ -110,8 +110,14 @@ def _differs(row: DeadlineStep, p: PlannedStep) -> bool:
 
 
 def _apply(session: Session, deadline: Deadline, rules: RuleSet, version_id: int, move: Move,
-           now: datetime, actor: Actor, cal: WorkingCalendar) -> None:
+           now: datetime, actor: Actor, cal: WorkingCalendar) -> bool:
+    """Move the deadline; False if it closed before its proposal could be locked."""
     proposal = load_for_update(session, deadline.proposal_id)
+    # Read again under the lock: since the preview read them, a sweep may have applied a
+    # rung (it holds the proposal while it does) or an action closed the deadline.
+    session.refresh(deadline, ["closed_at", "steps"])
+    if deadline.closed_at is not None:
+        return False
     deadline.due_at, deadline.ruleset_version_id = move.new_due, version_id
     plan = {p.index: p for p in plan_steps(rules, deadline.kind, deadline.started_at,
                                            move.new_due, cal)}
@@ -132,3 +138,4 @@ def _apply(session: Session, deadline: Deadline, rules: RuleSet, version_id: int
                                    "new_due": move.new_due.isoformat(),
                                    "ruleset_version": move.new_version})
     session.flush()
+    return True

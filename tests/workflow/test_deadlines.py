@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, Deadline, DeadlineStep
+from tests.conftest import PG_URL
 from tests.workflow.conftest import CLAIM, LADDER_RULES, RETURN, SUBMIT, close_of, fire, vn
 from workflow.deadlines import board_queue, due_info, upcoming_steps
 from workflow.recompute import recompute
@@ -227,3 +228,33 @@ def test_the_council_deadline_uses_the_council_time_limit(ladder, drive):
         assert step_times(session, council) == {"remind-2": close_of(2024, 3, 21)}
         label = due_info(session, pid, vn(2024, 3, 26)).label_vi
         assert label == "Hạn Hội đồng xét 25/03/2024 — quá hạn 1 ngày làm việc"
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set")
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_recompute_sees_a_rung_the_sweep_applied_after_the_preview_read_it(
+        ladder, drive, monkeypatch):
+    """A sweep commits the reminder between recompute's first read of the rungs and its
+    lock on the proposal: the reminder stays done where it ran, as if it had run before."""
+    from workflow import recompute as recompute_module
+    from workflow.sweep import sweep
+
+    pid = drive(CLAIM, vn(2024, 1, 26, 10))
+    with ladder.db.unit_of_work() as session:
+        load_ruleset_text(session, longer_review(), "v2.yaml")
+    real = recompute_module.load_for_update
+
+    def sweep_first(session, proposal_id, **kwargs):
+        assert [o.action for o in sweep(ladder.db, close_of(2024, 2, 7)).applied] == ["remind"]
+        return real(session, proposal_id, **kwargs)
+
+    monkeypatch.setattr(recompute_module, "load_for_update", sweep_first)
+    with ladder.db.unit_of_work() as session:
+        recompute(session, "TEST-LADDER", vn(2024, 2, 8), apply=True)
+    with ladder.db.session() as session:
+        [deadline] = deadlines_of(session, pid)
+        steps = {s.step_index: (s.status, s.due_at) for s in deadline.steps}
+        assert steps == {0: ("done", close_of(2024, 2, 7)),
+                         1: ("pending", close_of(2024, 2, 20)),
+                         2: ("pending", close_of(2024, 2, 27))}

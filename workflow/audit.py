@@ -85,15 +85,10 @@ def proposal_event_values(proposal: ChainHead, action: str, from_state: str | No
     """The proposal's next event as column values, hash included; the proposal itself is
     left as it is (its chain head is the caller's to move): for writers that insert many
     events in one statement."""
-    values: dict[str, Any] = {
-        "stream": proposal_stream(proposal.id), "seq": proposal.audit_seq + 1,
-        "proposal_id": proposal.id, "action": action, "from_state": from_state,
-        "to_state": proposal.state, "actor_id": actor.id, "actor_name": actor.name,
-        "on_behalf_of_id": on_behalf_of_id, "reason": reason, "payload": payload or {},
-        "occurred_at": now.astimezone(UTC), "prev_hash": proposal.audit_head,
-    }
-    values["hash"] = values_hash(values)
-    return values
+    return _event_values(proposal_stream(proposal.id), proposal.audit_seq + 1,
+                         proposal.audit_head, action, actor, now, proposal_id=proposal.id,
+                         from_state=from_state, to_state=proposal.state, reason=reason,
+                         payload=payload, on_behalf_of_id=on_behalf_of_id)
 
 
 def record_stream_event(session: Session, stream: str, action: str, actor: Actor, now: datetime,
@@ -109,21 +104,25 @@ def record_stream_event(session: Session, stream: str, action: str, actor: Actor
         .order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     seq, prev = (last[0] + 1, last[1]) if last else (1, None)
-    event = _new_event(stream, seq, prev, action, None, None, actor, now, None, payload, None)
-    event.hash = event_hash(event)
+    event = AuditEvent(**_event_values(stream, seq, prev, action, actor, now, payload=payload))
     session.add(event)
     return event
 
 
-def _new_event(stream: str, seq: int, prev: str | None, action: str, from_state: str | None,
-               to_state: str | None, actor: Actor, now: datetime, reason: str | None,
-               payload: dict[str, Any] | None, on_behalf_of_id: int | None) -> AuditEvent:
-    return AuditEvent(
-        stream=stream, seq=seq, prev_hash=prev, action=action, from_state=from_state,
-        to_state=to_state, actor_id=actor.id, actor_name=actor.name,
-        on_behalf_of_id=on_behalf_of_id, reason=reason, payload=payload or {},
-        occurred_at=now.astimezone(UTC),
-    )
+def _event_values(stream: str, seq: int, prev: str | None, action: str, actor: Actor,
+                  now: datetime, *, proposal_id: int | None = None,
+                  from_state: str | None = None, to_state: str | None = None,
+                  reason: str | None = None, payload: dict[str, Any] | None = None,
+                  on_behalf_of_id: int | None = None) -> dict[str, Any]:
+    """An event of any chain as column values, its hash included."""
+    values: dict[str, Any] = {
+        "stream": stream, "seq": seq, "proposal_id": proposal_id, "action": action,
+        "from_state": from_state, "to_state": to_state, "actor_id": actor.id,
+        "actor_name": actor.name, "on_behalf_of_id": on_behalf_of_id, "reason": reason,
+        "payload": payload or {}, "occurred_at": now.astimezone(UTC), "prev_hash": prev,
+    }
+    values["hash"] = values_hash(values)
+    return values
 
 
 def replay(events: Iterable[AuditEvent]) -> str | None:

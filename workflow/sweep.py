@@ -314,10 +314,10 @@ class Batch:
             "assignee_id": assignee_id})
         return len(self.events) - 1
 
-    def notify(self, event: int, to: Recipient, kind: str, proposal: ProposalRow, now: datetime,
+    def notify(self, event: int, to: Recipient, kind: str, proposal: ProposalRow,
                **extra: Any) -> None:
         note, mail = delivery_values(to, kind, message(to, kind, proposal, **extra),
-                                     proposal.id, now)
+                                     proposal.id, self.now)
         self.notes.append((event, note, mail))
 
     def write(self, session: Session) -> None:
@@ -430,7 +430,7 @@ def _remind(session: Session, proposal: ProposalRow, step: StepRow, deadline: De
     event = batch.event(step, proposal, step_event(proposal, step, deadline, now, recipients),
                         proposal.assignee_id)
     for to in recipients:
-        batch.notify(event, to, "remind", proposal, now, due_at=deadline.due_at,
+        batch.notify(event, to, "remind", proposal, due_at=deadline.due_at,
                      deadline_kind=deadline.kind)
     return _outcome(step, proposal, recipients)
 
@@ -446,7 +446,7 @@ def _escalate(session: Session, proposal: ProposalRow, step: StepRow,
                         step_event(proposal, step, deadline, now, recipients, **extra),
                         new.id if new is not None else proposal.assignee_id)
     for to in recipients:
-        batch.notify(event, to, "escalate", proposal, now, due_at=deadline.due_at,
+        batch.notify(event, to, "escalate", proposal, due_at=deadline.due_at,
                      deadline_kind=deadline.kind,
                      reassigned_to_name=new.full_name if new else None)
     return _outcome(step, proposal, recipients)

@@ -54,14 +54,24 @@ def record_proposal_event(session: Session, proposal: Proposal, action: str, fro
                           payload: dict[str, Any] | None = None,
                           on_behalf_of_id: int | None = None) -> AuditEvent:
     """Append the proposal's next event and move the proposal's chain head to it."""
+    event = AuditEvent(**advance_chain(proposal, action, from_state, actor, now, reason=reason,
+                                       payload=payload, on_behalf_of_id=on_behalf_of_id))
+    session.add(event)
+    return event
+
+
+def advance_chain(proposal: Proposal, action: str, from_state: str | None, actor: Actor,
+                  now: datetime, *, reason: str | None = None,
+                  payload: dict[str, Any] | None = None,
+                  on_behalf_of_id: int | None = None) -> dict[str, Any]:
+    """The proposal's next event as column values, the proposal's chain head moved to it:
+    the event is the caller's to write (`models.rows.insert_known`)."""
     values = proposal_event_values(proposal, action, from_state, actor, now, reason=reason,
                                    payload=payload, on_behalf_of_id=on_behalf_of_id)
-    event = AuditEvent(**values)
     proposal.audit_seq = values["seq"]
     proposal.audit_head = values["hash"]
     proposal.updated_at = now
-    session.add(event)
-    return event
+    return values
 
 
 class ChainHead(Protocol):

@@ -22,11 +22,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Deadline, DeadlineStep, Proposal, StepStatus
+from models.rows import insert_known
 from rules.calendar import TZ, WorkingCalendar, load_calendar
 from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet
@@ -116,19 +119,25 @@ def plan_steps(rules: RuleSet, kind: str, started_at: datetime, due: datetime,
 
 @dataclass(frozen=True)
 class DeadlineChange:
-    """What a transition does to a proposal's clock, the new deadline not yet flushed."""
+    """What a transition does to a proposal's clock, the new deadline not yet written."""
 
-    deadline: Deadline | None  # the open deadline after the transition
-    steps: tuple[PlannedStep, ...] = ()  # a new deadline's steps, written once it has an id
+    deadline: Deadline | None  # the open deadline kept, if the transition keeps one
+    opening: dict[str, Any] | None = None  # a new deadline's column values
+    steps: tuple[PlannedStep, ...] = ()  # and its steps
 
-    def write_steps(self, session: Session) -> None:
-        """Write the new deadline's steps (after a flush): one executemany, one multi-row
-        INSERT on PostgreSQL, instead of a unit-of-work INSERT per step; the rows are
-        read back through `Deadline.steps` when needed."""
-        if self.steps:
-            assert self.deadline is not None and self.deadline.id is not None
-            session.execute(insert(DeadlineStep),
-                            [step_values(self.deadline, planned) for planned in self.steps])
+
+def write_changes(session: Session, changes: list[DeadlineChange]) -> list[Deadline | None]:
+    """Write the new deadlines (one INSERT) and their steps (one executemany, one multi-row
+    INSERT on PostgreSQL) past the unit of work; each change's open deadline after it.
+    The steps are read back through `Deadline.steps` when needed."""
+    opening = [c for c in changes if c.opening is not None]
+    new = iter(insert_known(session, Deadline, [c.opening for c in opening if c.opening]))
+    after = [next(new) if c.opening is not None else c.deadline for c in changes]
+    steps = [step_values(d, planned) for c, d in zip(changes, after, strict=True)
+             if d is not None for planned in c.steps]
+    if steps:
+        session.connection().execute(insert(DeadlineStep.__table__), steps)
+    return after
 
 
 def on_transition(session: Session, proposal: Proposal, from_state: str | None,
@@ -138,17 +147,14 @@ def on_transition(session: Session, proposal: Proposal, from_state: str | None,
     `pinned`: a rule-set version (id, compiled) the caller already holds."""
     change = change_on_transition(session, proposal, from_state,
                                   open_deadline(session, proposal.id), now, pinned)
-    if change.steps or (change.deadline is not None and change.deadline.id is None):
-        session.flush()
-        change.write_steps(session)
-    return change.deadline
+    return write_changes(session, [change])[0]
 
 
 def change_on_transition(session: Session, proposal: Proposal, from_state: str | None,
                          current: Deadline | None, now: datetime,
                          pinned: tuple[int, CompiledRuleSet] | None = None) -> DeadlineChange:
     """`on_transition` given the open deadline (`open_deadline`, looked up before the
-    change), leaving the caller to flush and then `write_steps`."""
+    change), the old one closed and the new one left to `write_changes`."""
     old_kind, new_kind = KIND_OF_STATE.get(from_state or ""), KIND_OF_STATE.get(proposal.state)
     if current is not None and old_kind == new_kind:
         return DeadlineChange(current)  # e.g. claim: submitted → under_review keeps the clock
@@ -179,15 +185,6 @@ def open_deadlines(session: Session, proposal_ids: list[int]) -> dict[int, Deadl
     return {d.proposal_id: d for d in rows}  # the latest wins, as in open_deadline
 
 
-def open_for(session: Session, proposal: Proposal, kind: str, now: datetime) -> Deadline:
-    """Open a deadline under the proposal's pinned rule-set version."""
-    change = _opening(session, proposal, kind, now)
-    session.flush()
-    change.write_steps(session)
-    assert change.deadline is not None
-    return change.deadline
-
-
 def _opening(session: Session, proposal: Proposal, kind: str, now: datetime,
              pinned: tuple[int, CompiledRuleSet] | None = None) -> DeadlineChange:
     version_id = proposal.ruleset_version_id
@@ -198,20 +195,26 @@ def _opening(session: Session, proposal: Proposal, kind: str, now: datetime,
         compiled_rules = compiled_by_id(session, version_id)
     rules, cal = compiled_rules.rules, working_calendar()
     due = compute_due(rules, kind, now, cal)
-    deadline = Deadline(proposal_id=proposal.id, kind=kind, state=proposal.state,
-                        ruleset_version_id=version_id, started_at=now, due_at=due)
-    session.add(deadline)
-    return DeadlineChange(deadline, tuple(plan_steps(rules, kind, now, due, cal)))
+    opening = {"proposal_id": proposal.id, "kind": kind, "state": proposal.state,
+               "ruleset_version_id": version_id, "started_at": now, "due_at": due,
+               "closed_at": None}
+    return DeadlineChange(None, opening, tuple(plan_steps(rules, kind, now, due, cal)))
 
 
 def close(session: Session, deadline: Deadline, now: datetime) -> None:
-    deadline.closed_at = now
-    session.execute(update(DeadlineStep).where(
-        DeadlineStep.deadline_id == deadline.id, DeadlineStep.status == StepStatus.PENDING)
-        .values(status=StepStatus.CANCELLED.value))
+    """Close the deadline and cancel its pending steps, without flushing the session
+    (the caller's other changes are written when it chooses)."""
+    session.connection().execute(
+        update(Deadline.__table__).where(Deadline.__table__.c.id == deadline.id)
+        .values(closed_at=now))
+    set_committed_value(deadline, "closed_at", now)
+    with session.no_autoflush:
+        session.execute(update(DeadlineStep).where(
+            DeadlineStep.deadline_id == deadline.id, DeadlineStep.status == StepStatus.PENDING)
+            .values(status=StepStatus.CANCELLED.value))
 
 
-def step_values(deadline: Deadline, planned: PlannedStep) -> dict[str, object]:
+def step_values(deadline: Deadline, planned: PlannedStep) -> dict[str, Any]:
     """A flushed deadline's step, as the column values of its new row."""
     return {"deadline_id": deadline.id, "proposal_id": deadline.proposal_id,
             "step_index": planned.index, "action": planned.action,

@@ -60,11 +60,13 @@ def needs_titles(rules: CompiledRuleSet | None, nominee: Nominee) -> bool:
 
 
 def proposal_facts(session: Session, proposal: Proposal,
-                   rules: CompiledRuleSet | None = None) -> ProposalFacts:
+                   rules: CompiledRuleSet | None = None,
+                   held_documents: frozenset[str] | None = None) -> ProposalFacts:
     """The proposal's facts; given the rule set they will be checked against, the lookups
     its rules do not need are skipped (the findings are the same): the other proposals'
     nominees when no award form of this one has a quota, the documents when none asks
-    for any, the history when no prior-title rule reads it."""
+    for any, the history when no prior-title rule reads it. `held_documents`: the kinds
+    of document the proposal holds, when the caller has read them."""
     nominees = proposal.nominees
     awards = [rules.rules.award(n.award_form_code) for n in nominees] if rules else None
     already_filed: dict[str, int] = {}
@@ -74,7 +76,8 @@ def proposal_facts(session: Session, proposal: Proposal,
             "proposal_id": proposal.id}).scalars()))
     documents: frozenset[str] = frozenset()
     if awards is None or any(a is not None and a.required_documents for a in awards):
-        documents = document_types(session, proposal)
+        documents = (held_documents if held_documents is not None
+                     else document_types(session, proposal))
     return ProposalFacts(
         nominees=[nominee_facts(session, n, needs_titles(rules, n)) for n in nominees],
         document_types=documents,

@@ -75,8 +75,14 @@ def active_rules(session: Session, campaign_id: int) -> ActiveRules | None:
     row = session.execute(_ACTIVE, {"campaign_id": campaign_id}).first()
     if row is None:
         return None
-    code, version_id, sha = row
-    return ActiveRules(code, version_id, _compiled_key(session, version_id, sha))
+    return active_from_key(session, *row)
+
+
+def active_from_key(session: Session, campaign_code: str, version_id: int, sha: str
+                    ) -> ActiveRules:
+    """`active_rules` given the campaign's code and its active version's key, read by the
+    caller (in a query of its own)."""
+    return ActiveRules(campaign_code, version_id, _compiled_key(session, version_id, sha))
 
 
 def compiled_by_id(session: Session, version_id: int) -> CompiledRuleSet:

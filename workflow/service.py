@@ -10,22 +10,36 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, inspect, select, update
+from sqlalchemy import Update, bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import AuditEvent, Decision, DecisionEntry, Outcome, Proposal, User
+from models import (
+    AuditEvent,
+    Campaign,
+    Deadline,
+    Decision,
+    DecisionEntry,
+    Document,
+    Outcome,
+    Proposal,
+    RuleSetVersion,
+    User,
+)
 from models.base import utcnow
+from models.rows import insert_known, mark_written
 from rules.checks import Finding, blocking, run_checks
 from rules.loader import CompiledRuleSet
 from workflow import coverage, deadlines, machine, notices, notifications, substitutes, tallies
 from workflow.actors import Actor, as_actor
-from workflow.audit import record_proposal_event
+from workflow.audit import advance_chain
 from workflow.errors import (
     N_,
     ConflictError,
@@ -38,7 +52,7 @@ from workflow.errors import (
 )
 from workflow.facts import proposal_facts
 from workflow.inputs import parse_input
-from workflow.rulesets import ActiveRules, active_rules
+from workflow.rulesets import ActiveRules, active_from_key, active_rules
 
 STATE_VI = {
     "draft": "Dự thảo", "submitted": "Đã nộp", "under_review": "Đang thẩm định",
@@ -67,6 +81,51 @@ def load_for_update(session: Session, proposal_id: int, *, documents: bool = Tru
     if proposal is None:
         raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": proposal_id})
     return proposal
+
+
+_LATEST_OPEN = (select(func.max(Deadline.id))
+                .where(Deadline.proposal_id == Proposal.id, Deadline.closed_at.is_(None))
+                .correlate(Proposal).scalar_subquery())
+_DOCUMENT_TYPES = (select(func.aggregate_strings(Document.doc_type, "\n"))
+                   .where(Document.proposal_id == Proposal.id)
+                   .correlate(Proposal).scalar_subquery())
+# What `act` reads besides the proposal comes in the same statement: each further
+# statement is a round trip, and on PostgreSQL those were half of an action's time.
+_FOR_ACT = (
+    select(Proposal, Deadline, Campaign.code, RuleSetVersion.id, RuleSetVersion.source_sha256,
+           _DOCUMENT_TYPES)
+    .join(Campaign, Campaign.id == Proposal.campaign_id)
+    .outerjoin(RuleSetVersion, RuleSetVersion.id == Campaign.active_ruleset_id)
+    .outerjoin(Deadline, Deadline.id == _LATEST_OPEN)
+    .where(Proposal.id == bindparam("proposal_id"))
+    .options(joinedload(Proposal.nominees))
+    .with_for_update(of=Proposal)
+    .execution_options(populate_existing=True)
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    """A proposal under lock, and what acting on it reads besides: its campaign's active
+    rule set (None: the campaign has none), the kinds of document it holds and its open
+    deadline."""
+
+    proposal: Proposal
+    rules: ActiveRules | None
+    document_types: frozenset[str]
+    open_deadline: Deadline | None
+
+
+def hold_for_act(session: Session, proposal_id: int) -> Held:
+    """`load_for_update` without the documents, with the rest `act` reads, in one
+    statement."""
+    row = session.execute(_FOR_ACT, {"proposal_id": proposal_id}).unique().one_or_none()
+    if row is None:
+        raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": proposal_id})
+    proposal, deadline, code, version_id, sha, documents = row
+    active = None if version_id is None else active_from_key(session, code, version_id, sha)
+    return Held(proposal, active,
+                frozenset(documents.split("\n")) if documents else frozenset(), deadline)
 
 
 def check_version(proposal: Proposal, expected_version: int | None) -> None:
@@ -125,13 +184,15 @@ def act(session: Session, proposal_id: int, trigger: str, actor: User | Actor, *
     now = now or utcnow()
     who = substitutes.deputy(session, as_actor(actor), on_behalf_of_id, now)
     spec = _spec(trigger)
-    proposal = load_for_update(session, proposal_id, documents=False)
+    held = hold_for_act(session, proposal_id)
+    proposal = held.proposal
     check_version(proposal, expected_version)
     _may_fire(spec, proposal, who)
     data = parse_input(trigger, payload)
     notices.gate(session, proposal, trigger, now)
-    step = _STEPS[trigger](session, proposal, who, data, now)
-    return _fire(session, [(proposal, step)], trigger, who, data, now)[0]
+    step = _STEPS[trigger](session, held, who, data, now)
+    current = {proposal.id: held.open_deadline} if held.open_deadline else {}
+    return _fire(session, [(proposal, step)], trigger, who, data, now, current)[0]
 
 
 def issue_decision_each(session: Session, proposals: list[Proposal], actor: User | Actor,
@@ -170,39 +231,43 @@ def _may_fire(spec: machine.TriggerSpec, proposal: Proposal, who: Actor) -> None
 
 
 def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str, who: Actor,
-          data: Any, now: datetime) -> list[AuditEvent]:
+          data: Any, now: datetime, current: dict[int, Deadline] | None = None
+          ) -> list[AuditEvent]:
     """Change each checked proposal: state, the step's own fields, one audit event, its
-    clock and its notifications, in as few flushes as the new rows allow."""
-    # Looked up before anything changes, so that a new deadline (if any) is written in
-    # the same flush as the event and the state.
-    current = deadlines.open_deadlines(session, [p.id for p, _ in prepared])
-    happened, changes = [], []
-    with conflicts_as_errors():  # closing a deadline flushes the state change first
+    clock and its notifications, one statement per kind of row. `current`: each
+    proposal's open deadline, when the caller has read them."""
+    if current is None:  # looked up before anything changes
+        current = deadlines.open_deadlines(session, [p.id for p, _ in prepared])
+    changes, rows = [], []
+    with conflicts_as_errors():
         for proposal, step in prepared:
             from_state = proposal.state
             proposal.state = machine.fire(from_state, trigger, **step.machine_kwargs)
             step.apply()
-            event = record_proposal_event(
-                session, proposal, trigger, from_state, who, now,
-                reason=getattr(data, "reason", None), payload=step.audit,
-                on_behalf_of_id=getattr(who, "principal_id", None))
-            happened.append((proposal, event))
-            changes.append(deadlines.change_on_transition(
-                session, proposal, from_state, current.get(proposal.id), now, step.pinned))
-        if len(prepared) > 1:
-            _update_at_once(session, [p for p, _ in prepared])
+            rows.append(advance_chain(
+                proposal, trigger, from_state, who, now, reason=getattr(data, "reason", None),
+                payload=step.audit, on_behalf_of_id=getattr(who, "principal_id", None)))
+            with session.no_autoflush:  # the proposals are written below, in one statement
+                changes.append(deadlines.change_on_transition(
+                    session, proposal, from_state, current.get(proposal.id), now,
+                    step.pinned))
+        # The rows an action always writes go past the unit of work (its Python cost
+        # was most of an action's); what a step changed besides is flushed after.
+        _update_at_once(session, [p for p, _ in prepared])
+        events = insert_known(session, AuditEvent, rows)
+        deadlines.write_changes(session, changes)
         session.flush()
-        for change in changes:
-            change.write_steps(session)
+    happened = list(zip([p for p, _ in prepared], events, strict=True))
     notifications.on_events(session, happened, now)
     flush(session)
-    return [event for _, event in happened]
+    return events
 
 
 def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
     """Write the changed proposals in one executemany, with the same version check as the
     flush. The flush would send one UPDATE per row: with a version counter the ORM checks
-    each row's count, and a decision over 500 proposals spent a fifth of its time there."""
+    each row's count, and a decision over 500 proposals spent a fifth of its time there.
+    For one proposal it is one UPDATE, without the flush's bookkeeping."""
     rows, keys = [], set[str]()
     for p in proposals:
         changed = set(inspect(p).committed_state) & _PROPOSAL_COLUMNS
@@ -211,19 +276,26 @@ def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
             rows.append(p)
     if not rows:
         return
-    table = Proposal.__table__
-    stmt = (update(table)
-            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
-            .values({**{k: bindparam(k) for k in sorted(keys)},
-                     "version": bindparam("_next")}))
     params = [{"_id": p.id, "_version": p.version, "_next": p.version + 1,
                **{k: getattr(p, k) for k in keys}} for p in rows]
-    if session.connection().execute(stmt, params).rowcount != len(rows):
+    if session.connection().execute(_update_of(frozenset(keys)), params).rowcount != len(rows):
         raise ConflictError(STALE)
     for p, values in zip(rows, params, strict=True):
         for k in keys:
             set_committed_value(p, k, values[k])
         set_committed_value(p, "version", values["_next"])
+        mark_written(session, p)
+
+
+@lru_cache(maxsize=64)
+def _update_of(keys: frozenset[str]) -> Update:
+    """The version-checked UPDATE of these columns (built once per set of columns: building
+    a statement and its cache key costs more than running it)."""
+    table = Proposal.__table__
+    return (update(table)
+            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
+            .values({**{k: bindparam(k) for k in sorted(keys)},
+                     "version": bindparam("_next")}))
 
 
 _PROPOSAL_COLUMNS = frozenset(c.key for c in Proposal.__table__.columns) - {"id", "version"}
@@ -264,17 +336,19 @@ def check_proposal(session: Session, proposal: Proposal, now: datetime) -> list[
     return _checked(session, proposal, now)[1]
 
 
-def _checked(session: Session, proposal: Proposal, now: datetime
+def _checked(session: Session, proposal: Proposal, now: datetime, held: Held | None = None
              ) -> tuple[ActiveRules, list[Finding]]:
-    active = active_rules(session, proposal.campaign_id)
+    active = held.rules if held else active_rules(session, proposal.campaign_id)
     if active is None:
         raise InvalidTransition(N_("Phong trào chưa có bộ quy tắc đang áp dụng"))
-    facts = proposal_facts(session, proposal, active.rules)
+    facts = proposal_facts(session, proposal, active.rules,
+                           held.document_types if held else None)
     return active, run_checks(active.rules, facts, now)
 
 
-def _submit(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
-    active, findings = _checked(session, p, now)
+def _submit(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
+    p = held.proposal
+    active, findings = _checked(session, p, now, held)
     if blocking(findings):
         raise RuleViolation(N_("Hồ sơ chưa đáp ứng quy định của phong trào"), blocking(findings))
     version_id = active.version_id
@@ -290,7 +364,8 @@ def _submit(session: Session, p: Proposal, who: Actor, data: Any, now: datetime)
                 pinned=(version_id, active.rules))
 
 
-def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+def _claim(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
+    p = held.proposal
     assignee_id = who.id
     if data.assignee_id is not None and data.assignee_id != who.id:
         if "board_head" not in who.roles:
@@ -304,7 +379,8 @@ def _claim(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) 
     return Step(apply, _assignment(assignee_id, data.assignee_id))
 
 
-def _reassign(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+def _reassign(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
+    p = held.proposal
     reviewer = _reviewer(session, substitutes.assignee_for(session, data.assignee_id, now))
     previous = p.assignee_id
     if reviewer.id == previous:
@@ -334,14 +410,16 @@ def _reviewer(session: Session, user_id: int) -> User:
     return user
 
 
-def _return(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+def _return(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
+    p = held.proposal
     def apply() -> None:
         p.last_reason = data.reason
 
     return Step(apply)
 
 
-def _decide(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+def _decide(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
+    p = held.proposal
     if (data.session_id is None) == (data.outcomes is None):
         raise InvalidInput(N_("Cần chọn phiên họp Hội đồng đã bỏ phiếu cho hồ sơ (session_id)"))
     item = None
@@ -374,7 +452,8 @@ def _decide(session: Session, p: Proposal, who: Actor, data: Any, now: datetime)
     return Step(apply, audit, any_passed=any_passed)
 
 
-def _send_back(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+def _send_back(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
+    p = held.proposal
     def apply() -> None:
         p.last_reason = data.reason
         for n in p.nominees:
@@ -383,9 +462,10 @@ def _send_back(session: Session, p: Proposal, who: Actor, data: Any, now: dateti
     return Step(apply)
 
 
-def _issue_decision(session: Session, p: Proposal, who: Actor, data: Any,
+def _issue_decision(session: Session, held: Held, who: Actor, data: Any,
                     now: datetime) -> Step:
     """Mark the proposal decided by an issued decision that lists its passed nominees."""
+    p = held.proposal
     return _issue_decision_each(session, [p], data, now)[0]
 
 
@@ -423,11 +503,11 @@ def _marker(p: Proposal, decision: Decision) -> Callable[[], None]:
     return apply
 
 
-def _plain(session: Session, p: Proposal, who: Actor, data: Any, now: datetime) -> Step:
+def _plain(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
     return Step()
 
 
-_STEPS: dict[str, Callable[[Session, Proposal, Actor, Any, datetime], Step]] = {
+_STEPS: dict[str, Callable[[Session, Held, Actor, Any, datetime], Step]] = {
     "submit": _submit, "resubmit": _submit, "withdraw": _plain, "claim": _claim,
     "reassign": _reassign, "return": _return, "forward": _plain, "decide": _decide,
     "send_back": _send_back, "issue_decision": _issue_decision,

@@ -49,8 +49,8 @@ from models import (
     StepStatus,
     User,
 )
-from models.base import Base
 from models.db import Database
+from models.rows import inserted_ids
 from rules.calendar import TZ
 from workflow import machine
 from workflow.actors import SYSTEM
@@ -327,10 +327,10 @@ class Batch:
             return
         conn = session.connection()
         _move_heads(conn, self.proposals)
-        event_ids = _inserted(conn, AuditEvent, self.events)
+        event_ids = inserted_ids(conn, AuditEvent, self.events)
         _mark_done(conn, self.steps, event_ids, self.now)
         if self.notes:
-            note_ids = _inserted(conn, Notification, [
+            note_ids = inserted_ids(conn, Notification, [
                 {**note, "audit_event_id": event_ids[event]} for event, note, _ in self.notes])
             mails = [{**mail, "notification_id": note_id}
                      for (_, _, mail), note_id in zip(self.notes, note_ids, strict=True) if mail]
@@ -366,13 +366,6 @@ def _mark_done(conn: Connection, steps: list[StepRow], event_ids: list[int],
     conn.execute(_DONE, [{"_id": step.id, "status": StepStatus.DONE.value, "applied_at": now,
                           "attempts": step.attempts + 1, "audit_event_id": event_id}
                          for step, event_id in zip(steps, event_ids, strict=True)])
-
-
-def _inserted(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert the rows in one statement; their new ids, in the rows' order."""
-    table: Table = model.__table__  # type: ignore[assignment]
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(stmt, rows).scalars())
 
 
 def left_locked(database: Database, now: datetime, passed_over: set[int]

@@ -1,0 +1,55 @@
+"""Writing rows past the unit of work: many rows in one INSERT … RETURNING, and the new
+rows handed to the session as if a flush had written them.
+
+The unit of work costs more Python per row than the statement it sends; the hot paths
+(an action, the sweep, a decision) write their few known rows this way instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection, Table, insert, inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
+
+from models.base import Base
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def inserted_ids(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the rows in one statement; their new ids, in the rows' order."""
+    table: Table = model.__table__  # type: ignore[assignment]
+    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    return list(conn.execute(stmt, rows).scalars())
+
+
+def insert_known(session: Session, model: type[ModelT], rows: list[dict[str, Any]]
+                 ) -> list[ModelT]:
+    """Insert the rows (every column but the id given) in one statement, on the session's
+    connection and without flushing it; returns them as the session's persistent
+    objects, in the rows' order."""
+    if not rows:
+        return []
+    objects = []
+    for new_id, values in zip(inserted_ids(session.connection(), model, rows), rows,
+                              strict=True):
+        obj = model(id=new_id, **values)
+        make_transient_to_detached(obj)
+        session.add(obj)
+        objects.append(obj)
+    return objects
+
+
+def mark_written(session: Session, obj: Base) -> None:
+    """Tell the session that the object's changes are in the database, written by the
+    caller's own statement (each changed value set back with `set_committed_value`).
+
+    A changed object stays flagged as modified until a flush, and every later flush
+    (the commit's included) would then run the whole unit of work to find that nothing is
+    left to write. No public call clears the flag; `_commit_all` is what a flush itself
+    calls on each object it wrote. An object with a change not yet written (a
+    relationship, say) is left flagged."""
+    state = inspect(obj)
+    if not state.committed_state:
+        state._commit_all(state.dict, session.identity_map)

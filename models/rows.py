@@ -7,9 +7,10 @@ The unit of work costs more Python per row than the statement it sends; the hot 
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Table, insert, inspect
+from sqlalchemy import Connection, Insert, Table, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from models.base import Base
@@ -19,9 +20,15 @@ ModelT = TypeVar("ModelT", bound=Base)
 
 def inserted_ids(conn: Connection, model: type[Base], rows: list[dict[str, Any]]) -> list[int]:
     """Insert the rows in one statement; their new ids, in the rows' order."""
+    return list(conn.execute(_insert_returning_id(model), rows).scalars())
+
+
+@cache
+def _insert_returning_id(model: type[Base]) -> Insert:
+    # Built once per table: building a statement and its cache key costs more than
+    # running it.
     table: Table = model.__table__  # type: ignore[assignment]
-    stmt = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-    return list(conn.execute(stmt, rows).scalars())
+    return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 def insert_known(session: Session, model: type[ModelT], rows: list[dict[str, Any]]

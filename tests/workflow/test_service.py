@@ -7,9 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from models import AuditEvent, Outcome, Proposal
+from models import AuditEvent, Deadline, Outcome, Proposal
 from tests.conftest import CDS_NOW, VN
 from tests.decision_support import issue_for
+from workflow.audit import verify
 from workflow.dossier import add_nominee, remove_nominee, rename, update_nominee
 from workflow.errors import ConflictError, InvalidInput, PermissionDenied, RuleViolation
 from workflow.service import act
@@ -279,3 +280,33 @@ def test_a_blank_return_reason_says_it_is_required(make_proposal, world):
     with world.db.unit_of_work() as session, pytest.raises(InvalidInput) as caught:
         act(session, pid, "return", world.user(session, "reviewer"), reason=None)
     assert "lý do: bắt buộc" in caught.value.message
+
+
+def test_actions_in_one_unit_of_work_each_see_the_last_and_write_once(make_proposal, world):
+    """A page may hold the proposal before acting, and one unit of work may act twice (the
+    sweep withdraws among its reminders): each action starts from the one before, and
+    the proposal moves one version per action, its clock closed and reopened."""
+    pid = make_proposal("submitted")
+    with world.db.session() as session:
+        before = world.proposal(session, pid).version
+    with world.db.unit_of_work() as session:
+        shown = session.get(Proposal, pid)  # what the page read, before the actions
+        reviewer = world.user(session, "reviewer")
+        act(session, pid, "claim", reviewer, expected_version=before)
+        act(session, pid, "return", reviewer, expected_version=before + 1,
+            reason="Thiếu biên bản họp xét")
+        assert (shown.state, shown.version, shown.last_reason) == (
+            "returned", before + 2, "Thiếu biên bản họp xét")
+    with world.db.session() as session:
+        p = world.proposal(session, pid)
+        assert (p.state, p.version) == ("returned", before + 2)
+        last = session.scalars(select(AuditEvent).where(AuditEvent.proposal_id == pid)
+                               .order_by(AuditEvent.seq.desc()).limit(2)).all()
+        assert [e.action for e in last] == ["return", "claim"]
+        assert last[0].seq == last[1].seq + 1 and last[0].prev_hash == last[1].hash
+        assert p.audit_head == last[0].hash
+        clocks = session.scalars(select(Deadline).where(Deadline.proposal_id == pid)
+                                 .order_by(Deadline.id)).all()
+        assert [(d.kind, d.closed_at is None) for d in clocks][-2:] == [
+            ("review", False), ("resubmission", True)]
+        assert verify(session).ok

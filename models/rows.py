@@ -10,8 +10,8 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Insert, Table, insert, inspect
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import Connection, Insert, Table, event, insert, inspect
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
 
 from models.base import Base
 
@@ -35,17 +35,64 @@ def insert_known(session: Session, model: type[ModelT], rows: list[dict[str, Any
                  ) -> list[ModelT]:
     """Insert the rows (every column but the id given) in one statement, on the session's
     connection and without flushing it; returns them as the session's persistent
-    objects, in the rows' order."""
+    objects, in the rows' order. A rollback of the transaction that wrote them takes
+    them out of the session again, as it does objects a flush wrote."""
     if not rows:
         return []
+    ids = inserted_ids(session.connection(), model, rows)
+    written = session.info.setdefault(_WRITTEN, [])
+    transaction = session.get_nested_transaction() or session.get_transaction()
     objects = []
-    for new_id, values in zip(inserted_ids(session.connection(), model, rows), rows,
-                              strict=True):
+    for new_id, values in zip(ids, rows, strict=True):
         obj = model(id=new_id, **values)
         make_transient_to_detached(obj)
         session.add(obj)
         objects.append(obj)
+        written.append((transaction, obj))
     return objects
+
+
+# session.info: (transaction, object) of each row insert_known wrote, and the transaction
+# committing at the moment.
+_WRITTEN, _COMMITTING = "tdkt_written", "tdkt_committing"
+
+
+@event.listens_for(Session, "after_commit")
+def _note_commit(session: Session) -> None:
+    if session.info.get(_WRITTEN):
+        session.info[_COMMITTING] = (session.get_nested_transaction()
+                                     or session.get_transaction())
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _settle(session: Session, transaction: SessionTransaction) -> None:
+    # A flush records the objects it inserts in its transaction, and a rollback expunges
+    # them; objects attached as already persistent are not recorded there, so without
+    # this they would stay in the identity map under ids the database may hand out again
+    # (SQLite does). A released savepoint's rows become its parent's.
+    written = session.info.get(_WRITTEN)
+    if not written:
+        return
+    if session.info.pop(_COMMITTING, None) is transaction:
+        if transaction.parent is None:
+            del session.info[_WRITTEN]
+        return
+    kept = []
+    for written_in, obj in written:
+        if _within(written_in, transaction):
+            if obj in session:
+                session.expunge(obj)
+        else:
+            kept.append((written_in, obj))
+    session.info[_WRITTEN] = kept
+
+
+def _within(transaction: SessionTransaction | None, outer: SessionTransaction) -> bool:
+    while transaction is not None:
+        if transaction is outer:
+            return True
+        transaction = transaction.parent
+    return False
 
 
 def mark_written(session: Session, obj: Base) -> None:

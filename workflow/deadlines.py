@@ -130,9 +130,9 @@ def write_changes(session: Session, changes: list[DeadlineChange]) -> list[Deadl
     """Write the new deadlines (one INSERT) and their steps (one executemany, one multi-row
     INSERT on PostgreSQL) past the unit of work; each change's open deadline after it.
     The steps are read back through `Deadline.steps` when needed."""
-    opening = [c for c in changes if c.opening is not None]
-    new = iter(insert_known(session, Deadline, [c.opening for c in opening if c.opening]))
-    after = [next(new) if c.opening is not None else c.deadline for c in changes]
+    opened = iter(insert_known(session, Deadline,
+                               [c.opening for c in changes if c.opening is not None]))
+    after = [next(opened) if c.opening is not None else c.deadline for c in changes]
     steps = [step_values(d, planned) for c, d in zip(changes, after, strict=True)
              if d is not None for planned in c.steps]
     if steps:
@@ -202,20 +202,20 @@ def _opening(session: Session, proposal: Proposal, kind: str, now: datetime,
 
 
 def close(session: Session, deadline: Deadline, now: datetime) -> None:
-    """Close the deadline and cancel its pending steps, without flushing the session
-    (the caller's other changes are written when it chooses)."""
+    """Close the deadline and cancel its pending steps. The deadline's own row is written
+    at once, not left to the flush; the steps through the ORM, so that step objects the
+    session holds show the cancellation too."""
     session.connection().execute(
         update(Deadline.__table__).where(Deadline.__table__.c.id == deadline.id)
         .values(closed_at=now))
     set_committed_value(deadline, "closed_at", now)
-    with session.no_autoflush:
-        session.execute(update(DeadlineStep).where(
-            DeadlineStep.deadline_id == deadline.id, DeadlineStep.status == StepStatus.PENDING)
-            .values(status=StepStatus.CANCELLED.value))
+    session.execute(update(DeadlineStep).where(
+        DeadlineStep.deadline_id == deadline.id, DeadlineStep.status == StepStatus.PENDING)
+        .values(status=StepStatus.CANCELLED.value))
 
 
 def step_values(deadline: Deadline, planned: PlannedStep) -> dict[str, Any]:
-    """A flushed deadline's step, as the column values of its new row."""
+    """A written deadline's step, as the column values of its new row."""
     return {"deadline_id": deadline.id, "proposal_id": deadline.proposal_id,
             "step_index": planned.index, "action": planned.action,
             "recipient": planned.recipient, "reassign": planned.reassign,

@@ -86,14 +86,14 @@ def load_for_update(session: Session, proposal_id: int, *, documents: bool = Tru
 _LATEST_OPEN = (select(func.max(Deadline.id))
                 .where(Deadline.proposal_id == Proposal.id, Deadline.closed_at.is_(None))
                 .correlate(Proposal).scalar_subquery())
-_DOCUMENT_TYPES = (select(func.aggregate_strings(Document.doc_type, "\n"))
-                   .where(Document.proposal_id == Proposal.id)
-                   .correlate(Proposal).scalar_subquery())
+_DOCUMENT_TYPES_JOINED = (select(func.aggregate_strings(Document.doc_type, "\n"))
+                          .where(Document.proposal_id == Proposal.id)
+                          .correlate(Proposal).scalar_subquery())
 # What `act` reads besides the proposal comes in the same statement: each further
 # statement is a round trip, and on PostgreSQL those were half of an action's time.
 _FOR_ACT = (
     select(Proposal, Deadline, Campaign.code, RuleSetVersion.id, RuleSetVersion.source_sha256,
-           _DOCUMENT_TYPES)
+           _DOCUMENT_TYPES_JOINED)
     .join(Campaign, Campaign.id == Proposal.campaign_id)
     .outerjoin(RuleSetVersion, RuleSetVersion.id == Campaign.active_ruleset_id)
     .outerjoin(Deadline, Deadline.id == _LATEST_OPEN)
@@ -106,14 +106,19 @@ _FOR_ACT = (
 
 @dataclass(frozen=True)
 class Held:
-    """A proposal under lock, and what acting on it reads besides: its campaign's active
-    rule set (None: the campaign has none), the kinds of document it holds and its open
-    deadline."""
+    """A proposal under lock, and what acting on it reads besides: the key of its
+    campaign's active rule set (None: the campaign has none), the kinds of document it
+    holds and its open deadline."""
 
     proposal: Proposal
-    rules: ActiveRules | None
+    rules_key: tuple[str, int, str] | None  # campaign code, version id, source hash
     document_types: frozenset[str]
     open_deadline: Deadline | None
+
+    def rules(self, session: Session) -> ActiveRules | None:
+        """The active rule set, compiled (once per process) only for an action that
+        checks it."""
+        return None if self.rules_key is None else active_from_key(session, *self.rules_key)
 
 
 def hold_for_act(session: Session, proposal_id: int) -> Held:
@@ -123,8 +128,7 @@ def hold_for_act(session: Session, proposal_id: int) -> Held:
     if row is None:
         raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": proposal_id})
     proposal, deadline, code, version_id, sha, documents = row
-    active = None if version_id is None else active_from_key(session, code, version_id, sha)
-    return Held(proposal, active,
+    return Held(proposal, None if version_id is None else (code, version_id, sha),
                 frozenset(documents.split("\n")) if documents else frozenset(), deadline)
 
 
@@ -247,7 +251,9 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
             rows.append(advance_chain(
                 proposal, trigger, from_state, who, now, reason=getattr(data, "reason", None),
                 payload=step.audit, on_behalf_of_id=getattr(who, "principal_id", None)))
-            with session.no_autoflush:  # the proposals are written below, in one statement
+            # The proposals are written below, in one statement, not by a flush here; the
+            # lock's SELECT flushed what came before, so nothing of the deadline is pending.
+            with session.no_autoflush:
                 changes.append(deadlines.change_on_transition(
                     session, proposal, from_state, current.get(proposal.id), now,
                     step.pinned))
@@ -278,7 +284,7 @@ def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
         return
     params = [{"_id": p.id, "_version": p.version, "_next": p.version + 1,
                **{k: getattr(p, k) for k in keys}} for p in rows]
-    if session.connection().execute(_update_of(frozenset(keys)), params).rowcount != len(rows):
+    if session.connection().execute(proposal_update(frozenset(keys)), params).rowcount != len(rows):
         raise ConflictError(STALE)
     for p, values in zip(rows, params, strict=True):
         for k in keys:
@@ -288,9 +294,11 @@ def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
 
 
 @lru_cache(maxsize=64)
-def _update_of(keys: frozenset[str]) -> Update:
-    """The version-checked UPDATE of these columns (built once per set of columns: building
-    a statement and its cache key costs more than running it)."""
+def proposal_update(keys: frozenset[str]) -> Update:
+    """The version-checked UPDATE of these proposal columns, for an executemany of rows
+    holding `_id`, `_version`, `_next` (the new version) and the columns' values. Built
+    once per set of columns: building a statement and its cache key costs more than
+    running it."""
     table = Proposal.__table__
     return (update(table)
             .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
@@ -338,7 +346,7 @@ def check_proposal(session: Session, proposal: Proposal, now: datetime) -> list[
 
 def _checked(session: Session, proposal: Proposal, now: datetime, held: Held | None = None
              ) -> tuple[ActiveRules, list[Finding]]:
-    active = held.rules if held else active_rules(session, proposal.campaign_id)
+    active = held.rules(session) if held else active_rules(session, proposal.campaign_id)
     if active is None:
         raise InvalidTransition(N_("Phong trào chưa có bộ quy tắc đang áp dụng"))
     facts = proposal_facts(session, proposal, active.rules,
@@ -412,6 +420,7 @@ def _reviewer(session: Session, user_id: int) -> User:
 
 def _return(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
     p = held.proposal
+
     def apply() -> None:
         p.last_reason = data.reason
 
@@ -454,6 +463,7 @@ def _decide(session: Session, held: Held, who: Actor, data: Any, now: datetime) 
 
 def _send_back(session: Session, held: Held, who: Actor, data: Any, now: datetime) -> Step:
     p = held.proposal
+
     def apply() -> None:
         p.last_reason = data.reason
         for n in p.nominees:
@@ -465,8 +475,7 @@ def _send_back(session: Session, held: Held, who: Actor, data: Any, now: datetim
 def _issue_decision(session: Session, held: Held, who: Actor, data: Any,
                     now: datetime) -> Step:
     """Mark the proposal decided by an issued decision that lists its passed nominees."""
-    p = held.proposal
-    return _issue_decision_each(session, [p], data, now)[0]
+    return _issue_decision_each(session, [held.proposal], data, now)[0]
 
 
 def _issue_decision_each(session: Session, proposals: list[Proposal], data: Any,

@@ -58,7 +58,7 @@ from workflow.audit import proposal_event_values
 from workflow.deadlines import KIND_VI
 from workflow.errors import ConflictError
 from workflow.notifications import delivery_values, message, routed, unit_clerks, users_with_role
-from workflow.service import STALE, act
+from workflow.service import STALE, act, proposal_update
 from workflow.substitutes import Recipient, routes
 
 log = logging.getLogger(__name__)
@@ -339,12 +339,8 @@ class Batch:
         self.events, self.steps, self.notes, self.proposals = [], [], [], []
 
 
-_MOVE_HEAD = (update(_PROPOSAL)
-              .where(_PROPOSAL.c.id == bindparam("_id"),
-                     _PROPOSAL.c.version == bindparam("_version"))
-              .values(version=bindparam("_next"), audit_seq=bindparam("audit_seq"),
-                      audit_head=bindparam("audit_head"), updated_at=bindparam("updated_at"),
-                      assignee_id=bindparam("assignee_id")))
+_MOVE_HEAD = proposal_update(frozenset({"audit_seq", "audit_head", "updated_at",
+                                         "assignee_id"}))
 
 
 def _move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -460,7 +456,7 @@ def _auto_withdraw(session: Session, proposal: ProposalRow, step: StepRow,
                    deadline: DeadlineRow, now: datetime, batch: Batch) -> StepOutcome:
     row = session.get_one(DeadlineStep, step.id)
     # Done before acting, so that closing the deadline cancels only the other rungs: the
-    # cancelling UPDATE autoflushes this first.
+    # action's locking SELECT autoflushes this first.
     row.status, row.applied_at, row.attempts = StepStatus.DONE.value, now, step.attempts + 1
     if proposal.state not in machine.SPECS["withdraw"].sources:
         row.status = StepStatus.SKIPPED.value

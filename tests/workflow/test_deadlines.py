@@ -11,6 +11,7 @@ from sqlalchemy import select
 from models import AuditEvent, Deadline, DeadlineStep
 from tests.conftest import PG_URL
 from tests.workflow.conftest import CLAIM, LADDER_RULES, RETURN, SUBMIT, close_of, fire, vn
+from workflow import deadlines
 from workflow.deadlines import board_queue, due_info, upcoming_steps
 from workflow.recompute import recompute
 from workflow.rulesets import load_ruleset_text
@@ -258,3 +259,21 @@ def test_recompute_sees_a_rung_the_sweep_applied_after_the_preview_read_it(
         assert steps == {0: ("done", close_of(2024, 2, 7)),
                          1: ("pending", close_of(2024, 2, 20)),
                          2: ("pending", close_of(2024, 2, 27))}
+
+
+def test_closing_a_deadline_cancels_a_step_added_in_the_same_unit_of_work(make_proposal,
+                                                                           world):
+    pid = make_proposal("submitted")
+    with world.db.unit_of_work() as session:
+        clock = deadlines.open_deadline(session, pid)
+        assert clock is not None
+        added = DeadlineStep(deadline_id=clock.id, proposal_id=pid, step_index=9,
+                             action="remind", recipient="assignee", reassign=False,
+                             offset_days=-1, due_at=clock.due_at, status="pending",
+                             attempts=0)
+        session.add(added)
+        deadlines.close(session, clock, vn(2022, 12, 6))
+    with world.db.session() as session:
+        closed = session.get_one(Deadline, clock.id)
+        assert closed.closed_at is not None
+        assert {s.status for s in closed.steps} == {"cancelled"}

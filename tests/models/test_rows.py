@@ -1,0 +1,83 @@
+"""Rows written past the unit of work (`models.rows`) behave in the session as rows a
+flush wrote: persistent once written, gone again with the rollback that undid them, and
+an object whose change the caller wrote itself is not written a second time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models import Unit
+from models.db import Database
+from models.rows import insert_known, mark_written
+
+
+def unit(code: str) -> dict[str, Any]:
+    return {"code": code, "name": f"Đơn vị {code}", "parent_id": None}
+
+
+def codes(db: Database) -> list[str]:
+    with db.session() as session:
+        return list(session.scalars(select(Unit.code).order_by(Unit.code)))
+
+
+def test_written_rows_are_the_sessions_and_a_rollback_takes_them_back(db):
+    with db.session() as session:
+        first, = insert_known(session, Unit, [unit("R-1")])
+        assert first in session and first.id is not None
+        assert session.get(Unit, first.id) is first  # no second object for the same row
+        session.rollback()
+        assert first not in session
+        # SQLite hands the rolled-back id out again: the session takes the new row.
+        again, = insert_known(session, Unit, [unit("R-2")])
+        assert session.get(Unit, again.id) is again
+        session.commit()
+    assert codes(db) == ["R-2"]
+
+
+def test_a_savepoint_rolled_back_takes_back_only_its_own_rows(db):
+    with db.session() as session:
+        kept, = insert_known(session, Unit, [unit("S-1")])
+        with session.begin_nested() as savepoint:
+            undone, = insert_known(session, Unit, [unit("S-2")])
+            savepoint.rollback()
+        assert kept in session and undone not in session
+        with session.begin_nested():
+            released, = insert_known(session, Unit, [unit("S-3")])
+        assert released in session
+        session.commit()
+    assert codes(db) == ["S-1", "S-3"]
+
+
+def test_rows_of_a_released_savepoint_leave_with_the_outer_rollback(db):
+    with db.session() as session:
+        with session.begin_nested():
+            inner, = insert_known(session, Unit, [unit("T-1")])
+        session.rollback()
+        assert inner not in session
+    assert codes(db) == []
+
+
+def test_a_change_written_by_the_caller_is_not_flushed_again(db):
+    with db.unit_of_work() as session:
+        written, other = insert_known(session, Unit, [unit("W-1"), unit("W-2")])
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cur, sql, *args: statements.append(" ".join(sql.split()[:2])))
+    with db.unit_of_work() as session:
+        a, b = session.get_one(Unit, written.id), session.get_one(Unit, other.id)
+        a.name = b.name = "Đã đổi tên"
+        b.code = "W-2b"
+        session.connection().execute(update(Unit).where(Unit.id == a.id)
+                                     .values(name="Đã đổi tên"))
+        session.connection().execute(update(Unit).where(Unit.id == b.id)
+                                     .values(name="Đã đổi tên"))
+        for obj in (a, b):
+            set_committed_value(obj, "name", "Đã đổi tên")
+            mark_written(session, obj)
+        assert a not in session.dirty  # nothing left to write
+        assert b in session.dirty      # its code is still to be written
+    assert statements.count("UPDATE units") == 3  # the two above, and b's code by the flush
+    assert codes(db) == ["W-1", "W-2b"]

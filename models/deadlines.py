@@ -15,10 +15,15 @@ from models.base import Base, UTCDateTime
 
 class Deadline(Base):
     __tablename__ = "deadlines"
-    __table_args__ = (Index("ix_deadlines_open_due", "closed_at", "due_at"),)
+    __table_args__ = (
+        Index("ix_deadlines_open_due", "closed_at", "due_at"),
+        # A proposal's open deadline and its due time, read from the index alone: the
+        # Board queue sorts thousands of proposals by it.
+        Index("ix_deadlines_proposal_open_due", "proposal_id", "closed_at", "due_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"))
     kind: Mapped[str] = mapped_column(String(30))
     state: Mapped[str] = mapped_column(String(20))
     ruleset_version_id: Mapped[int] = mapped_column(ForeignKey("ruleset_versions.id"))

@@ -33,6 +33,9 @@ class Proposal(Base):
     __tablename__ = "proposals"
     __table_args__ = (
         Index("ix_proposals_campaign_unit_state", "campaign_id", "unit_id", "state"),
+        # A campaign's proposals in given states, ids included: the Board queue's rows
+        # come from the index alone.
+        Index("ix_proposals_campaign_state", "campaign_id", "state", "id"),
         Index("ix_proposals_state", "state"),
     )
 

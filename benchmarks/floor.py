@@ -11,6 +11,15 @@ from typing import Any
 from models.db import Database
 
 
+def event_digest(proposal_id: int, seq: int, head: str | None, action: str,
+                 from_state: str, to_state: str, now: datetime) -> str:
+    """The floor's audit hash: a canonical JSON body, SHA-256 (as the service hashes)."""
+    body = json.dumps({"stream": f"proposal:{proposal_id}", "seq": seq, "action": action,
+                       "from": from_state, "to": to_state, "prev": head,
+                       "at": now.isoformat()}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
 class Floor:
     """Bare-SQL transactions with the same row reads and writes as the service's core."""
 
@@ -52,10 +61,7 @@ class Floor:
     def write(self, cur: Any, proposal_id: int, version: int, seq: int, head: str | None,
               action: str, from_state: str, to_state: str, actor_id: int | None,
               now: datetime) -> None:
-        body = json.dumps({"stream": f"proposal:{proposal_id}", "seq": seq, "action": action,
-                           "from": from_state, "to": to_state, "prev": head,
-                           "at": now.isoformat()}, sort_keys=True)
-        digest = hashlib.sha256(body.encode()).hexdigest()
+        digest = event_digest(proposal_id, seq, head, action, from_state, to_state, now)
         cur.execute(self.sql("UPDATE proposals SET state = ?, version = ?, audit_seq = ?, "
                              "audit_head = ?, updated_at = ? WHERE id = ? AND version = ?"),
                     (to_state, version + 1, seq, digest, self.stamp(now), proposal_id, version))

@@ -258,6 +258,8 @@ class _Builder:
                                           for i in range(pool)]
         world.pools["submit_stack_floor"] = [self.proposal("draft", i, eligible=True)
                                               for i in range(pool)]
+        world.pools["submit_bare_action"] = [self.proposal("draft", i, eligible=True)
+                                              for i in range(pool)]
         world.pools["submit_concurrent"] = [self.proposal("draft", i, eligible=True)
                                           for i in range(pool)]
         world.pools["submit_concurrent_floor"] = [self.proposal("draft", i, eligible=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from models.db import Database
+from models.db import RAISE_VERSION, Database
 
 
 def event_digest(proposal_id: int, seq: int, head: str | None, action: str,
@@ -28,6 +28,9 @@ class Floor:
         self.lock = "" if self.sqlite else " FOR UPDATE"
         self.skip = "" if self.sqlite else " FOR UPDATE SKIP LOCKED"
         self.json = "?" if self.sqlite else "?::json"
+        self.lock_proposal = "" if self.sqlite else " FOR UPDATE OF p"
+        self.kinds = ("group_concat(x.doc_type, char(10))" if self.sqlite
+                      else "string_agg(x.doc_type, E'\\n')")
 
     def sql(self, statement: str) -> str:
         return statement if self.sqlite else statement.replace("?", "%s")
@@ -56,6 +59,43 @@ class Floor:
         state, version, seq, head = cur.fetchone()
         self.write(cur, proposal_id, version, seq + 1, head, action, state, to_state,
                    actor_id, now)
+        self.commit(raw, cur)
+
+    def action(self, raw: Any, proposal_id: int, action: str, to_state: str, actor_id: int,
+               now: datetime, steps: int) -> None:
+        """What one action must itself read and write, as bare SQL and none of an action's
+        Python: the proposal under lock with its nominees, its campaign's rule set, its
+        document kinds and its open deadline (one statement, as the service reads them);
+        the floor's UPDATE and audit INSERT; a new deadline with `steps` escalation steps;
+        the data version's UPDATE; commit."""
+        cur = raw.cursor()
+        self.begin(cur)
+        cur.execute(self.sql(
+            "SELECT p.state, p.version, p.audit_seq, p.audit_head, c.active_ruleset_id, "
+            "n.id, n.kind, n.award_form_code, n.years_in_service, n.disciplined, "
+            "n.attributes, (SELECT max(d.id) FROM deadlines d WHERE d.proposal_id = p.id "
+            f"AND d.closed_at IS NULL), (SELECT {self.kinds} FROM documents x "
+            "WHERE x.proposal_id = p.id) FROM proposals p "
+            "JOIN campaigns c ON c.id = p.campaign_id "
+            "LEFT JOIN nominees n ON n.proposal_id = p.id "
+            f"WHERE p.id = ?{self.lock_proposal}"), (proposal_id,))
+        rows = cur.fetchall()
+        state, version, seq, head, ruleset_id = rows[0][:5]
+        self.write(cur, proposal_id, version, seq + 1, head, action, state, to_state,
+                   actor_id, now)
+        cur.execute(self.sql(
+            "INSERT INTO deadlines (proposal_id, kind, state, ruleset_version_id, "
+            "started_at, due_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
+            (proposal_id, "review", to_state, ruleset_id, self.stamp(now),
+             self.stamp(now + timedelta(days=14)), None))
+        (deadline_id,) = cur.fetchone()
+        cur.executemany(self.sql(
+            "INSERT INTO escalation_steps (deadline_id, proposal_id, step_index, action, "
+            "recipient, reassign, offset_days, due_at, status, attempts) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"),
+            [(deadline_id, proposal_id, i, "remind", "assignee", False, i,
+              self.stamp(now + timedelta(days=12 + i)), "pending", 0) for i in range(steps)])
+        cur.execute(RAISE_VERSION)
         self.commit(raw, cur)
 
     def write(self, cur: Any, proposal_id: int, version: int, seq: int, head: str | None,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from benchmarks.dataset import World
+from benchmarks.dataset import LADDER, World
 from benchmarks.floor import Floor
 from benchmarks.measure import Figure, median, progress
 from benchmarks.sizes import Sizes
@@ -18,6 +18,9 @@ from workflow.service import act
 
 FLOOR_LABEL = "bare SQL: row read + version-checked UPDATE + audit INSERT, one transaction"
 STACK_LABEL = "the floor's transaction through SQLAlchemy Core (the project's stack)"
+ACTION_LABEL = ("an action's own reads and writes as bare SQL: the floor's plus its nominees, "
+                "rule set, documents and open deadline in the read, a new deadline with its "
+                "escalation steps and the data version")
 
 
 def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:
@@ -62,21 +65,40 @@ def stack_submitter(database: Database, world: World) -> Callable[[int], None]:
     return submit
 
 
+def bare_action_submitter(database: Database, world: World) -> Callable[[int], None]:
+    floor, steps = Floor(database), len(LADDER["review"])  # the rungs a submit plans
+
+    def submit(pid: int) -> None:
+        raw = database.engine.raw_connection()
+        try:
+            floor.action(raw, pid, "submit", "submitted",
+                         world.clerks[world.unit_of(pid)].id or 0, world.now, steps)
+        finally:
+            raw.close()
+
+    return submit
+
+
 def single(database: Database, world: World, sizes: Sizes, dialect: str) -> list[Figure]:
-    """The service's action beside the bare floor, and beside the same floor's transaction
-    through SQLAlchemy Core: the share of the gap that any code on the stack pays."""
+    """The service's action beside the bare floor, and, to show where the gap comes from,
+    beside the same floor's transaction through SQLAlchemy Core (what any code on the
+    stack pays) and beside the action's own statements as bare SQL (what the database
+    itself does for an action)."""
     n = sizes.transitions
     runs = {"service": (submitter(database, world), "submit_service"),
             "floor": (floor_submitter(database, world), "submit_floor"),
-            "stack": (stack_submitter(database, world), "submit_stack_floor")}
+            "stack": (stack_submitter(database, world), "submit_stack_floor"),
+            "action": (bare_action_submitter(database, world), "submit_bare_action")}
     ms: dict[str, list[float]] = {name: [] for name in runs}
     for r in range(sizes.repeat):
         for name, (fn, pool) in runs.items():
             ms[name].append(_sequential(fn, world.pools[pool][r * n:(r + 1) * n]) / n * 1000)
         progress(f"transition {r + 1}/{sizes.repeat}: service {ms['service'][-1]:.2f} ms, "
                  f"floor {ms['floor'][-1]:.2f} ms, through SQLAlchemy Core "
-                 f"{ms['stack'][-1]:.2f} ms per action")
-    service, floor, stack = median(ms["service"]), median(ms["floor"]), median(ms["stack"])
+                 f"{ms['stack'][-1]:.2f} ms, the action's statements bare "
+                 f"{ms['action'][-1]:.2f} ms per action")
+    service, floor, stack, action = (median(ms[k]) for k in ("service", "floor", "stack",
+                                                              "action"))
     return [
         Figure(f"transition.{dialect}", f"Transition (submit via service.act), {dialect}",
                service, "ms", floor, FLOOR_LABEL, "ratio_max",
@@ -84,13 +106,20 @@ def single(database: Database, world: World, sizes: Sizes, dialect: str) -> list
                note=f"{n} actions per repeat, one unit of work each; the service also checks "
                     f"the rules, opens a deadline with its escalation steps and queues "
                     f"notifications. It is {service / stack:.1f}× the floor's transaction "
-                    f"through SQLAlchemy Core (transition.{dialect}.stack)"),
+                    f"through SQLAlchemy Core (transition.{dialect}.stack) and "
+                    f"{service / action:.1f}× its own statements as bare SQL "
+                    f"(transition.{dialect}.bare_action)"),
         Figure(f"transition.{dialect}.stack",
                f"Floor's transaction through SQLAlchemy Core, {dialect}", stack, "ms", floor,
                FLOOR_LABEL, None, None, ms["stack"], ms["floor"],
                note=f"{STACK_LABEL}: the same three statements, built once; no target in "
                     f"the issue. Its ratio is what the stack itself costs beyond the floor, "
                     f"before an action does any work of its own"),
+        Figure(f"transition.{dialect}.bare_action",
+               f"An action's own statements as bare SQL, {dialect}", action, "ms", floor,
+               FLOOR_LABEL, None, None, ms["action"], ms["floor"],
+               note=f"{ACTION_LABEL}; no target in the issue. Its ratio is what the database "
+                    f"itself does for an action beyond the floor, with no Python work"),
     ]
 
 

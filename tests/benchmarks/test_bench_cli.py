@@ -16,8 +16,8 @@ from tests.conftest import PG_URL
 from web.cli import main
 
 EVERY_FIGURE = [
-    "transition.sqlite", "transition.sqlite.stack", "pages.queue.p50", "pages.queue.p95",
-    "pages.queue.rps",
+    "transition.sqlite", "transition.sqlite.stack", "transition.sqlite.bare_action",
+    "pages.queue.p50", "pages.queue.p95", "pages.queue.rps",
     "pages.proposal.p95", "pages.dashboard.rps", "pages.queue.rendered.p95",
     "pages.dashboard.rendered.rps", "pages.queue.statements", "bulk.checks",
     "bulk.export.seconds", "bulk.export.memory", "bulk.decision", "sweep.sqlite",
@@ -57,10 +57,12 @@ def test_the_json_holds_every_figure_with_baseline_ratio_target_and_verdict(
     transition = figures["transition.sqlite"]
     assert transition["ratio"] == pytest.approx(transition["value"] / transition["baseline"])
     assert transition["target"] == 2.0 and isinstance(transition["met"], bool)
-    # The stack's own floor is measured beside the same bare floor, as information.
-    stack = figures["transition.sqlite.stack"]
-    assert stack["baseline"] == transition["baseline"] and stack["target"] is None
-    assert stack["met"] is None and stack["value"] < transition["value"]
+    # The stack's floor and the action's statements in bare SQL are measured beside the
+    # same bare floor, as information.
+    for key in ("transition.sqlite.stack", "transition.sqlite.bare_action"):
+        beside = figures[key]
+        assert beside["baseline"] == transition["baseline"] and beside["target"] is None
+        assert beside["met"] is None and beside["value"] < transition["value"]
     assert data["machine"]["nproc"] and data["sizes"]["proposals"] > 0
 
 
@@ -74,7 +76,7 @@ def test_postgresql_runs_in_a_schema_of_its_own(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     keys = {f["key"] for f in json.loads(out.read_text(encoding="utf-8"))["figures"]}
     assert {"transition.postgresql", "transition.postgresql.stack",
-            "transition.postgresql.concurrent"} <= keys
+            "transition.postgresql.bare_action", "transition.postgresql.concurrent"} <= keys
     with Database(url).engine.connect() as conn:  # the run's schema is gone
         left = conn.execute(text("SELECT count(*) FROM information_schema.schemata "
                                  "WHERE schema_name = :name"),

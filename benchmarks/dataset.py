@@ -251,15 +251,11 @@ class _Builder:
             self.flush_if_full(conn, i)
         world.long_timeline_id = self.proposal("under_review", 0, extra_events=(
             sizes.timeline_events))
-        pool = sizes.transitions * sizes.repeat
+        pool = pool_size = sizes.transitions * sizes.repeat
         world.pools["submit_service"] = [self.proposal("draft", i, eligible=True)
                                           for i in range(pool)]
         world.pools["submit_floor"] = [self.proposal("draft", i, eligible=True)
                                           for i in range(pool)]
-        world.pools["submit_stack_floor"] = [self.proposal("draft", i, eligible=True)
-                                              for i in range(pool)]
-        world.pools["submit_bare_action"] = [self.proposal("draft", i, eligible=True)
-                                              for i in range(pool)]
         world.pools["submit_concurrent"] = [self.proposal("draft", i, eligible=True)
                                           for i in range(pool)]
         world.pools["submit_concurrent_floor"] = [self.proposal("draft", i, eligible=True)
@@ -274,6 +270,10 @@ class _Builder:
                                      sizes.decision_nominees))]
             self.flush_if_full(conn, 0)
         world.export_decision_id = self.decision(sizes.export_rows)
+        # Drafts for the transition's two further baselines, built last so that the data
+        # behind every other figure stays as it was before they were added.
+        for pool in ("submit_core_floor", "submit_bare"):
+            world.pools[pool] = [self.proposal("draft", i, eligible=True) for i in range(pool_size)]
         self.flush(conn)
         world.busiest_unit_id = world.unit_ids[0]
         self.counts["proposals"] = self.ids["proposals"]

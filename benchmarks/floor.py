@@ -8,7 +8,10 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL
+
 from models.db import RAISE_VERSION, Database
+from workflow.service import HOLD_FOR_ACT
 
 
 def event_digest(proposal_id: int, seq: int, head: str | None, action: str,
@@ -21,16 +24,26 @@ def event_digest(proposal_id: int, seq: int, head: str | None, action: str,
 
 
 class Floor:
-    """Bare-SQL transactions with the same row reads and writes as the service's core."""
+    """Bare-SQL transactions with the same row reads and writes as the service's core.
+    Their connections come from the engine's pool, as the service's do (on PostgreSQL a
+    checkout first pings the server, for both)."""
 
     def __init__(self, database: Database) -> None:
         self.sqlite = database.is_sqlite
         self.lock = "" if self.sqlite else " FOR UPDATE"
         self.skip = "" if self.sqlite else " FOR UPDATE SKIP LOCKED"
         self.json = "?" if self.sqlite else "?::json"
-        self.lock_proposal = "" if self.sqlite else " FOR UPDATE OF p"
-        self.kinds = ("group_concat(x.doc_type, char(10))" if self.sqlite
-                      else "string_agg(x.doc_type, E'\\n')")
+        # The service's locked read, as SQL text for the driver (columns labelled by
+        # table, so that the row's values can be found by name).
+        held = HOLD_FOR_ACT.params(proposal_id=0).set_label_style(
+            LABEL_STYLE_TABLENAME_PLUS_COL).compile(
+            dialect=database.engine.dialect, compile_kwargs={"render_postcompile": True})
+        self.held_sql: str = held.string
+        self._held_order: list[str] | None = held.positiontup  # None: named parameters
+
+    def held_params(self, proposal_id: int) -> Any:
+        params = {"proposal_id": proposal_id}
+        return [params[k] for k in self._held_order] if self._held_order else params
 
     def sql(self, statement: str) -> str:
         return statement if self.sqlite else statement.replace("?", "%s")
@@ -61,32 +74,45 @@ class Floor:
                    actor_id, now)
         self.commit(raw, cur)
 
-    def action(self, raw: Any, proposal_id: int, action: str, to_state: str, actor_id: int,
-               now: datetime, steps: int) -> None:
-        """What one action must itself read and write, as bare SQL and none of an action's
-        Python: the proposal under lock with its nominees, its campaign's rule set, its
-        document kinds and its open deadline (one statement, as the service reads them);
-        the floor's UPDATE and audit INSERT; a new deadline with `steps` escalation steps;
-        the data version's UPDATE; commit."""
+    def submit(self, raw: Any, proposal_id: int, actor_id: int, now: datetime,
+               steps: int) -> None:
+        """What a `submit` itself asks of the database, as bare SQL with none of an
+        action's Python: the service's own locked read (`service.HOLD_FOR_ACT`, compiled for
+        this database: the proposal, its nominees, its campaign's rule set, its document
+        kinds and its open deadline); the proposal's UPDATE with the columns a submit
+        changes and the audit INSERT, as the service writes them; a review deadline with
+        `steps` escalation steps; the data version's UPDATE; commit."""
         cur = raw.cursor()
         self.begin(cur)
-        cur.execute(self.sql(
-            "SELECT p.state, p.version, p.audit_seq, p.audit_head, c.active_ruleset_id, "
-            "n.id, n.kind, n.award_form_code, n.years_in_service, n.disciplined, "
-            "n.attributes, (SELECT max(d.id) FROM deadlines d WHERE d.proposal_id = p.id "
-            f"AND d.closed_at IS NULL), (SELECT {self.kinds} FROM documents x "
-            "WHERE x.proposal_id = p.id) FROM proposals p "
-            "JOIN campaigns c ON c.id = p.campaign_id "
-            "LEFT JOIN nominees n ON n.proposal_id = p.id "
-            f"WHERE p.id = ?{self.lock_proposal}"), (proposal_id,))
+        cur.execute(self.held_sql, self.held_params(proposal_id))
         rows = cur.fetchall()
-        state, version, seq, head, ruleset_id = rows[0][:5]
-        self.write(cur, proposal_id, version, seq + 1, head, action, state, to_state,
-                   actor_id, now)
+        at = {d[0]: i for i, d in enumerate(cur.description)}
+        first = rows[0]
+        state, version, seq, head = (first[at[f"proposals_{c}"]] for c in (
+            "state", "version", "audit_seq", "audit_head"))
+        ruleset_id, code = first[at["ruleset_versions_id"]], first[at["campaigns_code"]]
+        seq += 1
+        digest = event_digest(proposal_id, seq, head, "submit", state, "submitted", now)
+        cur.execute(self.sql(
+            "UPDATE proposals SET reference = ?, ruleset_version_id = ?, state = ?, "
+            "version = ?, audit_seq = ?, audit_head = ?, updated_at = ?, submitted_at = ? "
+            "WHERE id = ? AND version = ?"),
+            (f"{code}/{proposal_id:05d}", ruleset_id, "submitted", version + 1, seq, digest,
+             self.stamp(now), self.stamp(now), proposal_id, version))
+        if cur.rowcount != 1:
+            raise RuntimeError(f"floor: proposal {proposal_id} changed under us")
+        cur.execute(self.sql(
+            "INSERT INTO audit_events (stream, seq, proposal_id, action, from_state, to_state, "
+            "actor_id, actor_name, payload, occurred_at, prev_hash, hash) "
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?, ?) RETURNING id"),
+            (f"proposal:{proposal_id}", seq, proposal_id, "submit", state, "submitted",
+             actor_id, "floor", json.dumps({"ruleset_version_id": ruleset_id, "warnings": []}),
+             self.stamp(now), head, digest))
+        cur.fetchone()
         cur.execute(self.sql(
             "INSERT INTO deadlines (proposal_id, kind, state, ruleset_version_id, "
             "started_at, due_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
-            (proposal_id, "review", to_state, ruleset_id, self.stamp(now),
+            (proposal_id, "review", "submitted", ruleset_id, self.stamp(now),
              self.stamp(now + timedelta(days=14)), None))
         (deadline_id,) = cur.fetchone()
         cur.executemany(self.sql(

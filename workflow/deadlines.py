@@ -127,8 +127,8 @@ class DeadlineChange:
 
 
 def write_changes(session: Session, changes: list[DeadlineChange]) -> list[Deadline | None]:
-    """Write the new deadlines (one INSERT) and their steps (one executemany, one multi-row
-    INSERT on PostgreSQL) past the unit of work; each change's open deadline after it.
+    """Write the new deadlines (one INSERT) and their steps (one executemany) past the
+    unit of work; each change's open deadline after it.
     The steps are read back through `Deadline.steps` when needed."""
     opened = iter(insert_known(session, Deadline,
                                [c.opening for c in changes if c.opening is not None]))

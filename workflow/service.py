@@ -89,7 +89,7 @@ _DOCUMENT_TYPES_JOINED = (select(func.aggregate_strings(Document.doc_type, "\n")
                           .correlate(Proposal).scalar_subquery())
 # What `act` reads besides the proposal comes in the same statement: each further
 # statement is a round trip, and on PostgreSQL those were half of an action's time.
-_FOR_ACT = (
+HOLD_FOR_ACT = (
     select(Proposal, Deadline, Campaign.code, RuleSetVersion.id, RuleSetVersion.source_sha256,
            _DOCUMENT_TYPES_JOINED)
     .join(Campaign, Campaign.id == Proposal.campaign_id)
@@ -122,7 +122,7 @@ class Held:
 def hold_for_act(session: Session, proposal_id: int) -> Held:
     """The proposal under lock with its nominees, and the rest `act` reads, in one
     statement (the documents themselves are read only if a step needs them)."""
-    row = session.execute(_FOR_ACT, {"proposal_id": proposal_id}).unique().one_or_none()
+    row = session.execute(HOLD_FOR_ACT, {"proposal_id": proposal_id}).unique().one_or_none()
     if row is None:
         raise NotFound(N_("Không tìm thấy hồ sơ số %(id)s"), params={"id": proposal_id})
     proposal, deadline, code, version_id, sha, documents = row

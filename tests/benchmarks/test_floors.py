@@ -1,7 +1,8 @@
 """The transition's baselines do the work their labels claim: the floor and its version
-through SQLAlchemy Core write the same rows, and the bare-SQL action writes the rows the
-service's own `submit` writes (the same kinds, as many of each). A baseline that did
-less would make the service look slower than it is."""
+through SQLAlchemy Core write the same rows, and the bare-SQL submit writes what the
+service's own `submit` writes (the same columns of the proposal, the same deadline and
+as many escalation steps). A baseline that did less would make the service look slower
+than it is."""
 
 from __future__ import annotations
 
@@ -13,12 +14,7 @@ from sqlalchemy import text
 from benchmarks.database import bench_database
 from benchmarks.dataset import World, build
 from benchmarks.sizes import TINY
-from benchmarks.transition import (
-    bare_action_submitter,
-    floor_submitter,
-    stack_submitter,
-    submitter,
-)
+from benchmarks.transition import bare_submitter, core_submitter, floor_submitter, submitter
 from models.db import Database
 from tests.conftest import PG_URL
 
@@ -36,18 +32,25 @@ def built(request: pytest.FixtureRequest) -> Iterator[tuple[Database, World]]:
 
 
 def written(database: Database, pid: int) -> dict[str, object]:
-    """What a submit leaves on the proposal: its state and version, and how many events,
-    open deadlines and pending escalation steps it has."""
+    """What a submit leaves on the proposal: the columns it changes (which of them are
+    set, for those whose value is the writer's own), its events, and its open deadline
+    with its pending escalation steps."""
     with database.engine.connect() as conn:
-        state, version = conn.execute(text(
-            "SELECT state, version FROM proposals WHERE id = :p"), {"p": pid}).one()
-        counts = {
-            table: conn.execute(text(f"SELECT count(*) FROM {table} WHERE proposal_id = :p"
-                                     + extra), {"p": pid}).scalar()
-            for table, extra in (("audit_events", ""),
-                                 ("deadlines", " AND closed_at IS NULL"),
-                                 ("escalation_steps", " AND status = 'pending'"))}
-    return {"state": state, "version": version, **counts}
+        proposal = conn.execute(text(
+            "SELECT state, version, audit_seq, ruleset_version_id, reference IS NOT NULL, "
+            "submitted_at IS NOT NULL, audit_head IS NOT NULL FROM proposals WHERE id = :p"),
+            {"p": pid}).one()
+        events = conn.execute(text(
+            "SELECT count(*) FROM audit_events WHERE proposal_id = :p"), {"p": pid}).scalar()
+        deadlines = conn.execute(text(
+            "SELECT kind, state, ruleset_version_id FROM deadlines "
+            "WHERE proposal_id = :p AND closed_at IS NULL"), {"p": pid}).all()
+        steps = conn.execute(text(
+            "SELECT step_index FROM escalation_steps "
+            "WHERE proposal_id = :p AND status = 'pending' ORDER BY step_index"),
+            {"p": pid}).scalars().all()
+    return {"proposal": tuple(proposal), "events": events,
+            "deadlines": [tuple(d) for d in deadlines], "steps": len(steps)}
 
 
 def data_version(database: Database) -> int:
@@ -63,24 +66,29 @@ def run(database: Database, world: World, pool: str, make: Submitter
     return before, written(database, pid), data_version(database) - version
 
 
-def test_the_bare_action_writes_what_the_services_submit_writes(
+def test_the_bare_submit_writes_what_the_services_submit_writes(
         built: tuple[Database, World]) -> None:
     database, world = built
     before, service, service_raised = run(database, world, "submit_service", submitter)
-    _, bare, bare_raised = run(database, world, "submit_bare_action", bare_action_submitter)
-    assert service["state"] == "submitted" and service["version"] == before["version"] + 1
-    assert service["audit_events"] == before["audit_events"] + 1
-    assert service["deadlines"] == 1 and service["escalation_steps"] == 3
+    _, bare, bare_raised = run(database, world, "submit_bare", bare_submitter)
+    state, version, seq, ruleset, has_reference, has_submitted_at, _ = service["proposal"]
+    assert (state, version, seq) == ("submitted", before["proposal"][1] + 1,
+                                     before["proposal"][2] + 1)
+    assert ruleset is not None and has_reference and has_submitted_at
+    assert service["events"] == before["events"] + 1
+    assert service["deadlines"] == [("review", "submitted", ruleset)]
+    assert service["steps"] == 3  # the benchmark rule set's ladder: remind, escalate ×2
     assert bare == service
     assert service_raised == bare_raised == 1
 
 
 @pytest.mark.parametrize("pool, make", [("submit_floor", floor_submitter),
-                                        ("submit_stack_floor", stack_submitter)])
+                                        ("submit_core_floor", core_submitter)])
 def test_the_floor_and_its_sqlalchemy_version_write_the_same_rows(
         built: tuple[Database, World], pool: str, make: Submitter) -> None:
     database, world = built
     before, after, raised = run(database, world, pool, make)
-    assert after == {**before, "state": "submitted", "version": before["version"] + 1,
-                     "audit_events": before["audit_events"] + 1}
+    _, version, seq, *rest = before["proposal"]
+    assert after == {**before, "events": before["events"] + 1,
+                     "proposal": ("submitted", version + 1, seq + 1, *rest)}
     assert raised == 0  # neither raises the data version: the floor has none

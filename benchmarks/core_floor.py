@@ -1,7 +1,8 @@
-"""The floor's transaction written against SQLAlchemy Core, the project's given stack:
-the same row read, version-checked UPDATE and audit INSERT, with statements built once
-(as the service builds its own). What it costs beyond the bare floor is what any code on
-SQLAlchemy pays for those three statements, before an action does any work of its own."""
+"""The floor's transaction written against SQLAlchemy Core on tdkt's engine (its hooks
+included): the same row read, version-checked UPDATE and audit INSERT, with statements
+built once (as the service builds its own). What it costs beyond the bare floor is what
+SQLAlchemy Core adds to those three statements; the ORM session the service works in
+adds more."""
 
 from __future__ import annotations
 
@@ -26,11 +27,11 @@ _UPDATE = (update(_PROPOSALS)
 _INSERT = insert(_EVENTS)
 
 
-class StackFloor:
+class CoreFloor:
     """One transaction per call on a pooled SQLAlchemy connection, like `Floor`'s."""
 
     def __init__(self, database: Database) -> None:
-        # The floor raises no data version (a tdkt design, not the stack's), nor does this.
+        # The floor raises no data version (a tdkt design, not SQLAlchemy's), nor does this.
         options = {UNTRACKED: True}
         if database.is_sqlite:
             options["sqlite_begin"] = "IMMEDIATE"  # as the floor's BEGIN IMMEDIATE
@@ -48,7 +49,7 @@ class StackFloor:
                 "state": to_state, "audit_seq": seq + 1, "audit_head": digest,
                 "updated_at": at}).rowcount
             if written != 1:
-                raise RuntimeError(f"stack floor: proposal {proposal_id} changed under us")
+                raise RuntimeError(f"core floor: proposal {proposal_id} changed under us")
             conn.execute(_INSERT, {
                 "stream": f"proposal:{proposal_id}", "seq": seq + 1,
                 "proposal_id": proposal_id, "action": action, "from_state": state,

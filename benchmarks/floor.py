@@ -101,14 +101,9 @@ class Floor:
              self.stamp(now), self.stamp(now), proposal_id, version))
         if cur.rowcount != 1:
             raise RuntimeError(f"floor: proposal {proposal_id} changed under us")
-        cur.execute(self.sql(
-            "INSERT INTO audit_events (stream, seq, proposal_id, action, from_state, to_state, "
-            "actor_id, actor_name, payload, occurred_at, prev_hash, hash) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?, ?) RETURNING id"),
-            (f"proposal:{proposal_id}", seq, proposal_id, "submit", state, "submitted",
-             actor_id, "floor", json.dumps({"ruleset_version_id": ruleset_id, "warnings": []}),
-             self.stamp(now), head, digest))
-        cur.fetchone()
+        self.insert_event(cur, proposal_id, seq, head, digest, "submit", state, "submitted",
+                          actor_id, now, {"ruleset_version_id": ruleset_id, "warnings": []},
+                          returning=True)
         cur.execute(self.sql(
             "INSERT INTO deadlines (proposal_id, kind, state, ruleset_version_id, "
             "started_at, due_at, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id"),
@@ -133,12 +128,24 @@ class Floor:
                     (to_state, version + 1, seq, digest, self.stamp(now), proposal_id, version))
         if cur.rowcount != 1:
             raise RuntimeError(f"floor: proposal {proposal_id} changed under us")
+        self.insert_event(cur, proposal_id, seq, head, digest, action, from_state, to_state,
+                          actor_id, now)
+
+    def insert_event(self, cur: Any, proposal_id: int, seq: int, head: str | None,
+                     digest: str, action: str, from_state: str, to_state: str,
+                     actor_id: int | None, now: datetime,
+                     payload: dict[str, Any] | None = None, returning: bool = False) -> None:
+        """The proposal's audit event; `returning`: read its new id back, as the service's
+        insert does."""
         cur.execute(self.sql(
             "INSERT INTO audit_events (stream, seq, proposal_id, action, from_state, to_state, "
             "actor_id, actor_name, payload, occurred_at, prev_hash, hash) "
-            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?, ?)"),
+            f"VALUES (?, ?, ?, ?, ?, ?, ?, ?, {self.json}, ?, ?, ?)"
+            + (" RETURNING id" if returning else "")),
             (f"proposal:{proposal_id}", seq, proposal_id, action, from_state, to_state,
-             actor_id, "floor", "{}", self.stamp(now), head, digest))
+             actor_id, "floor", json.dumps(payload or {}), self.stamp(now), head, digest))
+        if returning:
+            cur.fetchone()
 
     def decision(self, raw: Any, campaign_id: int, proposal_ids: list[int], seq: int,
                  signed_on: date, actor_id: int, now: datetime) -> None:

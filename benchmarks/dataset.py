@@ -251,15 +251,11 @@ class _Builder:
             self.flush_if_full(conn, i)
         world.long_timeline_id = self.proposal("under_review", 0, extra_events=(
             sizes.timeline_events))
-        pool = pool_size = sizes.transitions * sizes.repeat
-        world.pools["submit_service"] = [self.proposal("draft", i, eligible=True)
-                                          for i in range(pool)]
-        world.pools["submit_floor"] = [self.proposal("draft", i, eligible=True)
-                                          for i in range(pool)]
-        world.pools["submit_concurrent"] = [self.proposal("draft", i, eligible=True)
-                                          for i in range(pool)]
-        world.pools["submit_concurrent_floor"] = [self.proposal("draft", i, eligible=True)
-                                          for i in range(pool)]
+        pool_size = sizes.transitions * sizes.repeat
+        for pool in ("submit_service", "submit_floor", "submit_concurrent",
+                     "submit_concurrent_floor"):
+            world.pools[pool] = [self.proposal("draft", i, eligible=True)
+                                 for i in range(pool_size)]
         # One decision per repeat, service and floor each: approved proposals of one
         # campaign whose nominees the Council passed, `decision_nominees` in all.
         for pool in ("decision_service", "decision_floor"):

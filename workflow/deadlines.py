@@ -126,6 +126,18 @@ class DeadlineChange:
     steps: tuple[PlannedStep, ...] = ()  # and its steps
 
 
+# Built once, bound per call: building a statement and its cache key costs more than
+# running it, and these run in most actions.
+_INSERT_STEPS = insert(DeadlineStep.__table__)
+_CLOSE = (update(Deadline.__table__)
+          .where(Deadline.__table__.c.id == bindparam("_deadline"))
+          .values(closed_at=bindparam("_at")))
+_CANCEL_STEPS = (update(DeadlineStep)
+                 .where(DeadlineStep.deadline_id == bindparam("_deadline"),
+                        DeadlineStep.status == StepStatus.PENDING)
+                 .values(status=StepStatus.CANCELLED.value))
+
+
 def write_changes(session: Session, changes: list[DeadlineChange]) -> list[Deadline | None]:
     """Write the new deadlines (one INSERT) and their steps (one executemany) past the
     unit of work; each change's open deadline after it.
@@ -136,7 +148,7 @@ def write_changes(session: Session, changes: list[DeadlineChange]) -> list[Deadl
     steps = [step_values(d, planned) for c, d in zip(changes, after, strict=True)
              if d is not None for planned in c.steps]
     if steps:
-        session.connection().execute(insert(DeadlineStep.__table__), steps)
+        session.connection().execute(_INSERT_STEPS, steps)
     return after
 
 
@@ -205,13 +217,9 @@ def close(session: Session, deadline: Deadline, now: datetime) -> None:
     """Close the deadline and cancel its pending steps. The deadline's own row is written
     at once, not left to the flush; the steps through the ORM, so that step objects the
     session holds show the cancellation too."""
-    session.connection().execute(
-        update(Deadline.__table__).where(Deadline.__table__.c.id == deadline.id)
-        .values(closed_at=now))
+    session.connection().execute(_CLOSE, {"_deadline": deadline.id, "_at": now})
     set_committed_value(deadline, "closed_at", now)
-    session.execute(update(DeadlineStep).where(
-        DeadlineStep.deadline_id == deadline.id, DeadlineStep.status == StepStatus.PENDING)
-        .values(status=StepStatus.CANCELLED.value))
+    session.execute(_CANCEL_STEPS, {"_deadline": deadline.id})
 
 
 def step_values(deadline: Deadline, planned: PlannedStep) -> dict[str, Any]:

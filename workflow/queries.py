@@ -39,6 +39,7 @@ from workflow.deadlines import DueInfo, due_infos
 from workflow.errors import N_, NotFound
 from workflow.facts import proposal_facts
 from workflow.rulesets import compiled
+from workflow.search import fold
 from workflow.service import check_proposal
 
 STAFF = frozenset({"board_reviewer", "board_head", "council_secretary", "admin"})
@@ -90,6 +91,7 @@ class ProposalFilter:
     unit_id: int | None = None
     assignee_id: int | None = None
     search: str | None = None
+    unit_search: str | None = None  # part of a unit's name or code, as typed
 
 
 def visible(actor: Actor) -> Select[tuple[Proposal]]:
@@ -159,6 +161,8 @@ def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, n
     """The Board's queue, a page at a time: soonest due first, proposals with no running
     clock last."""
     query = _filtered(as_actor(who), filters)
+    if filters.unit_search:
+        query = query.where(Proposal.unit_id.in_(units_matching(session, filters.unit_search)))
     if not filters.state:
         query = query.where(Proposal.state.in_(states))
     query = query.outerjoin(Deadline, and_(Deadline.proposal_id == Proposal.id,
@@ -242,6 +246,15 @@ def accepting_campaigns(session: Session, now: datetime) -> list[Campaign]:
 
 def units(session: Session) -> list[Unit]:
     return list(session.scalars(select(Unit).order_by(Unit.name)))
+
+
+def units_matching(session: Session, text: str) -> list[int]:
+    """Ids of the units whose name or code holds `text`, blind to case and diacritics
+    (`workflow.search.fold`), which SQL `LIKE` is not on SQLite. A province has hundreds
+    of units, not millions: they are matched here rather than in the database."""
+    needle = fold(text)
+    rows = session.execute(select(Unit.id, Unit.code, Unit.name))
+    return [uid for uid, code, name in rows if needle in fold(name) or needle in fold(code)]
 
 
 def reviewers(session: Session) -> list[User]:

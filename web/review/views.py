@@ -29,17 +29,19 @@ def queue() -> str:
     session = db.session()
     state = request.args.get("state") or None
     filters = queries.ProposalFilter(
-        campaign_id=_arg_int("campaign"), unit_id=_arg_int("unit"),
-        state=state if state in STATES else None,
+        campaign_id=_arg_int("campaign"), state=state if state in STATES else None,
         assignee_id=current_user.id if request.args.get("mine") else None,
-        search=request.args.get("q") or None)
+        search=_arg_text("q"), unit_search=_arg_text("unit_q"))
     overdue = bool(request.args.get("overdue"))
     page = queries.review_queue(session, current_user.actor, filters, utcnow(), QUEUE_STATES,
                                 overdue_only=overdue, page=page_number(request.args.get("page")))
     return render_template("review/queue.html", page=page, filters=filters, overdue=overdue,
-                           campaigns=queries.open_campaigns(session),
-                           units=queries.units(session), states=STATES,
+                           campaigns=queries.open_campaigns(session), states=STATES,
                            queue_states=QUEUE_STATES)
+
+
+def _arg_text(name: str) -> str | None:
+    return (request.args.get(name) or "").strip() or None
 
 
 def _arg_int(name: str) -> int | None:

@@ -147,12 +147,11 @@ class _VersionReader:
     autocommit: one statement and one round trip, none of the pool's ping, begin and
     rollback around it, which were most of what a page served from the cache cost.
 
-    Each request reads for itself. Sharing one read among the requests that arrive
-    together (fb3472d) saved round trips, but it ran one read at a time and woke every
-    waiting thread after each: on a 2-core host of 28/11/2026 that convoy cut cached pages
-    under 16 clients to 411-520 req/s on PostgreSQL and 296-412 on SQLite, against
-    638-683 and 730-808 with a read per request. A read that hangs (a connection the
-    network dropped) holds up only the request that made it."""
+    Each request reads for itself, so no request waits on another's read: a read that
+    hangs holds up its own request only, as the page's own queries would. Sharing one read
+    among the requests that arrived together saved round trips, but it ran one read at a
+    time and woke every waiting thread after each, and that convoy cost cached pages more
+    than the round trips it saved (benchmarks/README.md, "Fixes made")."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -181,8 +180,10 @@ class _VersionReader:
         pooled.detach()
         if self._engine.dialect.name != "sqlite":  # SQLite's is in autocommit already
             conn.autocommit = True
-        alive = {t.ident for t in threading.enumerate()}
         with self._lock:
+            # Listed under the lock: a thread that registers its connection meanwhile is
+            # alive in this list, so it is never taken for gone and closed mid-read.
+            alive = {t.ident for t in threading.enumerate()}
             # A server that starts a thread per request must not leave one behind each.
             gone = [self._opened.pop(i) for i in list(self._opened) if i not in alive]
             self._opened[threading.get_ident()] = conn

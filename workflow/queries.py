@@ -91,7 +91,7 @@ class ProposalFilter:
     unit_id: int | None = None
     assignee_id: int | None = None
     search: str | None = None
-    unit_search: str | None = None  # part of a unit's name or code, as typed
+    unit_search: str | None = None  # part of a unit's name or code; review_queue only
 
 
 def visible(actor: Actor) -> Select[tuple[Proposal]]:
@@ -161,8 +161,9 @@ def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, n
     """The Board's queue, a page at a time: soonest due first, proposals with no running
     clock last."""
     query = _filtered(as_actor(who), filters)
-    if filters.unit_search:
-        query = query.where(Proposal.unit_id.in_(units_matching(session, filters.unit_search)))
+    matching = units_matching(session, filters.unit_search) if filters.unit_search else None
+    if matching is not None:
+        query = query.where(Proposal.unit_id.in_(matching))
     if not filters.state:
         query = query.where(Proposal.state.in_(states))
     query = query.outerjoin(Deadline, and_(Deadline.proposal_id == Proposal.id,
@@ -248,13 +249,19 @@ def units(session: Session) -> list[Unit]:
     return list(session.scalars(select(Unit).order_by(Unit.name)))
 
 
-def units_matching(session: Session, text: str) -> list[int]:
+def units_matching(session: Session, text: str) -> list[int] | None:
     """Ids of the units whose name or code holds `text`, blind to case and diacritics
-    (`workflow.search.fold`), which SQL `LIKE` is not on SQLite. A province has hundreds
-    of units, not millions: they are matched here rather than in the database."""
+    (`workflow.search.fold`), which SQL `LIKE` is not on SQLite; only the unit whose code
+    it is, when it is one unit's whole code (so "SNV" is that unit even if another's name
+    held it). None when `text` holds nothing to match (only marks or spaces). A province
+    has hundreds of units, not millions: they are matched here, not in the database."""
     needle = fold(text)
-    rows = session.execute(select(Unit.id, Unit.code, Unit.name))
-    return [uid for uid, code, name in rows if needle in fold(name) or needle in fold(code)]
+    if not needle:
+        return None
+    rows = [(uid, fold(code), fold(name))
+            for uid, code, name in session.execute(select(Unit.id, Unit.code, Unit.name))]
+    exact = [uid for uid, code, _ in rows if code == needle]
+    return exact or [uid for uid, code, name in rows if needle in name or needle in code]
 
 
 def reviewers(session: Session) -> list[User]:

@@ -8,13 +8,13 @@ import re
 import unicodedata
 
 _SPACES = re.compile(r"\s+")
-# Đ/đ is a letter of its own, not D with a mark: decomposing leaves it as it is.
-_LETTERS = str.maketrans({"đ": "d", "Đ": "d"})
+# Đ/đ is a letter of its own, not D with a mark: decomposing leaves it as it is. Ð/ð
+# (Icelandic eth) look the same and some keyboards type them for it.
+_LETTERS = str.maketrans({"đ": "d", "Đ": "d", "ð": "d", "Ð": "d"})
 
 
 def fold(text: str) -> str:
-    """`text` without case, diacritics or repeated spaces."""
-    decomposed = unicodedata.normalize("NFD", text.translate(_LETTERS))
+    """`text` without case, diacritics or repeated spaces (full-width letters as plain)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LETTERS))
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACES.sub(" ", bare).strip().casefold()
-
+    return _SPACES.sub(" ", bare).strip()

@@ -104,7 +104,7 @@ def _held_first_read(db, monkeypatch):
         def __getattr__(self, name):
             return getattr(self.conn, name)
 
-    db._versions.close()  # every thread connects anew, through `Held`
+    db._versions.close()  # each thread's next read connects anew, through `Held`
     monkeypatch.setattr(db._versions, "_connect", lambda: Held(real_connect()))
     return calls, started, release
 
@@ -159,6 +159,21 @@ def test_a_stuck_read_holds_up_no_other_request(db, monkeypatch):
     release.set()
     _finished(stuck)
     assert answers["stuck"] == calls[0] == version(db)
+
+
+def test_the_connection_of_a_thread_that_ended_is_closed_when_another_connects(db):
+    """A server that starts a thread per request leaves no connection behind each."""
+    reader = db._versions
+    reader.close()
+    left = reader._engine.raw_connection()
+    orphan = left.driver_connection  # as a thread that read and then ended left it
+    left.detach()
+    gone = max(t.ident or 0 for t in threading.enumerate()) + 1  # no living thread's
+    reader._opened[gone] = orphan
+    _finished(_asking(db, {}, "new thread"))
+    assert gone not in reader._opened
+    with pytest.raises(db.engine.dialect.loaded_dbapi.Error):
+        orphan.cursor().execute("SELECT 1")
 
 
 def test_a_server_that_cannot_be_reached_reads_as_no_version(db, db_url, monkeypatch):

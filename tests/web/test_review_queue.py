@@ -6,6 +6,11 @@ from __future__ import annotations
 import re
 from urllib.parse import urlencode
 
+from sqlalchemy import select
+
+from models import Unit
+from workflow.queries import PAGE_SIZE
+
 LINK = re.compile(r'href="/proposals/(\d+)"')
 
 
@@ -25,7 +30,8 @@ def test_a_reviewer_finds_a_units_proposals_by_part_of_its_name_or_code(
     assert listed(reviewer, unit_q="  thong   TIN ") == [ours]  # no accents, any case
     assert listed(reviewer, unit_q="sttt") == [ours]  # part of the code
     assert listed(reviewer, unit_q="cao loc") == [theirs]
-    assert listed(reviewer, unit_q="ĐÀ NẴNG") == []
+    assert listed(reviewer, unit_q="Đà Nẵng") == []
+    assert listed(reviewer, unit_q="\u0301") == sorted([ours, theirs])  # marks alone: no filter
     assert listed(reviewer, unit_q="") == sorted([ours, theirs])  # an empty box: no filter
 
 
@@ -45,3 +51,23 @@ def test_the_unit_filter_goes_with_the_other_filters(make_proposal, client_for):
     reviewer = client_for("reviewer")
     assert listed(reviewer, unit_q="thong tin", state="under_review") == [reviewing]
     assert listed(reviewer, unit_q="thong tin", state="submitted") == [submitted]
+
+
+def test_the_pager_keeps_the_unit_box(make_proposal, client_for):
+    for _ in range(PAGE_SIZE + 1):
+        make_proposal("submitted", clerk="unit1")
+    make_proposal("submitted", clerk="unit2")
+    reviewer = client_for("reviewer")
+    first = reviewer.get("/review/?unit_q=thong+tin").get_data(as_text=True)
+    found = re.search(r'<a [^>]*rel="next" href="([^"]+)"', first)
+    assert found is not None and "unit_q=thong+tin" in found.group(1)
+    second = reviewer.get(found.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert len(LINK.findall(first)) == PAGE_SIZE and len(LINK.findall(second)) == 1
+
+
+def test_a_link_to_one_unit_by_id_still_filters(make_proposal, client_for, world):
+    ours = make_proposal("submitted", clerk="unit1")
+    make_proposal("submitted", clerk="unit2")
+    with world.db.session() as session:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == "STTTT"))
+    assert listed(client_for("reviewer"), unit=str(unit_id)) == [ours]

@@ -29,7 +29,8 @@ def queue() -> str:
     session = db.session()
     state = request.args.get("state") or None
     filters = queries.ProposalFilter(
-        campaign_id=_arg_int("campaign"), state=state if state in STATES else None,
+        campaign_id=_arg_int("campaign"), unit_id=_arg_int("unit"),  # links from before the box
+        state=state if state in STATES else None,
         assignee_id=current_user.id if request.args.get("mine") else None,
         search=_arg_text("q"), unit_search=_arg_text("unit_q"))
     overdue = bool(request.args.get("overdue"))

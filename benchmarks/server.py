@@ -14,6 +14,7 @@ from waitress import serve
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from web.app import create_app
+from web.process import settle_startup_heap
 
 
 def bare_app() -> Flask:
@@ -33,6 +34,7 @@ def main(argv: list[str]) -> None:
     tdkt = create_app({"DATABASE_URL": url, "SECRET_KEY": secret, "STORAGE_DIR": storage,
                        "PAGE_CACHE_SECONDS": int(cache_seconds)})
     app = DispatcherMiddleware(tdkt, {"/bare": bare_app()})
+    settle_startup_heap()  # as `tdkt serve` does
     serve(app, host="127.0.0.1", port=int(port), threads=int(threads), _quiet=True,
           connection_limit=200)
 

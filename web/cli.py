@@ -13,6 +13,7 @@ from models.migrate import upgrade
 from web.cli_deadlines import deadlines, scheduler_cmd, start_background_scheduler
 from web.cli_safety import backup_cmd, restore_cmd, user
 from web.config import Settings
+from web.process import settle_startup_heap
 from workflow.actors import SYSTEM, Actor
 
 # Rule sets and seeding import rule-engine, whose parser takes a while to build: those
@@ -181,6 +182,7 @@ def _serve(host: str, port: int, threads: int = 8) -> None:
     from web.app import create_app
 
     app = create_app()
+    settle_startup_heap()
     click.echo(f"tdkt đang chạy tại http://{host}:{port}/ (Ctrl+C để dừng)")
     waitress_serve(app, host=host, port=port, threads=threads)
 

@@ -14,6 +14,7 @@ from sqlalchemy import inspect
 from models.db import Database
 from rules.calendar import load_calendar
 from web.config import Settings
+from web.process import settle_startup_heap
 from workflow.deadlines import use_calendar
 from workflow.outbox import DeliveryReport, SmtpConfig
 
@@ -179,6 +180,7 @@ def scheduler_cmd(once: bool, interval: int | None, now_text: str | None) -> Non
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     click.echo(f"Bộ lập lịch tdkt đang chạy, mỗi {seconds} giây (Ctrl+C để dừng).", err=True)
+    settle_startup_heap()
     run_scheduler(database, interval_seconds=seconds, smtp=smtp)
 
 

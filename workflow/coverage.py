@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import DecisionEntry, Nominee, Outcome, Proposal
+from models.sets import among
 from rules.calendar import TZ
 from workflow.errors import N_, InvalidInput
 
@@ -37,7 +38,7 @@ def in_a_decision(session: Session, nominee_ids: Iterable[int]) -> set[int]:
     done: set[int] = set()
     for start in range(0, len(ids), CHUNK):  # within every driver's limit on parameters
         done.update(session.scalars(select(DecisionEntry.nominee_id).where(
-            DecisionEntry.nominee_id.in_(ids[start:start + CHUNK]))))
+            among(session, DecisionEntry.nominee_id, ids[start:start + CHUNK]))))
     return done
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Deadline, DeadlineStep, Proposal, StepStatus
 from models.rows import insert_known
+from models.sets import among
 from rules.calendar import TZ, WorkingCalendar, load_calendar
 from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet
@@ -192,7 +193,7 @@ def open_deadlines(session: Session, proposal_ids: list[int]) -> dict[int, Deadl
         found = open_deadline(session, proposal_ids[0])
         return {found.proposal_id: found} if found else {}
     rows = session.scalars(select(Deadline).where(
-        Deadline.proposal_id.in_(proposal_ids), Deadline.closed_at.is_(None))
+        among(session, Deadline.proposal_id, proposal_ids), Deadline.closed_at.is_(None))
         .order_by(Deadline.id))
     return {d.proposal_id: d for d in rows}  # the latest wins, as in open_deadline
 

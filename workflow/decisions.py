@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import AwardForm, Campaign, Decision, DecisionEntry, Nominee, Proposal, User
 from models.base import utcnow
+from models.sets import among
 from rules.messages import labelled
 from rules.schema import RuleSet
 from workflow import coverage, history, numbering
@@ -190,7 +191,7 @@ def _locked_proposals(session: Session, campaign: Campaign, ids: list[int]) -> l
     each for their nominees and units."""
     wanted = sorted(set(ids))
     found = {p.id: p for p in session.scalars(
-        select(Proposal).where(Proposal.id.in_(wanted))
+        select(Proposal).where(among(session, Proposal.id, wanted))
         .options(selectinload(Proposal.nominees), selectinload(Proposal.unit))
         .order_by(Proposal.id)
         .with_for_update(of=Proposal)

@@ -28,6 +28,7 @@ from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import Achievement, Decision, Nominee, Proposal
+from models.sets import among
 from workflow.errors import N_, InvalidInput
 
 _SPACES = re.compile(r"\s+")
@@ -57,7 +58,7 @@ def record(session: Session, decision: Decision, lines: Sequence[Mapping[str, An
     found_rows = session.execute(
         select(Nominee.id, Proposal.unit_id, Nominee.person_code)
         .join(Proposal, Proposal.id == Nominee.proposal_id)
-        .where(Nominee.id.in_(wanted))) if wanted else []
+        .where(among(session, Nominee.id, wanted))) if wanted else []
     nominees = {nid: (unit_id, code) for nid, unit_id, code in found_rows}
     rows = []
     for line in lines:

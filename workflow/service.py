@@ -36,6 +36,7 @@ from models import (
 )
 from models.base import utcnow
 from models.rows import insert_known, mark_written
+from models.sets import among
 from rules.checks import Finding, blocking, run_checks
 from rules.loader import CompiledRuleSet
 from workflow import coverage, deadlines, machine, notices, notifications, substitutes, tallies
@@ -484,7 +485,8 @@ def _issue_decision_each(session: Session, proposals: list[Proposal], data: Any,
                            params={"id": data.decision_id})
     ids = [p.id for p in proposals]
     listed = set(session.scalars(select(DecisionEntry.proposal_id).where(
-        DecisionEntry.decision_id == decision.id, DecisionEntry.proposal_id.in_(ids))))
+        DecisionEntry.decision_id == decision.id,
+        among(session, DecisionEntry.proposal_id, ids))))
     waiting = coverage.awaiting_each(session, proposals)
     audit = {"decision_id": decision.id, "decision_number": decision.number,
              "decision_date": decision.signed_on.isoformat()}

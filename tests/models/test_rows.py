@@ -4,6 +4,7 @@ an object whose change the caller wrote itself is not written a second time."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -81,3 +82,30 @@ def test_a_change_written_by_the_caller_is_not_flushed_again(db):
         assert b in session.dirty      # its code is still to be written
     assert statements.count("UPDATE units") == 3  # the two above, and b's code by the flush
     assert codes(db) == ["W-1", "W-2b"]
+
+
+def test_each_of_many_rows_gets_the_id_of_its_own_row_in_the_rows_order(db):
+    # Across the size where PostgreSQL takes the ids from the sequence first.
+    for size in (1, 3, 4, 25):
+        with db.unit_of_work() as session:
+            made = insert_known(session, Unit, [unit(f"M{size}-{i:02}") for i in range(size)])
+            assert [u.code for u in made] == [f"M{size}-{i:02}" for i in range(size)]
+            ids = [u.id for u in made]
+        assert ids == sorted(ids) and len(set(ids)) == size
+        with db.session() as session:
+            stored = {uid: code for uid, code in session.execute(
+                select(Unit.id, Unit.code).where(Unit.id.in_(ids)))}
+        assert stored == {u.id: u.code for u in made}
+
+
+def test_writers_at_once_never_share_an_id(db):
+    def write(n: int) -> list[tuple[int, str]]:
+        with db.unit_of_work() as session:
+            made = insert_known(session, Unit, [unit(f"C{n}-{i:02}") for i in range(40)])
+            return [(u.id, u.code) for u in made]
+
+    with ThreadPoolExecutor(4) as pool:
+        written = [pair for batch in pool.map(write, range(4)) for pair in batch]
+    with db.session() as session:
+        stored = set(session.execute(select(Unit.id, Unit.code)).tuples())
+    assert len(written) == 160 and set(written) == stored

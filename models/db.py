@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -37,9 +37,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = _sqlite_engine(url, **kwargs)
     else:
         kwargs.setdefault("pool_pre_ping", True)
+        if make_url(url).get_backend_name() == "postgresql":
+            _network_defaults(url, kwargs.setdefault("connect_args", {}))
         engine = create_engine(url, **kwargs)
     _track_writes(engine)
     return engine
+
+
+# libpq waits without limit by default: for a server that stops answering mid-connect,
+# and for one whose host vanished (a dropped network, a failed-over VM) while a request
+# waits on a statement's reply, until the kernel gives up some 15 minutes later. These
+# give up within a minute; a live server busy with a long statement still answers the
+# probes, so no statement is cut short.
+PG_NETWORK = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+              "keepalives_interval": 10, "keepalives_count": 3}
+
+
+def _network_defaults(url: str, connect_args: dict[str, Any]) -> None:
+    """PG_NETWORK, under whatever the URL's query or the caller already sets."""
+    given = set(make_url(url).query) | set(connect_args)
+    connect_args.update({k: v for k, v in PG_NETWORK.items() if k not in given})
 
 
 def _track_writes(engine: Engine) -> None:

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from flask import Flask
 from sqlalchemy import inspect
 
 from models.db import Database
@@ -13,7 +14,7 @@ from models.migrate import upgrade
 from web.cli_deadlines import deadlines, scheduler_cmd, start_background_scheduler
 from web.cli_safety import backup_cmd, restore_cmd, user
 from web.config import Settings
-from web.process import settle_startup_heap
+from web.process import settled_app
 from workflow.actors import SYSTEM, Actor
 
 # Rule sets and seeding import rule-engine, whose parser takes a while to build: those
@@ -173,16 +174,12 @@ def doctor_cmd(fix: bool) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
 def serve(host: str, port: int, threads: int) -> None:
-    _serve(host, port, threads)
+    _serve(settled_app(), host, port, threads)
 
 
-def _serve(host: str, port: int, threads: int = 8) -> None:
+def _serve(app: Flask, host: str, port: int, threads: int = 8) -> None:
     from waitress import serve as waitress_serve
 
-    from web.app import create_app
-
-    app = create_app()
-    settle_startup_heap()
     click.echo(f"tdkt đang chạy tại http://{host}:{port}/ (Ctrl+C để dừng)")
     waitress_serve(app, host=host, port=port, threads=threads)
 
@@ -196,10 +193,13 @@ def demo(host: str, port: int) -> None:
     upgrade(database.engine)
     _seed(database)
     database.dispose()
+    # The app is built and its heap set aside before the scheduler's first tick runs,
+    # so nothing of a tick in flight is frozen with it.
+    app = settled_app()
     scheduler = start_background_scheduler()
     click.echo("Bộ lập lịch nhắc hạn chạy cùng tiến trình demo.")
     try:
-        _serve(host, port)
+        _serve(app, host, port)
     finally:
         scheduler.shutdown(wait=False)
 

@@ -37,26 +37,28 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = _sqlite_engine(url, **kwargs)
     else:
         kwargs.setdefault("pool_pre_ping", True)
-        if make_url(url).get_backend_name() == "postgresql":
-            _network_defaults(url, kwargs.setdefault("connect_args", {}))
+        if make_url(url).get_driver_name() in _LIBPQ_DRIVERS:
+            kwargs["connect_args"] = _network_defaults(url, kwargs.get("connect_args") or {})
         engine = create_engine(url, **kwargs)
     _track_writes(engine)
     return engine
 
 
-# libpq waits without limit by default: for a server that stops answering mid-connect,
-# and for one whose host vanished (a dropped network, a failed-over VM) while a request
-# waits on a statement's reply, until the kernel gives up some 15 minutes later. These
-# give up within a minute; a live server busy with a long statement still answers the
-# probes, so no statement is cut short.
+# By default libpq waits without limit: for a server that stops answering while
+# connecting, and for a statement's reply when the server's host vanished (a dropped
+# network, a failed-over VM); data it sent that is never acknowledged holds it some 15
+# minutes, until the kernel gives up. With these it gives up within about a minute. A
+# live server busy with a long statement still answers the keepalive probes, so no
+# statement is cut short.
 PG_NETWORK = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
-              "keepalives_interval": 10, "keepalives_count": 3}
+              "keepalives_interval": 10, "keepalives_count": 3, "tcp_user_timeout": 60_000}
+_LIBPQ_DRIVERS = frozenset({"psycopg", "psycopg2"})
 
 
-def _network_defaults(url: str, connect_args: dict[str, Any]) -> None:
-    """PG_NETWORK, under whatever the URL's query or the caller already sets."""
+def _network_defaults(url: str, connect_args: dict[str, Any]) -> dict[str, Any]:
+    """PG_NETWORK under whatever the URL's query or the caller sets (a copy)."""
     given = set(make_url(url).query) | set(connect_args)
-    connect_args.update({k: v for k, v in PG_NETWORK.items() if k not in given})
+    return {**{k: v for k, v in PG_NETWORK.items() if k not in given}, **connect_args}
 
 
 def _track_writes(engine: Engine) -> None:

@@ -12,10 +12,12 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 def among(session: Session, column: InstrumentedAttribute[Any],
           values: Iterable[Any]) -> ColumnElement[bool]:
-    """`column IN values`. On PostgreSQL it is `column = ANY(:values)`, the values one
-    array parameter: an IN list renders one placeholder per value, and psycopg parses
-    such a statement anew each time (it keeps the parse only of statements up to 4 KB),
-    where this one's text is the same for 3 values or 3,000."""
+    """`column IN values`, for a column of plain values (ids, numbers, text; not an Enum
+    or a TypeDecorator, whose array the driver would not adapt). On PostgreSQL it is
+    `column = ANY(:values)`, the values one array parameter: an IN list renders one
+    placeholder per value, and psycopg parses such a statement anew each time (it keeps
+    the parse only of statements up to 4 KB), where this one's text is the same for 3
+    values or 3,000."""
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))

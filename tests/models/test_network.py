@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from models.db import PG_NETWORK, Database
+from tests.conftest import PG_URL
 
 
 @pytest.fixture
@@ -76,3 +77,21 @@ def test_the_urls_own_time_limit_wins(silent_server: int):
         f"postgresql+psycopg://tdkt@127.0.0.1:{silent_server}/tdkt?connect_timeout=2")
     assert isinstance(error, OperationalError)
     assert seconds < PG_NETWORK["connect_timeout"] - 3
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set")
+def test_a_real_connection_carries_the_keepalives_and_the_urls_own_values():
+    """What libpq was given, read back from a live connection: the defaults, except where
+    the URL says otherwise."""
+    assert PG_URL
+    sep = "&" if "?" in PG_URL else "?"
+    for url, idle in ((PG_URL, "30"), (f"{PG_URL}{sep}keepalives_idle=75", "75")):
+        database = Database(url)
+        try:
+            with database.engine.connect() as conn:
+                given = conn.connection.dbapi_connection.info.get_parameters()
+        finally:
+            database.engine.dispose()
+        assert given["keepalives"] == "1" and given["keepalives_idle"] == idle
+        assert given["connect_timeout"] == "10" and given["tcp_user_timeout"] == "60000"

@@ -86,11 +86,18 @@ def test_a_change_written_by_the_caller_is_not_flushed_again(db):
 
 def test_each_of_many_rows_gets_the_id_of_its_own_row_in_the_rows_order(db):
     # Across the size where PostgreSQL takes the ids from the sequence first.
+    sent: list[str] = []
+    event.listen(db.engine, "before_cursor_execute",
+                 lambda conn, cur, sql, *args: sent.append(sql))
     for size in (1, 3, 4, 25):
+        sent.clear()
         with db.unit_of_work() as session:
             made = insert_known(session, Unit, [unit(f"M{size}-{i:02}") for i in range(size)])
             assert [u.code for u in made] == [f"M{size}-{i:02}" for i in range(size)]
             ids = [u.id for u in made]
+        from_sequence = any("nextval" in sql for sql in sent)
+        assert from_sequence == (db.engine.dialect.name == "postgresql" and size >= 4)
+        assert any("RETURNING" in sql for sql in sent) == (not from_sequence)
         assert ids == sorted(ids) and len(set(ids)) == size
         with db.session() as session:
             stored = {uid: code for uid, code in session.execute(

@@ -31,6 +31,7 @@ from models import (
     User,
     UserRole,
 )
+from models.sets import among
 from rules.calendar import TZ
 from rules.checks import Finding, run_checks
 from workflow import machine
@@ -163,7 +164,8 @@ def review_queue(session: Session, who: User | Actor, filters: ProposalFilter, n
     query = _filtered(as_actor(who), filters)
     matching = units_matching(session, filters.unit_search) if filters.unit_search else None
     if matching is not None:
-        query = query.where(Proposal.unit_id.in_(matching))
+        # "huyen" matches most of a province's units: one array, not an IN list.
+        query = query.where(among(session, Proposal.unit_id, matching))
     if not filters.state:
         query = query.where(Proposal.state.in_(states))
     query = query.outerjoin(Deadline, and_(Deadline.proposal_id == Proposal.id,

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import text
 from werkzeug.security import generate_password_hash
 
@@ -27,9 +28,26 @@ PG_URL = os.environ.get("TDKT_TEST_DATABASE_URL")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Inside the CDS-2022 submission window (01/11/2022 – 15/12/2022).
 CDS_NOW = datetime(2022, 11, 15, 9, 0, tzinfo=VN)
+# The suite's clock: every test process starts at this moment and time runs on from it,
+# so what a page counts from "today" is the same on any day the suite runs. Set
+# TDKT_TEST_NOW (ISO 8601, e.g. 2027-02-05T16:30+07:00) to run the suite on another day.
+PINNED_NOW = datetime(2026, 12, 7, 10, 0, tzinfo=VN)
 # A cheap hash: the tests exercise permissions, not password hashing cost.
 FAST_HASH = generate_password_hash("tdkt-demo", method="pbkdf2:sha256:1000")
 
+
+
+def pinned_now() -> datetime:
+    text_value = os.environ.get("TDKT_TEST_NOW")
+    return datetime.fromisoformat(text_value) if text_value else PINNED_NOW
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pinned_clock() -> Iterator[datetime]:
+    """Travel to the suite's moment for the whole session; the clock ticks on from it."""
+    moment = pinned_now()
+    with time_machine.travel(moment, tick=True):
+        yield moment
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -42,7 +42,9 @@ def create_token(session: Session, user_id: int, name: str,
     if not 1 <= len(name) <= MAX_NAME_LENGTH:
         raise InvalidInput(N_("Tên khoá cần từ 1 đến %(max)s ký tự"),
                            params={"max": MAX_NAME_LENGTH})
-    user = _active_user(session, user_id)
+    # The count is taken under a lock on the user's row, so concurrent creates for one
+    # user line up behind it: without it thirty at once all counted fewer than the cap.
+    user = _active_user(session, user_id, lock=True)
     if _active_count(session, user_id) >= MAX_ACTIVE_TOKENS:
         raise InvalidInput(N_("Mỗi tài khoản có tối đa %(max)s khoá đang dùng; hãy thu hồi "
                               "khoá không còn dùng"), params={"max": MAX_ACTIVE_TOKENS})
@@ -97,8 +99,16 @@ def authenticate(session: Session, secret: str, now: datetime | None = None) -> 
     return user
 
 
-def _active_user(session: Session, user_id: int) -> User:
-    user = session.get(User, user_id)
+def _active_user(session: Session, user_id: int, lock: bool = False) -> User:
+    """The user if active. With `lock`, their row is held until the unit of work ends
+    (FOR NO KEY UPDATE: rows referencing the user may still be inserted meanwhile; on
+    SQLite the unit of work already holds the write lock from BEGIN IMMEDIATE)."""
+    if not lock:
+        user = session.get(User, user_id)
+    else:
+        user = session.scalar(select(User).where(User.id == user_id)
+                              .with_for_update(key_share=True)
+                              .execution_options(populate_existing=True))
     if user is None or not user.active:
         raise PermissionDenied(N_("Tài khoản đã bị khoá"))
     return user

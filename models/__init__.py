@@ -14,7 +14,7 @@ from models.org import Role, Unit, User, UserRole
 from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
 from models.substitutes import Substitution
 from models.throttle import LoginThrottle
-from models.tokens import ApiToken
+from models.tokens import ApiToken, TokenScope
 from models.version import DataVersion
 
 __all__ = [
@@ -54,6 +54,7 @@ __all__ = [
     "StepStatus",
     "Substitution",
     "Tally",
+    "TokenScope",
     "Unit",
     "User",
     "UserRole",

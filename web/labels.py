@@ -95,4 +95,5 @@ OBJECTION_STATUSES = Labels({"open": _l("Chưa giải quyết"), "upheld": _l("C
 SITTING_STATUSES = Labels({"draft": _l("Đang chuẩn bị"), "open": _l("Đang họp"),
                            "closed": _l("Đã kết thúc")})
 SITTING_COLORS = {"draft": "secondary", "open": "primary", "closed": "success"}
+TOKEN_SCOPES = Labels({"read": _l("Chỉ đọc"), "act": _l("Đọc và thao tác")})
 

@@ -95,7 +95,11 @@ def assignee_for(session: Session, user_id: int, now: datetime) -> int:
 
 
 def deputy(session: Session, actor: Actor, principal_id: int | None, now: datetime) -> Actor:
-    """The actor to authorize: `actor` itself, or a Deputy when acting for someone away."""
+    """The actor to authorize: `actor` itself, or a Deputy when acting for someone away.
+
+    A Deputy holds only the roles the two people share (among those a substitute can
+    cover): a reviewer standing in for a board head acts as the reviewer they both are,
+    on the board head's proposals, and cannot do what only a board head may (reassign)."""
     if principal_id is None or principal_id == actor.id:
         return actor
     found = active_substitution(session, principal_id, now)
@@ -103,9 +107,22 @@ def deputy(session: Session, actor: Actor, principal_id: int | None, now: dateti
         raise PermissionDenied(N_("Bạn không được ủy quyền thay người này vào thời điểm này"),
                                on_behalf_of_id=principal_id)
     principal = found.user
-    return Deputy(actor.id, f"{actor.name} thay {principal.full_name}",
-                  frozenset(r.value for r in principal.roles), principal.unit_id,
-                  actor.active, principal_id=principal.id)
+    shared = frozenset(r.value for r in principal.roles) & actor.roles & SUBSTITUTABLE_ROLES
+    return Deputy(actor.id, f"{actor.name} thay {principal.full_name}", shared,
+                  principal.unit_id, actor.active, principal_id=principal.id)
+
+
+def acting_for(session: Session, actor: Actor, assignee_id: int | None, now: datetime
+               ) -> tuple[Actor, int | None]:
+    """Who acts on a proposal assigned to `assignee_id`: the actor, or the actor standing
+    in for the assignee while the assignee is away (then the absent user's id, for
+    `act(..., on_behalf_of_id=...)`). The web pages and the API both ask this."""
+    if assignee_id is None or assignee_id == actor.id:
+        return actor, None
+    found = active_substitution(session, assignee_id, now)
+    if found is None or found.substitute_id != actor.id:
+        return actor, None
+    return deputy(session, actor, assignee_id, now), assignee_id
 
 
 def acting_ids(actor: Actor) -> set[int | None]:

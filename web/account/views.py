@@ -7,8 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
+from models import TokenScope
+from models.base import utcnow
 from web import db
+from web.forms import parse_int
 from web.i18n import error_text
+from web.labels import TOKEN_SCOPES
 from workflow import tokens
 from workflow.errors import WorkflowError
 
@@ -19,7 +23,8 @@ def _page(secret: str | None = None, new_id: int | None = None) -> Response:
     rows = tokens.list_tokens(db.session(), current_user.id)
     response = make_response(render_template(
         "account/tokens.html", tokens=rows, secret=secret, new_id=new_id,
-        max_name=tokens.MAX_NAME_LENGTH))
+        max_name=tokens.MAX_NAME_LENGTH, now=utcnow(), scopes=TOKEN_SCOPES,
+        days=(tokens.MIN_DAYS, tokens.DEFAULT_DAYS, tokens.MAX_DAYS)))
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -34,9 +39,13 @@ def tokens_page() -> Response:
 @login_required
 def create_token() -> Response:
     try:
+        days = parse_int(request.form.get("days"), _("Thời hạn (ngày)"))
         with db.unit_of_work() as writer:
-            token, secret = tokens.create_token(writer, current_user.id,
-                                                request.form.get("name", ""))
+            # A token made here reads only unless its owner asks for more.
+            token, secret = tokens.create_token(
+                writer, current_user.id, request.form.get("name", ""),
+                days=tokens.DEFAULT_DAYS if days is None else days,
+                scope=request.form.get("scope") or TokenScope.READ)
             token_id = token.id
     except WorkflowError as exc:
         flash(error_text(exc), "danger")

@@ -26,6 +26,7 @@ EVENTS = {
     "set_roles": _l("Đổi vai trò"), "deactivate_user": _l("Khoá tài khoản"),
     "reactivate_user": _l("Mở khoá tài khoản"), "reset_password": _l("Đặt lại mật khẩu"),
     "load_ruleset": _l("Nạp bộ quy tắc"), "activate_ruleset": _l("Áp dụng phiên bản"),
+    "create_api_token": _l("Tạo khoá API"), "revoke_api_token": _l("Thu hồi khoá API"),
 }
 
 

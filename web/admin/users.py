@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user
 from werkzeug.wrappers import Response
 
+from models.base import utcnow
 from web import db
 from web.admin.blueprint import admin_only, arg_int, bp, form_int, problems, run
 from web.auth.users import WebUser
-from web.labels import ROLES
-from workflow import admin
-from workflow.errors import InvalidInput
+from web.labels import ROLES, TOKEN_SCOPES
+from workflow import admin, tokens
+from workflow.errors import InvalidInput, NotFound
 
 
 @bp.get("/users")
@@ -66,7 +67,40 @@ def user(uid: int) -> str:
     account = admin.get_user(session, uid)
     return render_template("admin/user.html", user=account, roles=ROLES,
                            tree=admin.unit_tree(session),
-                           events=admin.history(session, f"user:{account.username}"))
+                           events=admin.history(session, f"user:{account.username}"),
+                           tokens=tokens.list_tokens(session, uid), scopes=TOKEN_SCOPES,
+                           now=utcnow())
+
+
+@bp.get("/users/<int:uid>/tokens/revoke")
+@admin_only
+def confirm_revoke_tokens(uid: int) -> str:
+    """The confirmation step before revoking one token (?token=id) or all of them."""
+    session = db.session()
+    account = admin.get_user(session, uid)
+    live = [t for t in tokens.list_tokens(session, uid) if t.revoked_at is None]
+    token_id = arg_int("token")
+    if token_id is not None:
+        live = [t for t in live if t.id == token_id]
+        if not live:
+            raise NotFound(_("Không tìm thấy khoá API số %(id)s", id=token_id))
+    return render_template("admin/tokens_revoke.html", user=account, tokens=live,
+                           token_id=token_id, scopes=TOKEN_SCOPES, now=utcnow())
+
+
+@bp.post("/users/<int:uid>/tokens/revoke")
+@admin_only
+def revoke_tokens(uid: int) -> Response:
+    """Revoke one token or all, only once confirmed on the confirmation page."""
+    token_id = form_int("token", _("Khoá API"))
+    if request.form.get("confirm") != "yes":
+        flash(_("Chưa thu hồi: hãy xác nhận trên trang này."), "warning")
+        return redirect(url_for("admin.confirm_revoke_tokens", uid=uid, token=token_id))
+    if token_id is not None:
+        return run(lambda s: tokens.revoke_token(s, uid, token_id, utcnow(), current_user.actor),
+                   _("Đã thu hồi khoá API."), _back(uid))
+    return run(lambda s: tokens.revoke_all(s, uid, current_user.actor, utcnow()),
+               _("Đã thu hồi mọi khoá API của tài khoản."), _back(uid))
 
 
 @bp.post("/users/<int:uid>/profile")

@@ -79,8 +79,10 @@ def openapi_path(rule: str) -> str:
 
 _ERRORS = {400: ("BadRequest", "Bad input (`invalid_input`, `csrf`, …); `errors` lists each "
                  "field"),
-           401: ("Unauthorized", "No valid session or token (`unauthorized`, `invalid_token`)"),
-           403: ("Forbidden", "Not allowed for your role or unit (`permission_denied`)"),
+           401: ("Unauthorized", "No valid session or token (`unauthorized`, `invalid_token`, "
+                 "`token_expired`)"),
+           403: ("Forbidden", "Not allowed for your role or unit (`permission_denied`), or a "
+                 "write with a read-only token (`insufficient_scope`)"),
            404: ("NotFound", "No such proposal or decision, or not one you may see "
                  "(`not_found`)"),
            409: ("Conflict", "The proposal changed meanwhile (`conflict`: stale "
@@ -110,7 +112,10 @@ def document(cookie_name: str = "session") -> dict[str, Any]:
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "A personal API token (`tdkt_…`) created at "
-                                              "/account/tokens. No CSRF token needed."},
+                                              "/account/tokens: it expires (90 days by "
+                                              "default, 365 at most) and either only "
+                                              "reads or reads and acts. No CSRF token "
+                                              "needed."},
                 "cookieAuth": {"type": "apiKey", "in": "cookie", "name": cookie_name,
                                "description": "The web UI's session. Writes must carry the "
                                               "X-CSRFToken header (see GET /me)."},
@@ -194,12 +199,15 @@ The tdkt JSON API: the same actions as the web UI, with the same permissions.
 
 **Auth.** Either `Authorization: Bearer <token>` with a personal token created at
 `/account/tokens`, or the web UI's session cookie; with the cookie, every POST, PUT,
-PATCH and DELETE must also carry `X-CSRFToken` (GET /me returns it).
+PATCH and DELETE must also carry `X-CSRFToken` (GET /me returns it). A token expires
+(90 days by default, 1 to 365 as chosen when it is made; then 401 `token_expired`) and
+has a scope: a read-only token may only GET (any write is 403 `insufficient_scope`), a
+read-and-act token may do everything its owner may.
 
 **Errors** are JSON: `{"error": {"code": "...", "message": "...", ...}}` with a stable
-`code`: 400 `invalid_input`/`csrf`/`bad_request`, 401 `unauthorized`/`invalid_token`,
-403 `permission_denied`, 404 `not_found`, 409 `conflict`/`invalid_transition`,
-413 `too_large`, 422 `rule_violation` (with `findings`).
+`code`: 400 `invalid_input`/`csrf`/`bad_request`, 401 `unauthorized`/`invalid_token`/
+`token_expired`, 403 `permission_denied`/`insufficient_scope`, 404 `not_found`,
+409 `conflict`/`invalid_transition`, 413 `too_large`, 422 `rule_violation` (with `findings`).
 
 **Concurrency.** Every write to an existing proposal requires `expected_version` (the
 `version` you last read; for DELETE a query parameter). A stale version is refused with

@@ -21,13 +21,14 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from models import Proposal
+from models.base import utcnow
 from web import db
 from web.api import auth, serialize
 from web.api import schemas as s
 from web.api.openapi import Param, document, route
 from web.errors import error_response
 from web.extensions import csrf
-from workflow import dossier, idempotency, machine, queries
+from workflow import dossier, idempotency, machine, queries, substitutes
 from workflow.actors import Actor
 from workflow.errors import InvalidInput, NotFound
 from workflow.service import act
@@ -96,8 +97,15 @@ def _visible(pid: int) -> Proposal:
     return queries.get_visible(db.session(), pid, _actor())
 
 
+def _acting(proposal: Proposal) -> tuple[Actor, int | None]:
+    """The caller, or the caller standing in for the proposal's absent assignee (as on the
+    proposal page)."""
+    return substitutes.acting_for(db.session(), _actor(), proposal.assignee_id, utcnow())
+
+
 def _detail(pid: int) -> s.ProposalDetail:
-    return serialize.detail(db.session(), _visible(pid), _actor())
+    proposal = _visible(pid)
+    return serialize.detail(db.session(), proposal, _acting(proposal)[0])
 
 
 # --- reads ------------------------------------------------------------------------------
@@ -316,7 +324,7 @@ def remove_document(pid: int, doc_id: int) -> tuple[Response, int]:
            "the `decision_id` of an issued decision listing the proposal (POST /decisions "
            "issues one and fires this itself)."))
 def fire_action(pid: int, trigger: str) -> tuple[Response, int]:
-    _visible(pid)
+    principal = _acting(_visible(pid))[1]
     if trigger not in s.ACTION_BODIES:
         raise NotFound(_("Không có thao tác “%(t)s”", t=trigger[:40]),
                        triggers=list(s.ACTION_BODIES))
@@ -324,7 +332,8 @@ def fire_action(pid: int, trigger: str) -> tuple[Response, int]:
     payload = data.model_dump(exclude_unset=True)
     version = payload.pop("expected_version")
     with _write() as writer:
-        event = act(writer, pid, trigger, _actor(), expected_version=version, **payload)
+        event = act(writer, pid, trigger, _actor(), expected_version=version,
+                    on_behalf_of_id=principal, **payload)
     return _reply(s.ActionResult(event=serialize.event(event, {}), proposal=_detail(pid)))
 
 

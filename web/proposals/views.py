@@ -38,7 +38,7 @@ from workflow.errors import ConflictError, RuleViolation, WorkflowError
 from workflow.machine import EDITABLE_STATES
 from workflow.rulesets import compiled
 from workflow.service import act, allowed_actions
-from workflow.substitutes import deputy, stands_in_for
+from workflow.substitutes import acting_for
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 
@@ -89,13 +89,7 @@ def acting_actor(session: Session, proposal: Proposal, now: datetime
                  ) -> tuple[Actor, int | None]:
     """The current user, or the current user standing in for the proposal's assignee while
     the assignee is away (then the audit trail records both names)."""
-    me = current_user.actor
-    assignee = proposal.assignee_id
-    if assignee is None or assignee == me.id:
-        return me, None
-    if assignee not in {u.id for u in stands_in_for(session, me.id, now)}:
-        return me, None
-    return deputy(session, me, assignee, now), assignee
+    return acting_for(session, current_user.actor, proposal.assignee_id, now)
 
 
 def _can_edit(proposal: Proposal) -> bool:

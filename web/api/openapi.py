@@ -20,6 +20,7 @@ from pydantic.json_schema import models_json_schema
 
 from web.api import schemas
 from workflow import machine
+from workflow.ids import MAX_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
@@ -73,7 +74,7 @@ def route(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
 
 
 def openapi_path(rule: str) -> str:
-    """`/proposals/<int:pid>` → `/proposals/{pid}`."""
+    """`/proposals/<id:pid>` → `/proposals/{pid}`."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
@@ -164,7 +165,8 @@ def _operation(op: Operation, names: dict[str, str]) -> dict[str, Any]:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params = []
     for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", op.rule):
-        schema: dict[str, Any] = {"type": "integer" if converter == "int" else "string"}
+        schema: dict[str, Any] = ({"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                                  if converter == "id" else {"type": "string"})
         if name == "trigger":
             schema["enum"] = [t.name for t in machine.TRIGGERS]
         params.append({"name": name, "in": "path", "required": True, "schema": schema})

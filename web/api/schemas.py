@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.dossier import NomineeInput
+from workflow.ids import MAX_ID
 from workflow.inputs import INPUTS
 
-Version = Annotated[int, Field(ge=1, description="The proposal's `version` as last read; "
-                                                 "a stale one is refused with 409")]
+Version = Annotated[int, Field(ge=1, le=MAX_ID, description="The proposal's `version` as "
+                                 "last read; a stale one is refused with 409")]
 
 
 class Body(BaseModel):
@@ -46,7 +47,8 @@ def _action_body(trigger: str) -> type[BaseModel]:
     name = "".join(part.title() for part in trigger.split("_")) + "Body"
     return type(name, (base,), {
         "__annotations__": {"expected_version": int},
-        "expected_version": Field(ge=1, description="The proposal's version as last read"),
+        "expected_version": Field(ge=1, le=MAX_ID,
+                                  description="The proposal's version as last read"),
         "__module__": __name__,
         "__doc__": f"Body of POST /proposals/{{pid}}/actions/{trigger}.",
         "model_config": ConfigDict(extra="forbid", str_strip_whitespace=True, title=name),
@@ -58,8 +60,8 @@ class DecideBody(Body):
     the sitting's tallies (GET /sittings/{sid}); every nominee must have one."""
 
     model_config = ConfigDict(extra="forbid", title="DecideBody")
-    session_id: int = Field(ge=1, description="The open sitting whose agenda holds the "
-                                              "proposal")
+    session_id: int = Field(ge=1, le=MAX_ID, description="The open sitting whose agenda "
+                                                         "holds the proposal")
     expected_version: Version
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
 from models.base import utcnow
 from web import db
-from web.forms import row_ids
+from web.forms import parse_ids
 from workflow.notifications import list_notifications, mark_read, unread_count
 
 bp = Blueprint("inbox", __name__)
@@ -28,7 +29,7 @@ def index() -> str:
 @bp.post("/read")
 @login_required
 def read() -> Response:
-    ids = row_ids(request.form.getlist("ids"))
+    ids = parse_ids(request.form.getlist("ids"), _("Thông báo"))
     with db.unit_of_work() as writer:
         mark_read(writer, current_user.id, ids or None, utcnow())
     return redirect(url_for("inbox.index"))

@@ -75,6 +75,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
     page_cache.init_app(app)
+    # Innermost: whatever escapes Flask still gets an answer of ours, not the server's.
+    app.wsgi_app = errors.LastResort(app.wsgi_app, app)  # type: ignore[method-assign]
     if settings.proxy_hops:
         # The client's own address (X-Forwarded-For), which the login brake counts by.
         hops = settings.proxy_hops

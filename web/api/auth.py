@@ -33,7 +33,7 @@ def token_user() -> WebUser | None:
         secret = bearer_secret(request.headers.get("Authorization", ""))
         user = None
         if secret:
-            with db.unit_of_work() as writer:
+            with db.unit_of_work(of_the_request=False) as writer:  # bookkeeping
                 found = tokens.authenticate(writer, secret)
                 user = WebUser.of(found) if found is not None else None
         g.api_token_user = user

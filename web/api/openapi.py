@@ -89,7 +89,12 @@ _ERRORS = {400: ("BadRequest", "Bad input (`invalid_input`, `csrf`, …); `error
                  "(`invalid_transition`)"),
            413: ("TooLarge", "The upload exceeds the size limit (`too_large`)"),
            422: ("RuleViolation", "The campaign's rules refuse it (`rule_violation`); "
-                 "`findings` lists every blocking finding")}
+                 "`findings` lists every blocking finding"),
+           503: ("ServiceUnavailable", "The database was out of reach "
+                 "(`database_unavailable`); `outcome` says what became of a write: "
+                 "`not_applied`, `applied` (only the reply failed) or `unknown`. Retry after "
+                 "`Retry-After` seconds: a create with the same Idempotency-Key, anything "
+                 "else after reading the proposal again")}
 
 
 @cache
@@ -155,7 +160,7 @@ def _operation(op: Operation, names: dict[str, str]) -> dict[str, Any]:
     elif op.public:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     spec["responses"] = {str(op.status): ok}
-    statuses = set(op.errors) | (set() if op.public else {401})
+    statuses = set(op.errors) | (set() if op.public else {401, 503})
     for status in sorted(statuses):
         spec["responses"][str(status)] = {
             "$ref": f"#/components/responses/{_ERRORS[status][0]}"}
@@ -201,7 +206,17 @@ PATCH and DELETE must also carry `X-CSRFToken` (GET /me returns it).
 **Errors** are JSON: `{"error": {"code": "...", "message": "...", ...}}` with a stable
 `code`: 400 `invalid_input`/`csrf`/`bad_request`, 401 `unauthorized`/`invalid_token`,
 403 `permission_denied`, 404 `not_found`, 409 `conflict`/`invalid_transition`,
-413 `too_large`, 422 `rule_violation` (with `findings`).
+413 `too_large`, 422 `rule_violation` (with `findings`), 500 `internal_error`,
+503 `database_unavailable` (with `Retry-After`). A 500 or 503 carries `outcome`:
+`not_applied` (nothing was written), `applied` (the write committed; only the reply
+failed) or `unknown` (the connection was lost during the commit).
+
+**No answer, or an `unknown` one.** Send the same request again. A create
+(POST /proposals) with the same `Idempotency-Key` and body returns the draft the first
+request made, with `Idempotent-Replayed: true`, or creates it now if the first did not
+commit: either way exactly one draft. Any other write carries `expected_version`: read
+the proposal again (GET /proposals/{pid}); if its `version` moved on and its events show
+your action, it was applied, and resending it is refused with 409, never applied twice.
 
 **Concurrency.** Every write to an existing proposal requires `expected_version` (the
 `version` you last read; for DELETE a query parameter). A stale version is refused with

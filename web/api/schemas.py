@@ -242,11 +242,17 @@ class ErrorDetail(BaseModel):
 
     code: str = Field(description="Stable machine-readable code, e.g. invalid_input, "
                                   "unauthorized, permission_denied, not_found, conflict, "
-                                  "invalid_transition, rule_violation, csrf, too_large")
+                                  "invalid_transition, rule_violation, csrf, too_large, "
+                                  "internal_error, database_unavailable")
     message: str = Field(description="A human message (Vietnamese)")
     errors: list[str] | None = Field(default=None, description="Each invalid field (400)")
     findings: list[FindingOut] | None = Field(default=None,
                                               description="Blocking rule findings (422)")
+    outcome: Literal["not_applied", "applied", "unknown"] | None = Field(
+        default=None, description="500 and 503: what became of the request's write — "
+        "`applied` means it committed and only the reply failed; `unknown`, that the "
+        "connection was lost during the commit: send the request again (same "
+        "Idempotency-Key) or read the proposal again to learn which")
 
 
 class ErrorOut(BaseModel):

@@ -86,11 +86,11 @@ def _version(raw: str | None) -> int:
 
 @contextmanager
 def _write() -> Iterator[Session]:
-    """One unit of work; then the read session's transaction ends, so the reply (read in
-    the same request) sees the write even on SQLite, whose snapshot lasts a transaction."""
+    """One unit of work; then the read session's transaction ends (`db.unit_of_work`), so
+    the reply (read in the same request) sees the write even on SQLite, whose snapshot
+    lasts a transaction."""
     with db.unit_of_work() as writer:
         yield writer
-    db.session().rollback()
 
 
 def _visible(pid: int) -> Proposal:
@@ -185,18 +185,19 @@ def list_events(pid: int) -> tuple[Response, int]:
        response=s.ProposalDetail, status=201, body=s.CreateProposalBody, errors=(400, 403),
        params=(Param("Idempotency-Key", "Any unique string (e.g. a UUID). A retry with the "
                      "same key and body returns the draft the first request created, with "
-                     "`Idempotent-Replayed: true`, instead of creating another",
+                     "`Idempotent-Replayed: true`, instead of creating another: so a request "
+                     "that got no answer, or a 503 with `outcome` `unknown`, is sent again "
+                     "as it was to learn its outcome",
                      {"type": "string", "minLength": 1, "maxLength": 100}, where="header"),))
 def create_proposal() -> tuple[Response, int]:
     data = _body(s.CreateProposalBody)
     try:
         pid, first, status = idempotency.create_proposal_retrying(
-            db.database().unit_of_work, _actor(), data.campaign, data.title,
+            db.unit_of_work, _actor(), data.campaign, data.title,
             request.headers.get("Idempotency-Key"))
     except NotFound as exc:  # an unknown campaign is bad input here, not a missing page
         raise InvalidInput(exc.template, params=exc.params,
                            errors=["campaign: unknown code"]) from None
-    db.session().rollback()   # end the read snapshot: the reply must see the new draft
     headers = {"Location": url_for("api.get_proposal", pid=pid)}
     if not first:
         headers["Idempotent-Replayed"] = "true"

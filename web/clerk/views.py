@@ -64,7 +64,7 @@ def create() -> Response:
     opens the draft the first post created instead of making a second one."""
     try:
         pid, first, _status = idempotency.create_proposal_retrying(
-            db.database().unit_of_work, current_user.actor, request.form.get("campaign", ""),
+            db.unit_of_work, current_user.actor, request.form.get("campaign", ""),
             request.form.get("title", ""), request.form.get("form_key") or None)
     except WorkflowError as exc:
         flash(error_text(exc), "danger")

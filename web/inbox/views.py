@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
@@ -37,6 +37,6 @@ def read() -> Response:
 
 def unread_badge() -> dict[str, Any]:
     """Template context: the logged-in user's unread count, for the top bar."""
-    if not current_user.is_authenticated:
-        return {}
+    if g.get("database_unavailable") or not current_user.is_authenticated:
+        return {}   # (an error page about the database renders without it)
     return {"unread_notifications": unread_count(db.session(), current_user.id)}

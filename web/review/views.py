@@ -56,5 +56,5 @@ def bulk() -> Response | str:
     if trigger not in BULK_TRIGGERS or not ids:
         flash(_("Hãy chọn ít nhất một hồ sơ và một thao tác."), "warning")
         return redirect(url_for("review.queue"))
-    results = bulk_act(db.database().unit_of_work, ids, trigger, current_user.actor)
+    results = bulk_act(db.unit_of_work, ids, trigger, current_user.actor)
     return render_template("review/bulk_result.html", results=results, trigger=trigger)

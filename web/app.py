@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import BaseConverter
 from werkzeug.wrappers import Response
 
 from models.db import Database
@@ -21,7 +21,6 @@ from rules.calendar import load_calendar
 from web import db, errors, labels, page_cache
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
-from web.forms import MAX_INT
 from web.i18n import (
     catalogue_name,
     error_text,
@@ -33,19 +32,28 @@ from web.i18n import (
 from web.paging import page_url
 from web.sessions import RememberingSessionInterface
 from workflow.deadlines import use_calendar
+from workflow.ids import as_id
 
 
-class RowId(IntegerConverter):
-    """`<int:...>` in a URL names a row, so it is at most the largest PostgreSQL `integer`:
-    a larger number is 404 (no such row) instead of failing in the database (500). Not
-    the converter's own `max`, which Werkzeug turns into 405 when another method's rule
+class IdConverter(BaseConverter):
+    """`<id:...>` in a URL names a row (`workflow.ids`): a path whose segment is no id —
+    zero, a sign, letters, a number past PostgreSQL's `integer` — names no page (404),
+    instead of failing in the database (500). Raised as NotFound rather than as the
+    converter's ValidationError, which Werkzeug turns into 405 when another method's rule
     shares the path."""
 
+    regex = r"[0-9]+"
+    part_isolating = True
+
     def to_python(self, value: str) -> int:
-        number = super().to_python(value)
-        if number > MAX_INT:
+        number = as_id(value)
+        if number is None:
             raise NotFound()
         return number
+
+    def to_url(self, value: int) -> str:
+        return str(int(value))
+
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -60,13 +68,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if settings.calendar_file:
         use_calendar(load_calendar(settings.calendar_file))
     _init_extensions(app)
-    app.url_map.converters["int"] = RowId   # before any rule is added
+    app.url_map.converters["id"] = IdConverter   # before any rule is added
     _register_blueprints(app)
     errors.register(app)
     app.before_request(errors.refuse_nul_characters)
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
     page_cache.init_app(app)
+    # Innermost: whatever escapes Flask still gets an answer of ours, not the server's.
+    app.wsgi_app = errors.LastResort(app.wsgi_app, app)  # type: ignore[method-assign]
     if settings.proxy_hops:
         # The client's own address (X-Forwarded-For), which the login brake counts by.
         hops = settings.proxy_hops

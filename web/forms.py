@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from models import Proposal
 from workflow.errors import N_, InvalidInput, Text
+from workflow.ids import MAX_ID, as_id
 
 Label = str | Text  # a field's name: translated by the caller, or a Text shown by the page
 
@@ -33,8 +34,8 @@ def parse_date(text: str | None, label: Label) -> date | None:
                        params={"field": label, "text": text[:20]})
 
 
-# The largest PostgreSQL `integer`: every id and count the forms carry fits in it.
-MAX_INT = 2**31 - 1
+# The largest PostgreSQL `integer`: every count and version the forms carry fits in it.
+MAX_INT = MAX_ID
 MAX_PAGE = 100_000
 
 
@@ -64,12 +65,30 @@ def parse_count(text: str | None, label: Label, required: bool) -> int:
 def page_number(text: str | None) -> int:
     """The `page` query argument; anything but a sensible page number means the first."""
     text = (text or "").strip()
-    return int(text) if text.isdigit() and 0 < int(text) <= MAX_PAGE else 1
+    # ASCII digits, and few: "²" passes isdigit() and int() refuses it; int() of
+    # thousands of digits is refused too (or slow).
+    if len(text) > 6 or not (text.isascii() and text.isdigit()):
+        return 1
+    return int(text) if 0 < int(text) <= MAX_PAGE else 1
 
 
-def row_ids(values: list[str]) -> list[int]:
-    """The ids among checkbox values: digits only, within the database's integer range."""
-    return [int(x) for x in values if x.isdigit() and int(x) <= MAX_INT]
+def parse_id(text: str | None, label: Label) -> int | None:
+    """An id typed or posted as text (`workflow.ids`): None when blank; anything but an
+    id (a sign, letters, zero, a number past the database's range) is refused."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    number = as_id(text)
+    if number is None:
+        raise InvalidInput(N_("%(field)s: mã số không hợp lệ “%(text)s”"),
+                           params={"field": label, "text": text[:20]})
+    return number
+
+
+def parse_ids(values: list[str], label: Label) -> list[int]:
+    """The ids of ticked checkboxes or a multiple select (blank ones skipped); one that is
+    not an id refuses the whole list, instead of the rest being taken without it."""
+    return [number for v in values if (number := parse_id(v, label)) is not None]
 
 
 def expected_version(form: MultiDict[str, str]) -> int | None:
@@ -83,16 +102,16 @@ def action_payload(trigger: str, form: MultiDict[str, str], proposal: Proposal) 
     if trigger in ("return", "send_back") or reason:
         payload["reason"] = reason or None
     if trigger in ("claim", "reassign") and form.get("assignee_id"):
-        payload["assignee_id"] = parse_int(form.get("assignee_id"),
-                                          Text(N_("Người được phân công")))
+        payload["assignee_id"] = parse_id(form.get("assignee_id"),
+                                         Text(N_("Người được phân công")))
     if trigger == "reassign":
         payload.setdefault("assignee_id", None)
     if trigger == "decide":  # the Council decides in a sitting: only its tallies count
-        payload["session_id"] = parse_int(form.get("session_id"), Text(N_("Phiên họp Hội đồng")))
+        payload["session_id"] = parse_id(form.get("session_id"), Text(N_("Phiên họp Hội đồng")))
     if trigger == "issue_decision":
         # Decisions are issued from the decisions page, which fires this for each proposal
         # it covers; by hand it only applies a decision already issued (by its id).
-        payload["decision_id"] = parse_int(form.get("decision_id"), Text(N_("Quyết định")))
+        payload["decision_id"] = parse_id(form.get("decision_id"), Text(N_("Quyết định")))
     return payload
 
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 
 from rules.messages import labelled
 from workflow.errors import N_, InvalidInput
+from workflow.ids import Id
 
 Reason = Annotated[str, StringConstraints(strip_whitespace=True, min_length=3, max_length=4000)]
 
@@ -29,16 +30,16 @@ class ReasonInput(_Input):
 
 
 class ClaimInput(_Input):
-    assignee_id: int | None = None
+    assignee_id: Id | None = None
 
 
 class ReassignInput(_Input):
-    assignee_id: int
+    assignee_id: Id
     reason: Reason | None = None
 
 
 class NomineeOutcome(_Input):
-    nominee_id: int
+    nominee_id: Id
     outcome: Literal["passed", "rejected"]
     reason: Reason | None = None
 
@@ -47,13 +48,13 @@ class DecideInput(_Input):
     """The sitting whose tallies decide (the Council's way, `session_id`), or explicit
     `outcomes` (kept for callers outside the web and the API, e.g. tests). Exactly one."""
 
-    session_id: int | None = None
+    session_id: Id | None = None
     outcomes: list[NomineeOutcome] | None = Field(default=None, min_length=1)
 
 
 class IssueDecisionInput(_Input):
     # The issued decision (workflow.decisions) that lists the proposal's passed nominees.
-    decision_id: int
+    decision_id: Id
 
 
 INPUTS: dict[str, type[_Input]] = {

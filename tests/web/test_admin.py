@@ -284,7 +284,7 @@ def _unit_cases(world: Any) -> list[tuple[str, dict[str, Any], str]]:
         ("/admin/units", {"code": "SO-YT", "name": "Sở", "parent_id": "99999"},
          "Đơn vị đã chọn không tồn tại"),
         ("/admin/units", {"code": "SO-YT", "name": "Sở", "parent_id": "abc"},
-         "phải là số nguyên"),
+         "Đơn vị cấp trên: mã số không hợp lệ “abc”"),
         (f"/admin/units/{root}", {"name": "UBND tỉnh", "parent_id": school},
          "Không thể chuyển đơn vị vào chính nó hoặc một đơn vị cấp dưới"),
         (f"/admin/units/{root}", {"name": "UBND tỉnh", "parent_id": root},

@@ -220,4 +220,4 @@ def test_the_openapi_document_has_the_notices(app):
             ("/objections/{objection_id}/resolve", "post")} <= {
         (path, method) for path, ops in doc["paths"].items() for method in ops}
     resolve = doc["paths"]["/objections/{objection_id}/resolve"]["post"]
-    assert set(resolve["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert set(resolve["responses"]) == {"200", "400", "401", "403", "404", "409", "503"}

@@ -343,7 +343,7 @@ class Target:
             return known[arg]
         if arg in ("uid", "id"):
             return self.ids["unit_id" if "/units/" in call.rule.rule else "user_id"]
-        return 1 if f"<int:{arg}>" in call.rule.rule else "x"
+        return 1 if f"<id:{arg}>" in call.rule.rule else "x"
 
     def form(self, access: Access) -> dict[str, Any]:
         """The row's form, placeholders filled, files opened afresh."""

@@ -12,7 +12,7 @@ from models.base import utcnow
 from web import db
 from web.access import roles_required
 from web.account.views import bp
-from web.forms import parse_date, parse_int
+from web.forms import parse_date, parse_id
 from web.i18n import error_text
 from workflow import substitutes
 from workflow.errors import InvalidInput, WorkflowError
@@ -43,8 +43,8 @@ def name_substitute() -> Response:
     try:
         starts = parse_date(request.form.get("starts_on"), _("Từ ngày"))
         ends = parse_date(request.form.get("ends_on"), _("Đến ngày"))
-        substitute = parse_int(request.form.get("substitute_id"), _("Người thay"))
-        user_id = parse_int(request.form.get("user_id"), _("Người vắng mặt")) or current_user.id
+        substitute = parse_id(request.form.get("substitute_id"), _("Người thay"))
+        user_id = parse_id(request.form.get("user_id"), _("Người vắng mặt")) or current_user.id
         if starts is None or ends is None or substitute is None:
             raise InvalidInput(_("Cần chọn người thay, ngày bắt đầu và ngày kết thúc."))
         with db.unit_of_work() as writer:
@@ -59,7 +59,7 @@ def name_substitute() -> Response:
     return redirect(url_for("account.substitutes_page"))
 
 
-@bp.post("/substitutes/<int:substitution_id>/cancel")
+@bp.post("/substitutes/<id:substitution_id>/cancel")
 @roles_required(*MAY_USE)
 def cancel_substitute(substitution_id: int) -> Response:
     try:

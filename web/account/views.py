@@ -54,7 +54,7 @@ def create_token() -> Response:
     return _page(secret=secret, new_id=token_id)
 
 
-@bp.post("/tokens/<int:token_id>/revoke")
+@bp.post("/tokens/<id:token_id>/revoke")
 @login_required
 def revoke_token(token_id: int) -> Response:
     try:

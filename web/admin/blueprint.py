@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from web import db
 from web.access import roles_required
-from web.forms import parse_int
+from web.forms import parse_id
 from web.i18n import error_text
 from workflow.admin import InvalidFields
 from workflow.errors import InvalidInput
@@ -30,17 +30,14 @@ EVENTS = {
 }
 
 
-def form_int(name: str, label: str) -> int | None:
-    """An optional id from the posted form; a non-number is refused with a message."""
-    return parse_int(request.form.get(name), label)
+def form_id(name: str, label: str) -> int | None:
+    """An optional id from the posted form; anything but an id is refused with a message."""
+    return parse_id(request.form.get(name), label)
 
 
-def arg_int(name: str) -> int | None:
-    """An optional id from the query string; a non-number is ignored."""
-    try:
-        return parse_int(request.args.get(name), name)
-    except InvalidInput:
-        return None
+def arg_id(name: str) -> int | None:
+    """An optional id from the query string; anything but an id is refused (400)."""
+    return parse_id(request.args.get(name), name)
 
 
 def problems(exc: InvalidInput) -> list[str]:

@@ -106,14 +106,14 @@ def _submitted(typed: str) -> tuple[str, str]:
     return text, PurePath(file.filename.replace("\\", "/")).name[:100] or "upload.yaml"
 
 
-@bp.get("/campaigns/<code>/versions/<int:number>")
+@bp.get("/campaigns/<code>/versions/<id:number>")
 @admin_only
 def version(code: str, number: int) -> str:
     found = admin.get_version(db.session(), code, number)
     return render_template("admin/version.html", campaign=found.campaign, version=found)
 
 
-@bp.post("/campaigns/<code>/versions/<int:number>/activate")
+@bp.post("/campaigns/<code>/versions/<id:number>/activate")
 @admin_only
 def activate(code: str, number: int) -> Response:
     admin.get_version(db.session(), code, number)  # 404 for a guessed URL

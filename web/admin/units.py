@@ -10,7 +10,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from web import db
-from web.admin.blueprint import admin_only, bp, form_int, problems
+from web.admin.blueprint import admin_only, bp, form_id, problems
 from workflow import admin
 from workflow.errors import InvalidInput
 
@@ -33,7 +33,7 @@ def create_unit() -> Response | tuple[str, int]:
         with db.unit_of_work() as writer:
             unit = admin.create_unit(writer, current_user.actor, request.form.get("code"),
                                      request.form.get("name"),
-                                     form_int("parent_id", _("Đơn vị cấp trên")))
+                                     form_id("parent_id", _("Đơn vị cấp trên")))
             code = unit.code
     except InvalidInput as exc:
         return _units_page(request.form.to_dict(), problems(exc)), 400
@@ -41,7 +41,7 @@ def create_unit() -> Response | tuple[str, int]:
     return redirect(url_for("admin.units"))
 
 
-@bp.get("/units/<int:uid>")
+@bp.get("/units/<id:uid>")
 @admin_only
 def unit(uid: int) -> str:
     return _unit_page(uid, {}, [])
@@ -70,13 +70,13 @@ def _descendants(session: Any, unit: Any) -> set[int]:
     return found
 
 
-@bp.post("/units/<int:uid>")
+@bp.post("/units/<id:uid>")
 @admin_only
 def update_unit(uid: int) -> Response | tuple[str, int]:
     try:
         with db.unit_of_work() as writer:
             admin.update_unit(writer, current_user.actor, uid, request.form.get("name"),
-                              form_int("parent_id", _("Đơn vị cấp trên")))
+                              form_id("parent_id", _("Đơn vị cấp trên")))
     except InvalidInput as exc:
         return _unit_page(uid, request.form.to_dict(), problems(exc)), 400
     flash(_("Đã lưu đơn vị."), "success")

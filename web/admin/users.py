@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from models.base import utcnow
 from web import db
-from web.admin.blueprint import admin_only, arg_int, bp, form_int, problems, run
+from web.admin.blueprint import admin_only, arg_id, bp, form_id, problems, run
 from web.auth.users import WebUser
 from web.labels import ROLES, TOKEN_SCOPES
 from workflow import admin, tokens
@@ -24,7 +24,7 @@ def users() -> str:
     session = db.session()
     active = {"1": True, "0": False}.get(request.args.get("active", ""))
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    filters = {"unit": arg_int("unit"), "role": role, "active": request.args.get("active", "")}
+    filters = {"unit": arg_id("unit"), "role": role, "active": request.args.get("active", "")}
     rows = admin.list_users(session, unit_id=filters["unit"], role=role, active=active)
     return render_template("admin/users.html", users=rows, filters=filters,
                            tree=admin.unit_tree(session), roles=ROLES)
@@ -50,7 +50,7 @@ def create_user() -> Response | tuple[str, int]:
             user = admin.create_user(
                 writer, current_user.actor, username=form.get("username"),
                 full_name=form.get("full_name"), email=form.get("email"),
-                unit_id=form_int("unit_id", _("Đơn vị")), roles=form.getlist("roles"),
+                unit_id=form_id("unit_id", _("Đơn vị")), roles=form.getlist("roles"),
                 password=form.get("password"))
             uid, username = user.id, user.username
     except InvalidInput as exc:
@@ -60,7 +60,7 @@ def create_user() -> Response | tuple[str, int]:
     return redirect(url_for("admin.user", uid=uid))
 
 
-@bp.get("/users/<int:uid>")
+@bp.get("/users/<id:uid>")
 @admin_only
 def user(uid: int) -> str:
     session = db.session()
@@ -103,15 +103,15 @@ def revoke_tokens(uid: int) -> Response:
                _("Đã thu hồi mọi khoá API của tài khoản."), _back(uid))
 
 
-@bp.post("/users/<int:uid>/profile")
+@bp.post("/users/<id:uid>/profile")
 @admin_only
 def update_user(uid: int) -> Response:
     return run(lambda s: admin.update_profile(
         s, current_user.actor, uid, request.form.get("full_name"), request.form.get("email"),
-        form_int("unit_id", _("Đơn vị"))), _("Đã lưu thông tin tài khoản."), _back(uid))
+        form_id("unit_id", _("Đơn vị"))), _("Đã lưu thông tin tài khoản."), _back(uid))
 
 
-@bp.post("/users/<int:uid>/roles")
+@bp.post("/users/<id:uid>/roles")
 @admin_only
 def set_roles(uid: int) -> Response:
     return run(lambda s: admin.set_roles(s, current_user.actor, uid,
@@ -119,7 +119,7 @@ def set_roles(uid: int) -> Response:
                _("Đã cập nhật vai trò."), _back(uid))
 
 
-@bp.post("/users/<int:uid>/deactivate")
+@bp.post("/users/<id:uid>/deactivate")
 @admin_only
 def deactivate(uid: int) -> Response:
     return run(lambda s: admin.set_active(s, current_user.actor, uid, False),
@@ -127,14 +127,14 @@ def deactivate(uid: int) -> Response:
                _back(uid))
 
 
-@bp.post("/users/<int:uid>/reactivate")
+@bp.post("/users/<id:uid>/reactivate")
 @admin_only
 def reactivate(uid: int) -> Response:
     return run(lambda s: admin.set_active(s, current_user.actor, uid, True),
                _("Đã mở khoá tài khoản."), _back(uid))
 
 
-@bp.post("/users/<int:uid>/password")
+@bp.post("/users/<id:uid>/password")
 @admin_only
 def reset_password(uid: int) -> Response:
     response = run(lambda s: admin.reset_password(s, current_user.actor, uid,

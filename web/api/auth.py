@@ -45,7 +45,7 @@ def token_verdict() -> tokens.Verdict:
             if verdict.user is not None:
                 user = WebUser.of(verdict.user)
             if verdict.touch_due and verdict.token_id is not None:
-                with db.unit_of_work() as writer:
+                with db.unit_of_work(of_the_request=False) as writer:  # bookkeeping
                     tokens.touch(writer, verdict.token_id, now)
         g.api_token, g.api_token_user = verdict, user
     return g.api_token

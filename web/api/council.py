@@ -146,13 +146,13 @@ def list_sittings() -> tuple[Response, int]:
     return _reply(SittingList(sittings=[SittingSummary(**_summary(s)) for s in rows]))
 
 
-@route(bp, "/sittings/<int:sid>", "GET", summary="One sitting: members, agenda, tallies "
+@route(bp, "/sittings/<id:sid>", "GET", summary="One sitting: members, agenda, tallies "
        "and verdicts", tag="council", response=SittingOut, errors=(404,))
 def get_sitting(sid: int) -> tuple[Response, int]:
     return _reply_with(sid)
 
 
-@route(bp, "/sittings/<int:sid>/tallies/<int:nid>", "POST",
+@route(bp, "/sittings/<id:sid>/tallies/<id:nid>", "POST",
        summary="Record or correct a nominee's tally (Council secretary)", tag="council",
        response=SittingOut, body=TallyBody, errors=(400, 403, 404, 409), description=(
            "While the sitting is open and the nominee's proposal not yet finalized. tdkt "

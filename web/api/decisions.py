@@ -21,6 +21,7 @@ from web.api import schemas as s
 from web.api.openapi import Param, route
 from web.api.views import _actor, _body, _id_of, _reply, _write, bp
 from workflow import decision_queries, decisions, exports, queries
+from workflow.ids import Id
 
 LIST_LIMIT = 100
 NOMINEES_IN_LIST = 100  # per decision in the list; GET /decisions/{id} has them all
@@ -78,7 +79,7 @@ class DecisionList(s.Out):
 
 class IssueDecisionBody(s.Body):
     campaign: Annotated[str, Field(min_length=1, max_length=40, description="Campaign code")]
-    proposal_ids: Annotated[list[int], Field(min_length=1, max_length=500,
+    proposal_ids: Annotated[list[Id], Field(min_length=1, max_length=500,
                                              description="Approved proposals to include")]
     award_form: Annotated[str | None, Field(max_length=40, description=(
         "Only the passed nominees with this award form (code); all of them if omitted"))] = None
@@ -87,7 +88,7 @@ class IssueDecisionBody(s.Body):
 
 
 class EntryCorrectionBody(s.Body):
-    entry_id: int
+    entry_id: Id
     full_name: Text | None = None
     position_title: Text | None = None
     work_unit: Text | None = None
@@ -155,7 +156,7 @@ def list_decisions() -> tuple[Response, int]:
         count=len(shown), truncated=len(rows) > LIST_LIMIT))
 
 
-@route(bp, "/decisions/<int:did>", "GET", summary="One decision with its whole attached list",
+@route(bp, "/decisions/<id:did>", "GET", summary="One decision with its whole attached list",
        tag="decisions", response=DecisionDetail, errors=(404,))
 def get_decision(did: int) -> tuple[Response, int]:
     return _reply(_detail(did))
@@ -178,7 +179,7 @@ def create_decision() -> tuple[Response, int]:
     return _reply(_detail(did), 201, Location=url_for("api.get_decision", did=did))
 
 
-@route(bp, "/decisions/<int:did>/corrections", "POST", summary="Issue a decision correcting "
+@route(bp, "/decisions/<id:did>/corrections", "POST", summary="Issue a decision correcting "
        "this one (Council secretary)", tag="decisions", response=DecisionDetail, status=201,
        body=CorrectDecisionBody, errors=(400, 403, 404))
 def correct_decision(did: int) -> tuple[Response, int]:
@@ -189,7 +190,7 @@ def correct_decision(did: int) -> tuple[Response, int]:
     return _reply(_detail(new_id), 201, Location=url_for("api.get_decision", did=new_id))
 
 
-@route(bp, "/decisions/<int:did>/list.xlsx", "GET", summary="The attached list (Excel)",
+@route(bp, "/decisions/<id:did>/list.xlsx", "GET", summary="The attached list (Excel)",
        tag="decisions", response=None, errors=(404,))
 def decision_list_xlsx(did: int) -> Response:
     session = db.session()
@@ -198,7 +199,7 @@ def decision_list_xlsx(did: int) -> Response:
                      as_attachment=True, download_name=f"{exports.file_stem(d)}-danh-sach.xlsx")
 
 
-@route(bp, "/decisions/<int:did>/decision.docx", "GET", summary="The decision as a Word draft",
+@route(bp, "/decisions/<id:did>/decision.docx", "GET", summary="The decision as a Word draft",
        tag="decisions", response=None, errors=(404,))
 def decision_word_docx(did: int) -> Response:
     session = db.session()

@@ -19,8 +19,8 @@ from web import db
 from web.api.openapi import route
 from web.api.schemas import Body, CampaignRef, Out
 from web.api.views import _actor, _body, _reply, _write, bp
-from web.forms import MAX_INT
 from workflow import notices, objections
+from workflow.ids import MAX_ID
 
 Stage = Literal["before_council", "before_decision"]
 
@@ -31,7 +31,7 @@ def _limits(name: str) -> str:
 
 
 class PublishNoticeBody(Body):
-    campaign_id: Annotated[int, Field(ge=1, le=MAX_INT, description="The campaign (its id)")]
+    campaign_id: Annotated[int, Field(ge=1, le=MAX_ID, description="The campaign (its id)")]
     award_form: Annotated[str, Field(min_length=1, max_length=40, description=(
         "The award form (code) whose rule asks for a public notice"))]
     stage: Annotated[Stage | None, Field(description=(
@@ -42,7 +42,7 @@ class PublishNoticeBody(Body):
 class ObjectionBody(Body):
     # Upper bounds here, so an oversized body stops at parsing; the lower ones are left to
     # objections.clean(), whose refusal names each field in the reader's language.
-    nominee_id: Annotated[int, Field(ge=1, le=MAX_INT,
+    nominee_id: Annotated[int, Field(ge=1, le=MAX_ID,
                                      description="A nominee listed on the notice")]
     filer_name: Annotated[str, Field(max_length=objections.LIMITS["filer_name"][1],
                                      description=_limits("filer_name"))]
@@ -157,7 +157,7 @@ def list_notices() -> tuple[Response, int]:
         for n in rows]))
 
 
-@route(bp, "/notices/<int:notice_id>", "GET", summary="One notice with who it lists (and, "
+@route(bp, "/notices/<id:notice_id>", "GET", summary="One notice with who it lists (and, "
        "for the Council secretary, its objections)", tag="notices", response=NoticeDetail,
        errors=(404,), description=(
            "A notice that has not begun is 404 but to the Council secretary; once it has "
@@ -182,7 +182,7 @@ def publish_notice() -> tuple[Response, int]:
                   Location=url_for("api.get_notice", notice_id=notice_id))
 
 
-@route(bp, "/notices/<int:notice_id>/objections", "POST", summary="Object to a nominee on a "
+@route(bp, "/notices/<id:notice_id>/objections", "POST", summary="Object to a nominee on a "
        "running notice", tag="notices", response=ObjectionOut, status=201, body=ObjectionBody,
        errors=(400, 404, 409), description=(
            "As anyone may on the public page, and with its limits: 409 once the notice has "
@@ -199,7 +199,7 @@ def file_objection(notice_id: int) -> tuple[Response, int]:
     return _reply(filed, 201)
 
 
-@route(bp, "/objections/<int:objection_id>/resolve", "POST", summary="Uphold or dismiss an "
+@route(bp, "/objections/<id:objection_id>/resolve", "POST", summary="Uphold or dismiss an "
        "objection (Council secretary)", tag="notices", response=NoticeDetail,
        body=ResolveObjectionBody, errors=(400, 403, 404, 409), description=(
            "`dismiss` needs a reason. `uphold` sends the nominee back to the Board: alone, "

@@ -20,6 +20,7 @@ from pydantic.json_schema import models_json_schema
 
 from web.api import schemas
 from workflow import machine
+from workflow.ids import MAX_ID
 
 F = TypeVar("F", bound=Callable[..., Any])
 REF = "#/components/schemas/{model}"
@@ -73,7 +74,7 @@ def route(bp: Blueprint, rule: str, method: str, *, summary: str, tag: str,
 
 
 def openapi_path(rule: str) -> str:
-    """`/proposals/<int:pid>` → `/proposals/{pid}`."""
+    """`/proposals/<id:pid>` → `/proposals/{pid}`."""
     return re.sub(r"<(?:[a-z]+:)?([a-z_]+)>", r"{\1}", rule)
 
 
@@ -90,7 +91,12 @@ _ERRORS = {400: ("BadRequest", "Bad input (`invalid_input`, `csrf`, …); `error
                  "(`invalid_transition`)"),
            413: ("TooLarge", "The upload exceeds the size limit (`too_large`)"),
            422: ("RuleViolation", "The campaign's rules refuse it (`rule_violation`); "
-                 "`findings` lists every blocking finding")}
+                 "`findings` lists every blocking finding"),
+           503: ("ServiceUnavailable", "The database was out of reach "
+                 "(`database_unavailable`); `outcome` says what became of a write: "
+                 "`not_applied`, `applied` (only the reply failed) or `unknown`. Retry after "
+                 "`Retry-After` seconds: a create with the same Idempotency-Key, anything "
+                 "else after reading the proposal again")}
 
 
 @cache
@@ -159,7 +165,7 @@ def _operation(op: Operation, names: dict[str, str]) -> dict[str, Any]:
     elif op.public:
         ok["content"] = {"application/json": {"schema": {"type": "object"}}}
     spec["responses"] = {str(op.status): ok}
-    statuses = set(op.errors) | (set() if op.public else {401})
+    statuses = set(op.errors) | (set() if op.public else {401, 503})
     for status in sorted(statuses):
         spec["responses"][str(status)] = {
             "$ref": f"#/components/responses/{_ERRORS[status][0]}"}
@@ -169,7 +175,8 @@ def _operation(op: Operation, names: dict[str, str]) -> dict[str, Any]:
 def _parameters(op: Operation) -> list[dict[str, Any]]:
     params = []
     for converter, name in re.findall(r"<(?:([a-z]+):)?([a-z_]+)>", op.rule):
-        schema: dict[str, Any] = {"type": "integer" if converter == "int" else "string"}
+        schema: dict[str, Any] = ({"type": "integer", "minimum": 1, "maximum": MAX_ID}
+                                  if converter == "id" else {"type": "string"})
         if name == "trigger":
             schema["enum"] = [t.name for t in machine.TRIGGERS]
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
@@ -207,7 +214,17 @@ read-and-act token may do everything its owner may.
 **Errors** are JSON: `{"error": {"code": "...", "message": "...", ...}}` with a stable
 `code`: 400 `invalid_input`/`csrf`/`bad_request`, 401 `unauthorized`/`invalid_token`/
 `token_expired`, 403 `permission_denied`/`insufficient_scope`, 404 `not_found`,
-409 `conflict`/`invalid_transition`, 413 `too_large`, 422 `rule_violation` (with `findings`).
+409 `conflict`/`invalid_transition`, 413 `too_large`, 422 `rule_violation` (with `findings`), 500 `internal_error`,
+503 `database_unavailable` (with `Retry-After`). A 500 or 503 carries `outcome`:
+`not_applied` (nothing was written), `applied` (the write committed; only the reply
+failed) or `unknown` (the connection was lost during the commit).
+
+**No answer, or an `unknown` one.** Send the same request again. A create
+(POST /proposals) with the same `Idempotency-Key` and body returns the draft the first
+request made, with `Idempotent-Replayed: true`, or creates it now if the first did not
+commit: either way exactly one draft. Any other write carries `expected_version`: read
+the proposal again (GET /proposals/{pid}); if its `version` moved on and its events show
+your action, it was applied, and resending it is refused with 409, never applied twice.
 
 **Concurrency.** Every write to an existing proposal requires `expected_version` (the
 `version` you last read; for DELETE a query parameter). A stale version is refused with

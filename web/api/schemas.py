@@ -13,10 +13,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from workflow.dossier import NomineeInput
+from workflow.ids import MAX_ID
 from workflow.inputs import INPUTS
 
-Version = Annotated[int, Field(ge=1, description="The proposal's `version` as last read; "
-                                                 "a stale one is refused with 409")]
+Version = Annotated[int, Field(ge=1, le=MAX_ID, description="The proposal's `version` as "
+                                 "last read; a stale one is refused with 409")]
 
 
 class Body(BaseModel):
@@ -46,7 +47,8 @@ def _action_body(trigger: str) -> type[BaseModel]:
     name = "".join(part.title() for part in trigger.split("_")) + "Body"
     return type(name, (base,), {
         "__annotations__": {"expected_version": int},
-        "expected_version": Field(ge=1, description="The proposal's version as last read"),
+        "expected_version": Field(ge=1, le=MAX_ID,
+                                  description="The proposal's version as last read"),
         "__module__": __name__,
         "__doc__": f"Body of POST /proposals/{{pid}}/actions/{trigger}.",
         "model_config": ConfigDict(extra="forbid", str_strip_whitespace=True, title=name),
@@ -58,8 +60,8 @@ class DecideBody(Body):
     the sitting's tallies (GET /sittings/{sid}); every nominee must have one."""
 
     model_config = ConfigDict(extra="forbid", title="DecideBody")
-    session_id: int = Field(ge=1, description="The open sitting whose agenda holds the "
-                                              "proposal")
+    session_id: int = Field(ge=1, le=MAX_ID, description="The open sitting whose agenda "
+                                                         "holds the proposal")
     expected_version: Version
 
 
@@ -240,11 +242,17 @@ class ErrorDetail(BaseModel):
 
     code: str = Field(description="Stable machine-readable code, e.g. invalid_input, "
                                   "unauthorized, permission_denied, not_found, conflict, "
-                                  "invalid_transition, rule_violation, csrf, too_large")
+                                  "invalid_transition, rule_violation, csrf, too_large, "
+                                  "internal_error, database_unavailable")
     message: str = Field(description="A human message (Vietnamese)")
     errors: list[str] | None = Field(default=None, description="Each invalid field (400)")
     findings: list[FindingOut] | None = Field(default=None,
                                               description="Blocking rule findings (422)")
+    outcome: Literal["not_applied", "applied", "unknown"] | None = Field(
+        default=None, description="500 and 503: what became of the request's write — "
+        "`applied` means it committed and only the reply failed; `unknown`, that the "
+        "connection was lost during the commit: send the request again (same "
+        "Idempotency-Key) or read the proposal again to learn which")
 
 
 class ErrorOut(BaseModel):

@@ -31,6 +31,7 @@ from web.extensions import csrf
 from workflow import dossier, idempotency, machine, queries, substitutes
 from workflow.actors import Actor
 from workflow.errors import InvalidInput, NotFound
+from workflow.ids import as_id
 from workflow.service import act
 from workflow.uploads import content_type
 
@@ -77,20 +78,20 @@ def _body(model: type[M]) -> M:
 
 
 def _version(raw: str | None) -> int:
-    text = (raw or "").strip()
-    if not text.isdigit() or int(text) < 1:
+    version = as_id(raw)  # a version is, like an id, a positive `integer`
+    if version is None:
         raise InvalidInput(_("expected_version: bắt buộc, là số nguyên dương (phiên bản hồ sơ "
                              "lần đọc gần nhất)"), errors=["expected_version: required"])
-    return int(text)
+    return version
 
 
 @contextmanager
 def _write() -> Iterator[Session]:
-    """One unit of work; then the read session's transaction ends, so the reply (read in
-    the same request) sees the write even on SQLite, whose snapshot lasts a transaction."""
+    """One unit of work; then the read session's transaction ends (`db.unit_of_work`), so
+    the reply (read in the same request) sees the write even on SQLite, whose snapshot
+    lasts a transaction."""
     with db.unit_of_work() as writer:
         yield writer
-    db.session().rollback()
 
 
 def _visible(pid: int) -> Proposal:
@@ -171,13 +172,13 @@ def _id_of(name: str, code: str | None, rows: list[Any]) -> int | None:
     return found
 
 
-@route(bp, "/proposals/<int:pid>", "GET", summary="One proposal: dossier, findings, "
+@route(bp, "/proposals/<id:pid>", "GET", summary="One proposal: dossier, findings, "
        "allowed actions", tag="proposals", response=s.ProposalDetail, errors=(404,))
 def get_proposal(pid: int) -> tuple[Response, int]:
     return _reply(_detail(pid))
 
 
-@route(bp, "/proposals/<int:pid>/events", "GET", summary="The proposal's audit trail",
+@route(bp, "/proposals/<id:pid>/events", "GET", summary="The proposal's audit trail",
        tag="proposals", response=s.EventList, errors=(404,))
 def list_events(pid: int) -> tuple[Response, int]:
     _visible(pid)
@@ -192,25 +193,26 @@ def list_events(pid: int) -> tuple[Response, int]:
        response=s.ProposalDetail, status=201, body=s.CreateProposalBody, errors=(400, 403),
        params=(Param("Idempotency-Key", "Any unique string (e.g. a UUID). A retry with the "
                      "same key and body returns the draft the first request created, with "
-                     "`Idempotent-Replayed: true`, instead of creating another",
+                     "`Idempotent-Replayed: true`, instead of creating another: so a request "
+                     "that got no answer, or a 503 with `outcome` `unknown`, is sent again "
+                     "as it was to learn its outcome",
                      {"type": "string", "minLength": 1, "maxLength": 100}, where="header"),))
 def create_proposal() -> tuple[Response, int]:
     data = _body(s.CreateProposalBody)
     try:
         pid, first, status = idempotency.create_proposal_retrying(
-            db.database().unit_of_work, _actor(), data.campaign, data.title,
+            db.unit_of_work, _actor(), data.campaign, data.title,
             request.headers.get("Idempotency-Key"))
     except NotFound as exc:  # an unknown campaign is bad input here, not a missing page
         raise InvalidInput(exc.template, params=exc.params,
                            errors=["campaign: unknown code"]) from None
-    db.session().rollback()   # end the read snapshot: the reply must see the new draft
     headers = {"Location": url_for("api.get_proposal", pid=pid)}
     if not first:
         headers["Idempotent-Replayed"] = "true"
     return _reply(_detail(pid), status, **headers)
 
 
-@route(bp, "/proposals/<int:pid>", "PATCH", summary="Rename a draft", tag="dossier",
+@route(bp, "/proposals/<id:pid>", "PATCH", summary="Rename a draft", tag="dossier",
        response=s.ProposalDetail, body=s.UpdateProposalBody, errors=PROPOSAL_ERRORS)
 def update_proposal(pid: int) -> tuple[Response, int]:
     _visible(pid)
@@ -220,7 +222,7 @@ def update_proposal(pid: int) -> tuple[Response, int]:
     return _reply(_detail(pid))
 
 
-@route(bp, "/proposals/<int:pid>/nominees", "POST", summary="Add a nominee", tag="dossier",
+@route(bp, "/proposals/<id:pid>/nominees", "POST", summary="Add a nominee", tag="dossier",
        response=s.NomineeResult, status=201, body=s.NomineeBody, errors=PROPOSAL_ERRORS)
 def add_nominee(pid: int) -> tuple[Response, int]:
     _visible(pid)
@@ -231,7 +233,7 @@ def add_nominee(pid: int) -> tuple[Response, int]:
     return _reply(_nominee_result(pid, nid), 201)
 
 
-@route(bp, "/proposals/<int:pid>/nominees/<int:nid>", "PUT", summary="Replace a nominee",
+@route(bp, "/proposals/<id:pid>/nominees/<id:nid>", "PUT", summary="Replace a nominee",
        tag="dossier", response=s.NomineeResult, body=s.NomineeBody, errors=PROPOSAL_ERRORS)
 def update_nominee(pid: int, nid: int) -> tuple[Response, int]:
     _visible(pid)
@@ -252,7 +254,7 @@ def _nominee_result(pid: int, nid: int) -> s.NomineeResult:
     return s.NomineeResult(nominee=found, proposal=proposal)
 
 
-@route(bp, "/proposals/<int:pid>/nominees/<int:nid>", "DELETE", summary="Remove a nominee",
+@route(bp, "/proposals/<id:pid>/nominees/<id:nid>", "DELETE", summary="Remove a nominee",
        tag="dossier", response=s.ProposalDetail, params=(VERSION_PARAM,),
        errors=PROPOSAL_ERRORS)
 def remove_nominee(pid: int, nid: int) -> tuple[Response, int]:
@@ -272,7 +274,7 @@ UPLOAD_FORM = {
         "expected_version": {"type": "integer", "minimum": 1}}}
 
 
-@route(bp, "/proposals/<int:pid>/documents", "POST", summary="Upload a document",
+@route(bp, "/proposals/<id:pid>/documents", "POST", summary="Upload a document",
        tag="dossier", response=s.DocumentResult, status=201, multipart=UPLOAD_FORM,
        errors=(*PROPOSAL_ERRORS, 413))
 def upload_document(pid: int) -> tuple[Response | str, int]:
@@ -301,7 +303,7 @@ def upload_document(pid: int) -> tuple[Response | str, int]:
     return _reply(s.DocumentResult(document=found, proposal=proposal), 201)
 
 
-@route(bp, "/proposals/<int:pid>/documents/<int:doc_id>", "DELETE", summary="Remove a document",
+@route(bp, "/proposals/<id:pid>/documents/<id:doc_id>", "DELETE", summary="Remove a document",
        tag="dossier", response=s.ProposalDetail, params=(VERSION_PARAM,),
        errors=PROPOSAL_ERRORS)
 def remove_document(pid: int, doc_id: int) -> tuple[Response, int]:
@@ -315,7 +317,7 @@ def remove_document(pid: int, doc_id: int) -> tuple[Response, int]:
 # --- workflow actions ---------------------------------------------------------------------
 
 
-@route(bp, "/proposals/<int:pid>/actions/<trigger>", "POST", summary="Fire a workflow action",
+@route(bp, "/proposals/<id:pid>/actions/<trigger>", "POST", summary="Fire a workflow action",
        tag="workflow", response=s.ActionResult, body_any_of=s.ACTION_BODIES,
        errors=(*PROPOSAL_ERRORS, 422), description=(
            "Any trigger of the state machine (GET /proposals/{pid} lists `allowed_actions`). "

@@ -17,6 +17,7 @@ from models import User
 from web import db
 from web.extensions import login_manager
 from workflow.actors import Actor
+from workflow.ids import as_id
 
 
 @dataclass(frozen=True)
@@ -60,9 +61,10 @@ def fingerprint(password_hash: str) -> str:
 @login_manager.user_loader
 def load_user(session_id: str) -> WebUser | None:
     user_id, _, mark = session_id.partition(".")
-    if not user_id.isdigit():
+    uid = as_id(user_id)
+    if uid is None:
         return None
-    user = db.session().scalar(select(User).where(User.id == int(user_id)).options(
+    user = db.session().scalar(select(User).where(User.id == uid).options(
         selectinload(User.role_rows), joinedload(User.unit)))
     # A deactivated account is logged out on its next request, whatever its cookie says.
     if user is None or not user.active or fingerprint(user.password_hash) != mark:

@@ -64,7 +64,7 @@ def create() -> Response:
     opens the draft the first post created instead of making a second one."""
     try:
         pid, first, _status = idempotency.create_proposal_retrying(
-            db.database().unit_of_work, current_user.actor, request.form.get("campaign", ""),
+            db.unit_of_work, current_user.actor, request.form.get("campaign", ""),
             request.form.get("title", ""), request.form.get("form_key") or None)
     except WorkflowError as exc:
         flash(error_text(exc), "danger")
@@ -89,7 +89,7 @@ def _edit(pid: int, done: str, change: Callable[[Session], Any]) -> Response:
     return redirect(url_for("proposals.detail", pid=pid) + "#dossier")
 
 
-@bp.post("/proposals/<int:pid>/title")
+@bp.post("/proposals/<id:pid>/title")
 @clerk_only
 def rename(pid: int) -> Response:
     return _edit(pid, _("Đã đổi tên hồ sơ."), lambda s: dossier.rename(
@@ -103,7 +103,7 @@ def _attributes(pid: int) -> dict[str, str]:
     return {name: kind.value for name, kind in rules.nominee_attributes.items()}
 
 
-@bp.post("/proposals/<int:pid>/nominees")
+@bp.post("/proposals/<id:pid>/nominees")
 @clerk_only
 def add_nominee(pid: int) -> Response:
     return _edit(pid, _("Đã thêm người được đề nghị."), lambda s: dossier.add_nominee(
@@ -111,7 +111,7 @@ def add_nominee(pid: int) -> Response:
         expected_version=expected_version(request.form)))
 
 
-@bp.get("/proposals/<int:pid>/nominees/<int:nid>/edit")
+@bp.get("/proposals/<id:pid>/nominees/<id:nid>/edit")
 @clerk_only
 def edit_nominee(pid: int, nid: int) -> str:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)
@@ -123,7 +123,7 @@ def edit_nominee(pid: int, nid: int) -> str:
                            catalogue=load_catalogue())
 
 
-@bp.post("/proposals/<int:pid>/nominees/<int:nid>")
+@bp.post("/proposals/<id:pid>/nominees/<id:nid>")
 @clerk_only
 def update_nominee(pid: int, nid: int) -> Response:
     return _edit(pid, _("Đã cập nhật người được đề nghị."), lambda s: dossier.update_nominee(
@@ -131,14 +131,14 @@ def update_nominee(pid: int, nid: int) -> Response:
         expected_version=expected_version(request.form)))
 
 
-@bp.post("/proposals/<int:pid>/nominees/<int:nid>/delete")
+@bp.post("/proposals/<id:pid>/nominees/<id:nid>/delete")
 @clerk_only
 def remove_nominee(pid: int, nid: int) -> Response:
     return _edit(pid, _("Đã xoá người được đề nghị."), lambda s: dossier.remove_nominee(
         s, pid, nid, current_user.actor, expected_version=expected_version(request.form)))
 
 
-@bp.post("/proposals/<int:pid>/documents")
+@bp.post("/proposals/<id:pid>/documents")
 @clerk_only
 def upload(pid: int) -> Response:
     name, content = _uploaded_file()
@@ -152,14 +152,14 @@ def upload(pid: int) -> Response:
     return _edit(pid, _("Đã tải lên tài liệu."), change)
 
 
-@bp.post("/proposals/<int:pid>/documents/<int:doc_id>/delete")
+@bp.post("/proposals/<id:pid>/documents/<id:doc_id>/delete")
 @clerk_only
 def remove_document(pid: int, doc_id: int) -> Response:
     return _edit(pid, _("Đã xoá tài liệu."), lambda s: dossier.remove_document(
         s, pid, doc_id, current_user.actor, expected_version=expected_version(request.form)))
 
 
-@bp.post("/proposals/<int:pid>/import")
+@bp.post("/proposals/<id:pid>/import")
 @clerk_only
 def import_excel(pid: int) -> Response | str:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)

@@ -16,10 +16,11 @@ from models.base import utcnow
 from web import db
 from web.access import roles_required
 from web.errors import status_of
-from web.forms import parse_date, parse_int
+from web.forms import parse_date, parse_id, parse_ids
 from web.i18n import error_text
 from workflow import decision_queries, decisions, exports, history, queries
 from workflow.errors import NotFound, WorkflowError
+from workflow.ids import as_id
 from workflow.rulesets import compiled
 
 bp = Blueprint("decisions", __name__)
@@ -40,8 +41,8 @@ def index() -> str:
 @bp.get("/council/decisions/new")
 @roles_required("council_secretary")
 def new() -> str:
-    campaign_id = parse_int(request.args.get("campaign"), _("Phong trào"))
-    chosen = request.args.get("proposal", type=int)
+    campaign_id = parse_id(request.args.get("campaign"), _("Phong trào"))
+    chosen = parse_id(request.args.get("proposal"), _("Hồ sơ"))
     if campaign_id is None and chosen is not None:
         campaign_id = queries.get_visible(db.session(), chosen, current_user.actor).campaign_id
     return _issue_page(campaign_id, request.args.get("award_form") or None,
@@ -58,8 +59,9 @@ def create() -> Response | tuple[str, int]:
             decision = decisions.issue(writer, current_user.actor, data)
             did, number = decision.id, decision.number
     except WorkflowError as exc:  # the same form again, as typed, with why it was refused
-        campaign_id = form.get("campaign_id", type=int)
-        ticked = {int(v) for v in form.getlist("proposal_ids") if v.isdigit()}
+        # The form again as typed: what it holds that is an id (the refusal says why).
+        campaign_id = as_id(form.get("campaign_id"))
+        ticked = {n for v in form.getlist("proposal_ids") if (n := as_id(v)) is not None}
         return _issue_page(campaign_id, form.get("award_form") or None, ticked, form,
                            error_text(exc)), status_of(exc)
     flash(_("Đã ban hành quyết định số %(n)s.", n=number), "success")
@@ -83,14 +85,14 @@ def _issue_page(campaign_id: int | None, award_form: str | None, chosen: set[int
 
 
 def issue_payload(form: MultiDict[str, str]) -> dict[str, Any]:
-    return {"campaign_id": parse_int(form.get("campaign_id"), _("Phong trào")),
+    return {"campaign_id": parse_id(form.get("campaign_id"), _("Phong trào")),
             "award_form": form.get("award_form") or None,
-            "proposal_ids": [parse_int(v, _("Hồ sơ")) for v in form.getlist("proposal_ids")],
+            "proposal_ids": parse_ids(form.getlist("proposal_ids"), _("Hồ sơ")),
             "signed_on": parse_date(form.get("signed_on"), _("Ngày ký")),
             "signer_name": form.get("signer_name") or ""}
 
 
-@bp.get("/council/decisions/<int:did>")
+@bp.get("/council/decisions/<id:did>")
 @login_required
 def detail(did: int) -> str:
     session = db.session()
@@ -103,7 +105,7 @@ def detail(did: int) -> str:
         proposals=decision_queries.proposals_of(session, did, current_user.actor))
 
 
-@bp.get("/council/decisions/<int:did>/danh-sach.xlsx")
+@bp.get("/council/decisions/<id:did>/danh-sach.xlsx")
 @login_required
 def list_xlsx(did: int) -> Response:
     session = db.session()
@@ -112,7 +114,7 @@ def list_xlsx(did: int) -> Response:
                      f"{exports.file_stem(decision)}-danh-sach.xlsx")
 
 
-@bp.get("/council/decisions/<int:did>/quyet-dinh.docx")
+@bp.get("/council/decisions/<id:did>/quyet-dinh.docx")
 @login_required
 def word_docx(did: int) -> Response:
     session = db.session()
@@ -125,13 +127,13 @@ def _download(file: IO[bytes], mimetype: str, name: str) -> Response:
     return send_file(file, mimetype=mimetype, as_attachment=True, download_name=name)
 
 
-@bp.get("/council/decisions/<int:did>/correct")
+@bp.get("/council/decisions/<id:did>/correct")
 @roles_required("council_secretary")
 def correct_form(did: int) -> str:
     return _correct_page(did)
 
 
-@bp.post("/council/decisions/<int:did>/correct")
+@bp.post("/council/decisions/<id:did>/correct")
 @roles_required("council_secretary")
 def correct(did: int) -> Response | tuple[str, int]:
     decision = decision_queries.get_visible(db.session(), did, current_user.actor)
@@ -174,7 +176,7 @@ def correction_payload(form: MultiDict[str, str], entries: list[DecisionEntry]
             "signer_name": form.get("signer_name") or ""}
 
 
-@bp.get("/proposals/<int:pid>/nominees/<int:nid>")
+@bp.get("/proposals/<id:pid>/nominees/<id:nid>")
 @login_required
 def nominee(pid: int, nid: int) -> str:
     session = db.session()

@@ -12,10 +12,11 @@ from models.base import utcnow
 from web import db
 from web.access import roles_required
 from web.council.views import bp
-from web.forms import parse_int
+from web.forms import parse_id
 from web.i18n import error_text, vn_date
 from workflow import notices, objections
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import WorkflowError
+from workflow.ids import as_id
 
 secretary_only = roles_required("council_secretary")
 
@@ -33,7 +34,7 @@ def notices_page() -> str:
 @secretary_only
 def new_notice() -> Response | str:
     session = db.session()
-    campaign_id = _arg_int("campaign")
+    campaign_id = parse_id(request.args.get("campaign"), "campaign")
     form = request.args.get("award_form", "")
     rule = notices.rule_for(session, campaign_id, form) if campaign_id else None
     if rule is None:
@@ -49,7 +50,7 @@ def new_notice() -> Response | str:
 @secretary_only
 def publish_notice() -> Response:
     try:
-        campaign_id = parse_int(request.form.get("campaign_id"), _("Phong trào"))
+        campaign_id = parse_id(request.form.get("campaign_id"), _("Phong trào"))
         with db.unit_of_work() as writer:
             notice = notices.publish(writer, current_user.actor, campaign_id or 0,
                                      request.form.get("award_form", ""), utcnow(),
@@ -63,7 +64,7 @@ def publish_notice() -> Response:
     return redirect(url_for("council.notice_page", notice_id=notice_id))
 
 
-@bp.get("/notices/<int:notice_id>")
+@bp.get("/notices/<id:notice_id>")
 @secretary_only
 def notice_page(notice_id: int) -> str:
     session = db.session()
@@ -73,7 +74,7 @@ def notice_page(notice_id: int) -> str:
                            objections=notices.objections_of(session, notice_id))
 
 
-@bp.post("/objections/<int:objection_id>")
+@bp.post("/objections/<id:objection_id>")
 @secretary_only
 def resolve_objection(objection_id: int) -> Response:
     resolution = request.form.get("resolution", "")
@@ -84,23 +85,10 @@ def resolve_objection(objection_id: int) -> Response:
             notice_id = objection.notice_id
     except WorkflowError as exc:
         flash(error_text(exc), "danger")
-        back = _form_int("notice_id")
+        back = as_id(request.form.get("notice_id"))  # only where to go back to
         return redirect(url_for("council.notice_page", notice_id=back) if back
                         else url_for("council.notices_page"))
     flash(_("Đã chấp nhận ý kiến: người được đề nghị đã được chuyển lại Ban thẩm định.")
           if resolution == "uphold" else _("Đã bác ý kiến."), "success")
     return redirect(url_for("council.notice_page", notice_id=notice_id))
 
-
-def _arg_int(name: str) -> int | None:
-    try:
-        return parse_int(request.args.get(name), name)
-    except InvalidInput:
-        return None
-
-
-def _form_int(name: str) -> int | None:
-    try:
-        return parse_int(request.form.get(name), name)
-    except InvalidInput:
-        return None

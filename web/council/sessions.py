@@ -22,10 +22,10 @@ from web import db
 from web.access import roles_required
 from web.council.views import bp
 from web.errors import status_of
-from web.forms import expected_version, parse_count, parse_date, parse_int
+from web.forms import expected_version, parse_count, parse_date, parse_id, parse_ids
 from web.i18n import error_text
 from workflow import council, queries, sittings
-from workflow.errors import InvalidInput, WorkflowError
+from workflow.errors import WorkflowError
 
 secretary_only = roles_required("council_secretary")
 COUNT_FIELDS = ("yes", "no", "invalid", "written_yes", "written_no")
@@ -52,7 +52,7 @@ def create_session() -> Response | tuple[str, int]:
     try:
         data = council.SittingInput(
             form.get("title", ""), parse_date(form.get("sitting_date"), _("Ngày họp")),
-            form.get("place", ""), _ids("present"))
+            form.get("place", ""), _ids("present", _("Thành viên dự họp")))
         with db.unit_of_work() as writer:
             sid = council.create(writer, data, current_user.actor, utcnow()).id
     except WorkflowError as exc:  # the same form again, as typed, with why it was refused
@@ -67,7 +67,7 @@ def _new_session_page(form: MultiDict[str, str] | None = None, error: str | None
                            today=utcnow(), form=form, error=error)
 
 
-@bp.get("/sessions/<int:sid>")
+@bp.get("/sessions/<id:sid>")
 @roles_required("council_secretary", "council_member")
 def session_page(sid: int) -> str:
     return _sitting_page(sid)
@@ -78,7 +78,7 @@ def _sitting_page(sid: int, refused: RefusedTally | None = None) -> str:
     session = db.session()
     sitting = sittings.get(session, sid, current_user.actor)
     manage = current_user.has("council_secretary")
-    campaign_id = parse_int(request.args.get("campaign"), "campaign") if manage else None
+    campaign_id = parse_id(request.args.get("campaign"), "campaign") if manage else None
     award_form = (request.args.get("award_form") or None) if manage else None
     building = manage and sitting.status != SessionStatus.CLOSED
     return render_template(
@@ -100,11 +100,8 @@ class RefusedTally:
     error: str
 
 
-def _ids(name: str) -> frozenset[int]:
-    try:
-        return frozenset(int(v) for v in request.form.getlist(name) if v.strip())
-    except ValueError:
-        raise InvalidInput(_("Danh sách chọn không hợp lệ")) from None
+def _ids(name: str, label: str) -> frozenset[int]:
+    return frozenset(parse_ids(request.form.getlist(name), label))
 
 
 def _change(sid: int, done: str, change: Callable[[Session], Any], anchor: str = "") -> Response:
@@ -119,21 +116,22 @@ def _change(sid: int, done: str, change: Callable[[Session], Any], anchor: str =
     return redirect(url_for("council.session_page", sid=sid) + anchor)
 
 
-@bp.post("/sessions/<int:sid>/attendance")
+@bp.post("/sessions/<id:sid>/attendance")
 @secretary_only
 def attendance(sid: int) -> Response:
     return _change(sid, _("Đã cập nhật thành viên dự họp."), lambda w: council.set_attendance(
-        w, sid, _ids("present"), current_user.actor, utcnow()), "#members")
+        w, sid, _ids("present", _("Thành viên dự họp")), current_user.actor, utcnow()),
+        "#members")
 
 
-@bp.post("/sessions/<int:sid>/agenda")
+@bp.post("/sessions/<id:sid>/agenda")
 @secretary_only
 def add_agenda(sid: int) -> Response:
     return _change(sid, _("Đã đưa hồ sơ vào chương trình."), lambda w: council.add_to_agenda(
-        w, sid, _ids("proposal_id"), current_user.actor, utcnow()), "#agenda")
+        w, sid, _ids("proposal_id", _("Hồ sơ")), current_user.actor, utcnow()), "#agenda")
 
 
-@bp.post("/sessions/<int:sid>/agenda/<int:pid>/remove")
+@bp.post("/sessions/<id:sid>/agenda/<id:pid>/remove")
 @secretary_only
 def remove_agenda(sid: int, pid: int) -> Response:
     return _change(sid, _("Đã rút hồ sơ khỏi chương trình."),
@@ -141,14 +139,14 @@ def remove_agenda(sid: int, pid: int) -> Response:
                                                         utcnow()), "#agenda")
 
 
-@bp.post("/sessions/<int:sid>/open")
+@bp.post("/sessions/<id:sid>/open")
 @secretary_only
 def open_session(sid: int) -> Response:
     return _change(sid, _("Phiên họp đã khai mạc; thành viên đã xem được chương trình và hồ sơ."),
                    lambda w: council.open_sitting(w, sid, current_user.actor, utcnow()))
 
 
-@bp.post("/sessions/<int:sid>/tallies/<int:nid>")
+@bp.post("/sessions/<id:sid>/tallies/<id:nid>")
 @secretary_only
 def record_tally(sid: int, nid: int) -> Response | tuple[str, int]:
     try:
@@ -172,7 +170,7 @@ def _label(name: str) -> str:
             "written_no": _("Ý kiến bằng văn bản không đồng ý")}[name]
 
 
-@bp.post("/sessions/<int:sid>/agenda/<int:pid>/finalize")
+@bp.post("/sessions/<id:sid>/agenda/<id:pid>/finalize")
 @secretary_only
 def finalize(sid: int, pid: int) -> Response:
     return _change(sid, _("Đã chốt kết quả của hồ sơ."), lambda w: council.finalize(
@@ -180,7 +178,7 @@ def finalize(sid: int, pid: int) -> Response:
         expected_version=expected_version(request.form)), "#agenda")
 
 
-@bp.post("/sessions/<int:sid>/close")
+@bp.post("/sessions/<id:sid>/close")
 @secretary_only
 def close_session(sid: int) -> Response:
     return _change(sid, _("Phiên họp đã kết thúc."),

@@ -53,7 +53,7 @@ def index() -> str:
     return render_template("proposals/index.html", page=page, filters=filters)
 
 
-@bp.get("/<int:pid>")
+@bp.get("/<id:pid>")
 @login_required
 @cached_page
 def detail(pid: int) -> str:
@@ -97,7 +97,7 @@ def _can_edit(proposal: Proposal) -> bool:
             and proposal.state in EDITABLE_STATES)
 
 
-@bp.post("/<int:pid>/actions/<trigger>")
+@bp.post("/<id:pid>/actions/<trigger>")
 @login_required
 def action(pid: int, trigger: str) -> Response:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)
@@ -120,7 +120,7 @@ def action(pid: int, trigger: str) -> Response:
     return redirect(url_for("proposals.detail", pid=pid))
 
 
-@bp.get("/<int:pid>/documents/<int:doc_id>")
+@bp.get("/<id:pid>/documents/<id:doc_id>")
 @login_required
 def document(pid: int, doc_id: int) -> Response:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)

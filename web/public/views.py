@@ -9,7 +9,7 @@ from werkzeug.wrappers import Response
 
 from models.base import utcnow
 from web import db
-from web.forms import parse_int
+from web.forms import parse_id
 from web.i18n import error_text
 from workflow import notices, objections
 from workflow.errors import InvalidInput, NotFound, WorkflowError
@@ -24,16 +24,16 @@ def index() -> str:
                            notices=notices.current_notices(db.session(), utcnow()))
 
 
-@bp.get("/cong-khai/<int:notice_id>")
+@bp.get("/cong-khai/<id:notice_id>")
 def notice(notice_id: int) -> str:
     return _page(notice_id, {}, [])
 
 
-@bp.post("/cong-khai/<int:notice_id>")
+@bp.post("/cong-khai/<id:notice_id>")
 def object_to(notice_id: int) -> Response | tuple[str, int]:
     typed = {name: request.form.get(name, "") for name in FIELDS}
     try:
-        nominee_id = parse_int(typed["nominee_id"], _("Người được đề nghị"))
+        nominee_id = parse_id(typed["nominee_id"], _("Người được đề nghị"))
         if nominee_id is None:
             raise InvalidInput(_("Hãy chọn cá nhân, tập thể mà bạn có ý kiến"))
         form = objections.ObjectionForm(typed["filer_name"], typed["filer_contact"],

@@ -10,12 +10,11 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.access import roles_required
-from web.forms import page_number, parse_int, row_ids
+from web.forms import page_number, parse_id, parse_ids
 from web.labels import STATES
 from web.page_cache import cached_page
 from workflow import queries
 from workflow.bulk import BULK_TRIGGERS, bulk_act
-from workflow.errors import InvalidInput
 
 bp = Blueprint("review", __name__)
 board_only = roles_required("board_reviewer", "board_head")
@@ -29,7 +28,7 @@ def queue() -> str:
     session = db.session()
     state = request.args.get("state") or None
     filters = queries.ProposalFilter(
-        campaign_id=_arg_int("campaign"), unit_id=_arg_int("unit"),  # links from before the box
+        campaign_id=_arg_id("campaign"), unit_id=_arg_id("unit"),  # links from before the box
         state=state if state in STATES else None,
         assignee_id=current_user.id if request.args.get("mine") else None,
         search=_arg_text("q"), unit_search=_arg_text("unit_q"))
@@ -45,20 +44,17 @@ def _arg_text(name: str) -> str | None:
     return (request.args.get(name) or "").strip() or None
 
 
-def _arg_int(name: str) -> int | None:
-    try:
-        return parse_int(request.args.get(name), name)
-    except InvalidInput:
-        return None
+def _arg_id(name: str) -> int | None:
+    return parse_id(request.args.get(name), name)
 
 
 @bp.post("/bulk")
 @board_only
 def bulk() -> Response | str:
     trigger = request.form.get("trigger", "")
-    ids = row_ids(request.form.getlist("ids"))
+    ids = parse_ids(request.form.getlist("ids"), _("Hồ sơ"))
     if trigger not in BULK_TRIGGERS or not ids:
         flash(_("Hãy chọn ít nhất một hồ sơ và một thao tác."), "warning")
         return redirect(url_for("review.queue"))
-    results = bulk_act(db.database().unit_of_work, ids, trigger, current_user.actor)
+    results = bulk_act(db.unit_of_work, ids, trigger, current_user.actor)
     return render_template("review/bulk_result.html", results=results, trigger=trigger)

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.access import roles_required
+from web.forms import parse_id
 from web.stats import excel, figures, present
 from workflow import queries
 from workflow.statistics import STAFF, VIEWERS, campaign_counts, campaign_statistics
@@ -32,7 +33,7 @@ def index() -> str:
 @roles_required(*READERS)
 def campaign(code: str) -> str:
     session = db.session()
-    unit = request.args.get("unit", type=int)
+    unit = parse_id(request.args.get("unit"), "unit")
     stats = campaign_statistics(session, current_user.actor, code, utcnow(), unit_id=unit)
     staff = bool(current_user.roles & STAFF)
     return render_template(
@@ -43,7 +44,7 @@ def campaign(code: str) -> str:
 @bp.get("/<code>/<table>.xlsx")
 @roles_required(*READERS)
 def download(code: str, table: str) -> Response:
-    unit = request.args.get("unit", type=int)
+    unit = parse_id(request.args.get("unit"), "unit")
     stats = campaign_statistics(db.session(), current_user.actor, code, utcnow(),
                                 unit_id=unit)
     data = excel.workbook(stats.table(table))

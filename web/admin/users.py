@@ -72,14 +72,14 @@ def user(uid: int) -> str:
                            now=utcnow())
 
 
-@bp.get("/users/<int:uid>/tokens/revoke")
+@bp.get("/users/<id:uid>/tokens/revoke")
 @admin_only
 def confirm_revoke_tokens(uid: int) -> str:
     """The confirmation step before revoking one token (?token=id) or all of them."""
     session = db.session()
     account = admin.get_user(session, uid)
     live = [t for t in tokens.list_tokens(session, uid) if t.revoked_at is None]
-    token_id = arg_int("token")
+    token_id = arg_id("token")
     if token_id is not None:
         live = [t for t in live if t.id == token_id]
         if not live:
@@ -88,11 +88,11 @@ def confirm_revoke_tokens(uid: int) -> str:
                            token_id=token_id, scopes=TOKEN_SCOPES, now=utcnow())
 
 
-@bp.post("/users/<int:uid>/tokens/revoke")
+@bp.post("/users/<id:uid>/tokens/revoke")
 @admin_only
 def revoke_tokens(uid: int) -> Response:
     """Revoke one token or all, only once confirmed on the confirmation page."""
-    token_id = form_int("token", _("Khoá API"))
+    token_id = form_id("token", _("Khoá API"))
     if request.form.get("confirm") != "yes":
         flash(_("Chưa thu hồi: hãy xác nhận trên trang này."), "warning")
         return redirect(url_for("admin.confirm_revoke_tokens", uid=uid, token=token_id))

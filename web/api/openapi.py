@@ -214,8 +214,9 @@ read-and-act token may do everything its owner may.
 **Errors** are JSON: `{"error": {"code": "...", "message": "...", ...}}` with a stable
 `code`: 400 `invalid_input`/`csrf`/`bad_request`, 401 `unauthorized`/`invalid_token`/
 `token_expired`, 403 `permission_denied`/`insufficient_scope`, 404 `not_found`,
-409 `conflict`/`invalid_transition`, 413 `too_large`, 422 `rule_violation` (with `findings`), 500 `internal_error`,
-503 `database_unavailable` (with `Retry-After`). A 500 or 503 carries `outcome`:
+409 `conflict`/`invalid_transition`, 413 `too_large`, 422 `rule_violation` (with
+`findings`), 500 `internal_error`, 503 `database_unavailable` (with `Retry-After`). A 500
+or 503 carries `outcome`:
 `not_applied` (nothing was written), `applied` (the write committed; only the reply
 failed) or `unknown` (the connection was lost during the commit).
 

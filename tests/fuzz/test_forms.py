@@ -60,6 +60,7 @@ FORMS: dict[str, tuple[str, list[str]]] = {
     "/admin/users/{uid}/profile": ("admin", ["full_name", "email", "unit_id", "language"]),
     "/admin/users/{uid}/reactivate": ("admin", []),
     "/admin/users/{uid}/roles": ("admin", ["roles"]),
+    "/admin/users/{uid}/tokens/revoke": ("admin", ["token", "confirm"]),
     "/admin/users/new": ("admin", ["username", "full_name", "email", "password", "unit_id",
                                    "roles"]),
     "/language/{lang}": ("unit1", ["next"]),

@@ -11,6 +11,7 @@ from models import Document, Nominee, Outcome, Proposal
 from rules.checks import NomineeFacts, ProposalFacts
 from rules.loader import CompiledRuleSet
 from workflow.history import titles_for
+from workflow.quota_lock import hold_unit_quota
 
 # States in which a proposal's nominees count against the unit's quota.
 LIVE_STATES = ("submitted", "under_review", "returned", "at_council", "approved", "decided")
@@ -61,16 +62,21 @@ def needs_titles(rules: CompiledRuleSet | None, nominee: Nominee) -> bool:
 
 def proposal_facts(session: Session, proposal: Proposal,
                    rules: CompiledRuleSet | None = None,
-                   held_documents: frozenset[str] | None = None) -> ProposalFacts:
+                   held_documents: frozenset[str] | None = None,
+                   hold_counts: bool = False) -> ProposalFacts:
     """The proposal's facts; given the rule set they will be checked against, the lookups
     its rules do not need are skipped (the findings are the same): the other proposals'
     nominees when no award form of this one has a quota, the documents when none asks
     for any, the history when no prior-title rule reads it. `held_documents`: the kinds
-    of document the proposal holds, when the caller has read them."""
+    of document the proposal holds, when the caller has read them. `hold_counts`: the
+    caller will act on the count (a submit), so the unit's quota lock is taken before it
+    is read and held to the end of the transaction (workflow.quota_lock)."""
     nominees = proposal.nominees
     awards = [rules.rules.award(n.award_form_code) for n in nominees] if rules else None
     already_filed: dict[str, int] = {}
     if awards is None or any(a is not None and a.quota_per_unit is not None for a in awards):
+        if hold_counts:
+            hold_unit_quota(session, proposal.campaign_id, proposal.unit_id)
         already_filed = dict(Counter(session.execute(_ALREADY_FILED, {
             "campaign_id": proposal.campaign_id, "unit_id": proposal.unit_id,
             "proposal_id": proposal.id}).scalars()))

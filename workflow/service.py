@@ -345,11 +345,13 @@ def check_proposal(session: Session, proposal: Proposal, now: datetime) -> list[
 
 def _checked(session: Session, proposal: Proposal, now: datetime, held: Held | None = None
              ) -> tuple[ActiveRules, list[Finding]]:
+    """Under `held` (an action), the quota counts are read under the unit's quota lock,
+    which the transaction then keeps: the action will be applied on them."""
     active = held.rules(session) if held else active_rules(session, proposal.campaign_id)
     if active is None:
         raise InvalidTransition(N_("Phong trào chưa có bộ quy tắc đang áp dụng"))
     facts = proposal_facts(session, proposal, active.rules,
-                           held.document_types if held else None)
+                           held.document_types if held else None, hold_counts=held is not None)
     return active, run_checks(active.rules, facts, now)
 
 

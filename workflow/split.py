@@ -18,6 +18,7 @@ from models import Campaign, Document, Nominee, Outcome, Proposal
 from workflow import deadlines, notifications
 from workflow.actors import Actor
 from workflow.audit import SPLIT_ACTION, SPLIT_STATE, record_proposal_event
+from workflow.quota_lock import hold_unit_quota
 from workflow.service import flush
 
 SPLIT_SUFFIX = " (tách do khiếu nại)"
@@ -27,7 +28,9 @@ def split_nominee(session: Session, proposal: Proposal, nominee: Nominee, who: A
                   reason: str, now: datetime, payload: dict[str, Any] | None = None
                   ) -> Proposal:
     """Move `nominee` out of `proposal` (locked by the caller) into a new submitted
-    proposal; returns it. Flushes, never commits."""
+    proposal; returns it. Flushes, never commits. The move leaves the unit's count as it
+    was, but is made under the unit's quota lock, so that no submit counts halfway."""
+    hold_unit_quota(session, proposal.campaign_id, proposal.unit_id)
     new = _new_proposal(session, proposal, reason, now)
     nominee.proposal = new
     nominee.outcome, nominee.outcome_reason = Outcome.PENDING, None

@@ -86,21 +86,21 @@ class SignIn:
     locked_until: datetime | None = None
 
 
-def sign_in(session: Session, username: str, password: str, address: str,
-            now: datetime) -> SignIn:
-    """Check the password unless the name or the address is locked; count the outcome.
+def take_sign_in_turn(session: Session, username: str, address: str,
+                      now: datetime) -> SignIn | None:
+    """Count an attempt to sign in before its password is tested (commit this unit of work
+    first, then call `sign_in`). None: go on; else the refusal, with the lock's end."""
+    until = login_throttle.take_turn(session, login_throttle.keys(username, address), now)
+    return None if until is None else SignIn(None, until)
 
-    Inside the caller's unit of work (flush, never commit): concurrent attempts on several
-    workers are counted one after another under the counter row's lock."""
+
+def sign_in(session: Session, username: str, password: str, address: str) -> SignIn:
+    """Test the password of an attempt `take_sign_in_turn` has counted, and settle the
+    count: a failure may lock the name or the address, a success clears the name's."""
     keys = login_throttle.keys(username, address)
-    until = login_throttle.locked_until(session, keys, now)
-    if until is not None:
-        return SignIn(None, until)
     user = authenticate(session, username, password)
-    if user is None:
-        login_throttle.record_failure(session, keys, now)
-    else:
-        login_throttle.clear(session, username)
+    if user is not None:  # a failure was counted by the turn
+        login_throttle.succeeded(session, username, keys)
     return SignIn(user)
 
 
@@ -153,12 +153,14 @@ def change_own_password(session: Session, user_id: int, current: str, new: str,
     user = session.get(User, user_id)
     if user is None or not user.active:
         return InvalidInput(N_("Tài khoản đã bị khoá."))
+    # Counted before the password is tested, as a sign-in is; the counter row stays locked
+    # to the end of this transaction, so one user's tries run one after another.
     keys = login_throttle.keys(user.username)
-    if login_throttle.locked_until(session, keys, now) is not None:
+    if login_throttle.take_turn(session, keys, now) is not None:
         return InvalidInput(N_("Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau ít phút."))
-    if not password_matches(user, current or ""):
-        login_throttle.record_failure(session, keys, now)
+    if not password_matches(user, current or ""):  # counted by the turn
         return InvalidInput(N_("Mật khẩu hiện tại không đúng."))
+    login_throttle.succeeded(session, user.username, keys)
     if new != confirm:
         return InvalidInput(N_("Mật khẩu nhập lại không khớp với mật khẩu mới."))
     if new == current:

@@ -25,7 +25,7 @@ from models.base import utcnow
 from web import db
 from web.auth.users import WebUser
 from web.i18n import LANGUAGES
-from workflow.accounts import set_language, sign_in
+from workflow.accounts import set_language, sign_in, take_sign_in_turn
 
 bp = Blueprint("auth", __name__)
 
@@ -43,9 +43,13 @@ def login() -> str | Response:
     form = LoginForm()
     if form.validate_on_submit():
         now = utcnow()
+        name, address = form.username.data or "", request.remote_addr or ""
+        # The attempt is counted and committed before its password is tested, so that
+        # attempts sent at once cannot all pass the brake (workflow.login_throttle).
         with db.unit_of_work() as writer:
-            attempt = sign_in(writer, form.username.data or "", form.password.data or "",
-                              request.remote_addr or "", now)
+            refused = take_sign_in_turn(writer, name, address, now)
+        with db.unit_of_work() as writer:
+            attempt = refused or sign_in(writer, name, form.password.data or "", address)
             user = WebUser.of(attempt.user) if attempt.user is not None else None
         if user is not None:
             login_user(user, remember=bool(form.remember.data))

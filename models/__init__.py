@@ -12,6 +12,7 @@ from models.notices import Notice, NoticeEntry, NoticeStage, Objection, Objectio
 from models.notifications import MailStatus, Notification, OutboxMail
 from models.org import Role, Unit, User, UserRole
 from models.proposals import Document, Nominee, NomineeKind, Outcome, Proposal
+from models.signins import EndedSession
 from models.substitutes import Substitution
 from models.throttle import LoginThrottle
 from models.tokens import ApiToken, TokenScope
@@ -33,6 +34,7 @@ __all__ = [
     "DecisionCounter",
     "DecisionEntry",
     "Document",
+    "EndedSession",
     "IdempotencyKey",
     "LoginThrottle",
     "MailStatus",

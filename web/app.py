@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Flask, redirect, url_for
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 from models.db import Database
 from rules.calendar import load_calendar
 from web import db, errors, labels, page_cache
+from web.auth import lifetime
 from web.config import Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
 from web.i18n import (
@@ -75,6 +76,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.teardown_appcontext(db.close_session)
     app.after_request(_security_headers)
     page_cache.init_app(app)
+    lifetime.init_app(app)  # before the page cache's hook: an idle session gets no page
     # Innermost: whatever escapes Flask still gets an answer of ours, not the server's.
     app.wsgi_app = errors.LastResort(app.wsgi_app, app)  # type: ignore[method-assign]
     if settings.proxy_hops:
@@ -106,6 +108,12 @@ def _defaults(settings: Settings) -> dict[str, Any]:
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_CACHE_SECONDS": settings.page_cache_seconds,
+        "SESSION_IDLE_SECONDS": settings.session_idle_minutes * 60,
+        "SESSION_MAX_SECONDS": settings.session_hours * 3600,
+        # The session cookie's own signature ages out with the longest sign-in; each
+        # sign-in's own limit is checked when its user is loaded (web.auth.users).
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=settings.session_hours),
+        "REMEMBER_COOKIE_DURATION": timedelta(days=settings.remember_days),
     }
 
 
@@ -130,9 +138,6 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
-    login_manager.login_message = _l("Vui lòng đăng nhập để tiếp tục.")
-    login_manager.localize_callback = str  # the lazy message, in the request's language
-    login_manager.login_message_category = "warning"
     import web.auth.users  # noqa: F401  (registers the user loader)
 
 

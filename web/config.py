@@ -17,6 +17,13 @@ def _int(name: str, default: int) -> int:
         raise SystemExit(f"{name} must be a whole number, not {raw!r}") from exc
 
 
+def _bounded(name: str, default: int, low: int, high: int) -> int:
+    value = _int(name, default)
+    if not low <= value <= high:
+        raise SystemExit(f"{name} must be between {low} and {high}, not {value}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -30,6 +37,9 @@ class Settings:
     max_upload_bytes: int
     proxy_hops: int
     page_cache_seconds: int
+    session_idle_minutes: int
+    session_hours: int
+    remember_days: int
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -46,4 +56,9 @@ class Settings:
             max_upload_bytes=_int("TDKT_MAX_UPLOAD_MB", 20) * 1024 * 1024,
             proxy_hops=_int("TDKT_PROXY_HOPS", 0),
             page_cache_seconds=_int("TDKT_PAGE_CACHE_SECONDS", 30),
+            # Office staff on shared computers: half an hour away from the desk ends a
+            # session, and none outlives a working day; "remember me" at most a month.
+            session_idle_minutes=_bounded("TDKT_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
+            session_hours=_bounded("TDKT_SESSION_HOURS", 10, 1, 24 * 7),
+            remember_days=_bounded("TDKT_REMEMBER_DAYS", 30, 0, 30),
         )

@@ -285,6 +285,8 @@ def set_active(session: Session, actor: Actor, user_id: int, active: bool,
         raise InvalidInput(N_("Bạn không thể tự khoá tài khoản của chính mình."))
     if user.active != active:
         user.active = active
+        if not active:  # so that a reactivation does not revive the cookies of before
+            user.session_epoch += 1
         _audit(session, f"user:{user.username}",
                "reactivate_user" if active else "deactivate_user", actor, now, {})
     return user

@@ -48,6 +48,7 @@ FORMS: dict[str, tuple[str, list[str]]] = {
         "yes", "no", "invalid", "written_yes", "written_no"]),
     "/account/substitutes": ("reviewer", ["substitute", "starts", "ends", "reason"]),
     "/account/substitutes/{id}/cancel": ("reviewer", []),
+    "/account/sign-out-everywhere": ("unit1", ["confirm"]),
     "/account/tokens": ("unit1", ["name"]),
     "/account/tokens/{id}/revoke": ("unit1", []),
     "/admin/campaigns/{code}/rules": ("admin", ["yaml"]),

@@ -195,6 +195,9 @@ ACCESS: dict[str, Access] = {
     "account.change_password": Access(change=EVERYONE, form={
         "current_password": "tdkt-demo", "new_password": "Ngay-mai-troi-lai-sang",
         "confirm_password": "Ngay-mai-troi-lai-sang"}),
+    # -- log out everywhere: every signed-in user; without its confirmation nothing ends
+    "account.confirm_sign_out_everywhere": Access(see=EVERYONE),
+    "account.sign_out_everywhere": Access(change=EVERYONE, effect=False),
     # -- one's own API tokens: every signed-in user
     "account.tokens_page": Access(see=EVERYONE),
     "account.create_token": Access(change=EVERYONE, form={"name": "Khoá kiểm thử"}),
@@ -448,8 +451,8 @@ class Caller:
 
 @pytest.fixture
 def callers(app: Any) -> Callable[..., dict[str, Caller]]:
-    """Every role logged in through the login form; the session's CSRF token is the one
-    the login page carried (logging in keeps it)."""
+    """Every role logged in through the login form, with the CSRF token of the session
+    that signing in started (the login page's is not carried over)."""
 
     def make(roles: tuple[str, ...] = ROLES) -> dict[str, Caller]:
         out = {}
@@ -463,6 +466,7 @@ def callers(app: Any) -> Callable[..., dict[str, Caller]]:
                 response = client.post("/login", data={"username": role, "csrf_token": token,
                                                        "password": "tdkt-demo"})
                 assert response.status_code == 302, f"{role} could not log in"
+                token = csrf_token(client, "/")
             out[role] = Caller(role, client, token)
         return out
 

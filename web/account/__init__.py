@@ -1,1 +1,1 @@
-"""The signed-in user's own account pages (API tokens)."""
+"""The signed-in user's own account pages (API tokens, password, substitutes, sign-ins)."""

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from flask import flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 from werkzeug.wrappers import Response
@@ -11,14 +19,16 @@ from models import User
 from models.base import utcnow
 from web import db
 from web.account.views import bp
-from web.auth.users import WebUser
 from web.i18n import error_text
 from workflow import accounts
 
 
 def _page(error: str | None = None, status: int = 200) -> Response:
     response = make_response(render_template(
-        "account/password.html", error=error, min_length=accounts.MIN_PASSWORD), status)
+        "account/password.html", error=error, min_length=accounts.MIN_PASSWORD,
+        idle_minutes=current_app.config["SESSION_IDLE_SECONDS"] // 60,
+        session_hours=current_app.config["SESSION_MAX_SECONDS"] // 3600,
+        remember_days=current_app.config["REMEMBER_COOKIE_DURATION"].days), status)
     response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -37,10 +47,10 @@ def change_password() -> Response:
         refusal = accounts.change_own_password(
             writer, current_user.id, form.get("current_password", ""),
             form.get("new_password", ""), form.get("confirm_password", ""), utcnow())
-        user = None if refusal else WebUser.of(writer.get_one(User, current_user.id))
+        user = None if refusal else current_user.renewed(writer.get_one(User, current_user.id))
     if refusal is not None or user is None:
         return _page(error_text(refusal) if refusal else None, 400)
     # Other sessions end with the old password's fingerprint; this one carries the new one.
-    login_user(user)
+    login_user(user, remember=user.signin is not None and user.signin.remembered)
     flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của bạn đã kết thúc."), "success")
     return redirect(url_for("main.home"))

@@ -70,4 +70,5 @@ def revoke_token(token_id: int) -> Response:
 
 # The password, leave and substitutes pages share this blueprint.
 import web.account.password  # noqa: E402
+import web.account.signins  # noqa: E402
 import web.account.substitutes  # noqa: E402, F401

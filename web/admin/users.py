@@ -12,7 +12,6 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.admin.blueprint import admin_only, arg_id, bp, form_id, problems, run
-from web.auth.users import WebUser
 from web.labels import ROLES, TOKEN_SCOPES
 from workflow import admin, tokens
 from workflow.errors import InvalidInput, NotFound
@@ -144,7 +143,8 @@ def reset_password(uid: int) -> Response:
     if uid == current_user.id:  # keep the admin's own session going under the new password
         # A fresh session: on SQLite the request's read session still sees its old snapshot.
         with db.database().session() as fresh:
-            login_user(WebUser.of(admin.get_user(fresh, uid)))
+            renewed = current_user.renewed(admin.get_user(fresh, uid))
+            login_user(renewed, remember=renewed.signin is not None and renewed.signin.remembered)
     return response
 
 

@@ -87,6 +87,10 @@ def guard() -> tuple[Response | str, int] | None:
             return _forbidden_scope()
         return None
     if not current_user.is_authenticated or not current_user.is_active:
+        if g.get("session_expired"):
+            return _unauthorized("unauthorized", _(
+                "Phiên làm việc đã hết hạn. Hãy đăng nhập lại hoặc gửi khoá API "
+                "(Authorization: Bearer …)."))
         return _unauthorized("unauthorized", _("Bạn cần đăng nhập hoặc gửi khoá API "
                                                "(Authorization: Bearer …)."))
     if request.method not in SAFE_METHODS:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from flask import (
     Blueprint,
+    current_app,
     flash,
+    g,
     make_response,
     redirect,
     render_template,
@@ -17,14 +20,16 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
+from flask_wtf.csrf import generate_csrf
 from werkzeug.wrappers import Response
 from wtforms import BooleanField, PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
 from models.base import utcnow
 from web import db
-from web.auth.users import WebUser
+from web.auth.users import WebUser, longest_seconds
 from web.i18n import LANGUAGES
+from workflow import signins
 from workflow.accounts import set_language, sign_in, take_sign_in_turn
 
 bp = Blueprint("auth", __name__)
@@ -48,11 +53,20 @@ def login() -> str | Response:
         # attempts sent at once cannot all pass the brake (workflow.login_throttle).
         with db.unit_of_work() as writer:
             refused = take_sign_in_turn(writer, name, address, now)
+        remember = bool(form.remember.data) and current_app.config[
+            "REMEMBER_COOKIE_DURATION"].total_seconds() > 0
         with db.unit_of_work() as writer:
             attempt = refused or sign_in(writer, name, form.password.data or "", address)
-            user = WebUser.of(attempt.user) if attempt.user is not None else None
+            user = (WebUser.of(attempt.user, signins.begin(attempt.user, now, remember))
+                    if attempt.user is not None else None)
         if user is not None:
-            login_user(user, remember=bool(form.remember.data))
+            _new_session()
+            login_user(user, remember=remember)
+            session["_seen"] = int(now.timestamp())
+            # The new session's own CSRF secret, from its first response: Flask-WTF keeps
+            # the old one on `g` for this request, so that copy goes first.
+            g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+            generate_csrf()
             return redirect(_safe_next(request.args.get("next")))
         if attempt.locked_until is not None:
             return _locked(form, math.ceil((attempt.locked_until - now).total_seconds()))
@@ -71,10 +85,25 @@ def _locked(form: LoginForm, seconds: int) -> Response:
     return response
 
 
+def _new_session() -> None:
+    """Nothing of the session before signing in carries over (its CSRF secret included),
+    except the language chosen."""
+    lang = session.get("lang")
+    session.clear()
+    if lang is not None:
+        session["lang"] = lang
+
+
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
+    signin = current_user.signin
+    if signin is not None:  # every copy of this sign-in's cookies is refused from now on
+        with db.unit_of_work() as writer:
+            signins.end(writer, signin, utcnow(), timedelta(
+                seconds=longest_seconds(signin.remembered)))
     logout_user()
+    _new_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 

@@ -30,6 +30,7 @@ class Settings:
     max_upload_bytes: int
     proxy_hops: int
     page_cache_seconds: int
+    audit_key: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -46,4 +47,20 @@ class Settings:
             max_upload_bytes=_int("TDKT_MAX_UPLOAD_MB", 20) * 1024 * 1024,
             proxy_hops=_int("TDKT_PROXY_HOPS", 0),
             page_cache_seconds=_int("TDKT_PAGE_CACHE_SECONDS", 30),
+            audit_key=_audit_key(),
         )
+
+
+AUDIT_KEY_MIN = 16
+
+
+def _audit_key() -> str | None:
+    """TDKT_AUDIT_KEY: the secret the audit log's MACs are made with. Kept by the operator
+    outside the database (an environment file, a secrets store): whoever has it and write
+    access to the database can forge the log, whoever has only the database cannot."""
+    raw = os.environ.get("TDKT_AUDIT_KEY") or None
+    if raw is not None and len(raw.encode("utf-8")) < AUDIT_KEY_MIN:
+        raise SystemExit(f"TDKT_AUDIT_KEY must be at least {AUDIT_KEY_MIN} bytes long "
+                         "(e.g. the output of `python -c 'import secrets; "
+                         "print(secrets.token_hex(32))'`)")
+    return raw

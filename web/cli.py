@@ -148,6 +148,26 @@ def audit_verify(require_key: bool) -> None:
         sys.exit(1)
 
 
+@audit.command("seal", help="Gắn MAC (khoá TDKT_AUDIT_KEY) cho các sự kiện và đầu chuỗi ghi "
+                             "trước khi đặt khoá, nếu nhật ký toàn vẹn. Dừng mọi tiến trình "
+                             "tdkt trước.")
+def audit_seal() -> None:
+    key = audit_log.current_key()
+    if key is None:
+        click.echo("Cần khoá: hãy đặt TDKT_AUDIT_KEY (the audit key is not set).", err=True)
+        sys.exit(2)
+    database = _database()
+    with database.unit_of_work() as session:
+        report = audit_log.seal(session, key)
+    if not report.verified.ok:
+        click.echo(f"Không niêm phong: nhật ký bị thay đổi — {report.verified.broken}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Đã niêm phong {report.events} sự kiện và {report.heads} đầu chuỗi "
+               f"(sealed events: {report.events}, heads: {report.heads}). Từ nay hãy kiểm tra "
+               "bằng `tdkt audit verify --require-key`.")
+
+
 def _explain_key(report: audit_log.VerifyReport) -> None:
     """What this run proved: the hash chain only, or the MACs too."""
     if not report.keyed:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from models import (
@@ -533,3 +533,47 @@ def _campaigns_without_events(session: Session, seen: set[str]) -> Broken | None
         if f"campaign:{code}" not in seen:
             return Broken(f"campaign:{code}", None, None, "the campaign has no audit events")
     return None
+
+
+# --- sealing what was written before the key ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealReport:
+    verified: VerifyReport
+    events: int = 0  # events given a MAC
+    heads: int = 0   # heads given a MAC
+
+
+def seal(session: Session, key: bytes) -> SealReport:
+    """Give every event and head written without a key a MAC under `key` — only when the
+    log verifies (with that key) as it stands: the operator vouches for the log at this
+    moment, and from then on `verify --require-key` holds it to that. Run in a unit of
+    work with the tdkt processes stopped (a head moved meanwhile by a process without the
+    key would be sealed unchecked). The MAC is outside the hash, so no hash changes."""
+    verified = verify(session, key=key)
+    if not verified.ok:
+        return SealReport(verified)
+    events = AuditEvent.__table__
+    rows = [{"_id": i, "mac": event_mac(key, h)} for i, h in session.execute(
+        select(events.c.id, events.c.hash).where(events.c.mac.is_(None)))]
+    if rows:
+        session.execute(update(events).where(events.c.id == bindparam("_id"))
+                        .values(mac=bindparam("mac")), rows)
+    heads = AuditHead.__table__
+    head_rows = [{"_stream": s, "mac": head_mac(key, s, q, h)} for s, q, h in session.execute(
+        select(heads.c.stream, heads.c.seq, heads.c.hash).where(heads.c.mac.is_(None)))]
+    if head_rows:
+        session.execute(update(heads).where(heads.c.stream == bindparam("_stream"))
+                        .values(mac=bindparam("mac")), head_rows)
+    proposals = Proposal.__table__
+    proposal_rows = [{"_id": i, "audit_mac": head_mac(key, proposal_stream(i), q, h)}
+                     for i, q, h in session.execute(
+                         select(proposals.c.id, proposals.c.audit_seq, proposals.c.audit_head)
+                         .where(proposals.c.audit_mac.is_(None),
+                                proposals.c.audit_head.is_not(None)))]
+    if proposal_rows:
+        # Not a change of the proposal (its version stays): a seal on its head.
+        session.execute(update(proposals).where(proposals.c.id == bindparam("_id"))
+                        .values(audit_mac=bindparam("audit_mac")), proposal_rows)
+    return SealReport(verified, len(rows), len(head_rows) + len(proposal_rows))

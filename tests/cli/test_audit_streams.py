@@ -380,3 +380,38 @@ def test_a_user_stream_verifies_and_its_deletions_are_caught(world, user_stream:
         report = verify(session)
     assert (report.broken.stream, report.broken.event_id) == (user_stream, None)
     assert "has no events" in report.broken.problem
+
+
+# --- sealing a database written before the key -----------------------------------------
+
+
+def tdkt_seal(db_file: Path, key: str | None = KEY) -> tuple[int, str]:
+    env = {"TDKT_DATABASE_URL": f"sqlite:///{db_file}", "TDKT_AUDIT_KEY": key}
+    result = CliRunner().invoke(tdkt_main, ["audit", "seal"], env=env)
+    return result.exit_code, result.output
+
+
+def test_sealing_an_old_database_lets_it_be_verified_with_require_key(plain: Path):
+    code, output = tdkt_seal(plain)
+    assert code == 0, output
+    assert "sealed events: 111" in output
+    code, output = tdkt_verify(plain, "--require-key", key=KEY)
+    assert code == 0, output
+    forge(plain, strip_macs=True)  # the forger of the test above, now caught
+    code, output = tdkt_verify(plain, "--require-key", key=KEY)
+    assert code == 1, output
+    assert f"{DEMO_STREAM}: " in output
+
+
+def test_a_tampered_database_is_not_sealed(plain: Path):
+    delete_last(plain, SITTING)
+    code, output = tdkt_seal(plain)
+    assert code == 1, output
+    assert "Không niêm phong" in output and SITTING in output
+    code, output = tdkt_verify(plain, key=KEY)
+    assert "unkeyed events: 0" not in output  # nothing was sealed
+
+
+def test_sealing_needs_the_key(plain: Path):
+    code, output = tdkt_seal(plain, key=None)
+    assert code == 2 and "TDKT_AUDIT_KEY" in output

@@ -1,6 +1,6 @@
 """The tdkt data model: SQLAlchemy 2.0 typed tables, database setup and migrations."""
 
-from models.audit import AuditEvent
+from models.audit import AuditEvent, AuditHead
 from models.base import Base
 from models.campaigns import AwardForm, Campaign, RuleSetVersion
 from models.council import AgendaItem, CouncilSession, SessionMember, SessionStatus, Tally
@@ -23,6 +23,7 @@ __all__ = [
     "AgendaItem",
     "ApiToken",
     "AuditEvent",
+    "AuditHead",
     "AwardForm",
     "Base",
     "Campaign",

@@ -49,6 +49,7 @@ class Proposal(Base):
     version: Mapped[int] = mapped_column(default=1)
     audit_seq: Mapped[int] = mapped_column(default=0)
     audit_head: Mapped[str | None] = mapped_column(String(64))
+    audit_mac: Mapped[str | None] = mapped_column(String(64))  # the head's MAC, with the key
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

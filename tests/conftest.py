@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 from models import Base, Proposal, User
 from models.db import Database
 from models.migrate import upgrade
+from workflow.audit import use_key as use_audit_key
 from workflow.dossier import add_document, add_nominee, create_proposal
 from workflow.rulesets import load_ruleset_file, shipped_ruleset_files
 from workflow.seed import seed_units, seed_users, walk_to
@@ -48,6 +49,14 @@ def pinned_clock() -> Iterator[datetime]:
     moment = pinned_now()
     with time_machine.travel(moment, tick=True):
         yield moment
+
+
+@pytest.fixture(autouse=True)
+def no_audit_key() -> Iterator[None]:
+    """No test leaves the process sealing audit events with a key it set (the key is
+    process-wide: `tdkt` commands run in-process set it from their environment)."""
+    yield
+    use_audit_key(None)
 
 
 def pytest_configure(config: pytest.Config) -> None:

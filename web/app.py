@@ -32,6 +32,7 @@ from web.i18n import (
 )
 from web.paging import page_url
 from web.sessions import RememberingSessionInterface
+from workflow.audit import use_key as use_audit_key
 from workflow.deadlines import use_calendar
 from workflow.ids import as_id
 
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret()
     app.extensions["tdkt_db"] = Database(app.config["DATABASE_URL"])
+    use_audit_key(settings.audit_key)  # every event this process writes is sealed with it
     if settings.calendar_file:
         use_calendar(load_calendar(settings.calendar_file))
     _init_extensions(app)

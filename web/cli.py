@@ -15,6 +15,7 @@ from web.cli_deadlines import deadlines, scheduler_cmd, start_background_schedul
 from web.cli_safety import backup_cmd, restore_cmd, user
 from web.config import Settings
 from web.process import settled_app
+from workflow import audit as audit_log
 from workflow.actors import SYSTEM, Actor
 
 # Rule sets and seeding import rule-engine, whose parser takes a while to build: those
@@ -32,7 +33,8 @@ def _database(require_schema: bool = True) -> Database:
 
 @click.group(help="tdkt — quy trình xét khen thưởng (commendation workflow engine).")
 def main() -> None:
-    pass
+    # Every command that writes seals its audit events with the operator's key, if set.
+    audit_log.use_key(Settings.from_env().audit_key)
 
 
 @main.group(help="Cơ sở dữ liệu (database).")
@@ -121,17 +123,63 @@ def audit() -> None:
     pass
 
 
-@audit.command("verify", help="Kiểm tra toàn vẹn chuỗi băm của nhật ký; thoát 1 nếu bị sửa.")
-def audit_verify() -> None:
-    from workflow.audit import verify
-
+@audit.command("verify", help="Kiểm tra toàn vẹn chuỗi băm của nhật ký (và MAC, nếu đặt "
+                               "TDKT_AUDIT_KEY); thoát 1 nếu bị sửa.")
+@click.option("--require-key", is_flag=True,
+              help="Coi mọi sự kiện/đầu chuỗi chưa có MAC là lỗi (cần TDKT_AUDIT_KEY).")
+def audit_verify(require_key: bool) -> None:
+    key = audit_log.current_key()
+    if require_key and key is None:
+        click.echo("--require-key cần khoá: hãy đặt TDKT_AUDIT_KEY (the audit key is not "
+                   "set).", err=True)
+        sys.exit(2)
     with _database().session() as session:
-        report = verify(session)
+        report = audit_log.verify(session, key=key, require_key=require_key)
     if report.ok:
         click.echo(f"Nhật ký toàn vẹn: {report.streams} chuỗi, {report.events} sự kiện.")
+    else:
+        click.echo(f"Nhật ký bị thay đổi — sự kiện hỏng đầu tiên: {report.broken}", err=True)
+    _explain_key(report)
+    if report.undigested_decisions:
+        click.echo(f"{report.undigested_decisions} quyết định ban hành trước khi nhật ký niêm "
+                   "phong danh sách: nội dung của chúng không được đối chiếu "
+                   f"(undigested decisions: {report.undigested_decisions}).")
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit.command("seal", help="Gắn MAC (khoá TDKT_AUDIT_KEY) cho các sự kiện và đầu chuỗi ghi "
+                             "trước khi đặt khoá, nếu nhật ký toàn vẹn. Dừng mọi tiến trình "
+                             "tdkt trước.")
+def audit_seal() -> None:
+    key = audit_log.current_key()
+    if key is None:
+        click.echo("Cần khoá: hãy đặt TDKT_AUDIT_KEY (the audit key is not set).", err=True)
+        sys.exit(2)
+    database = _database()
+    with database.unit_of_work() as session:
+        report = audit_log.seal(session, key)
+    if not report.verified.ok:
+        click.echo(f"Không niêm phong: nhật ký bị thay đổi — {report.verified.broken}",
+                   err=True)
+        sys.exit(1)
+    click.echo(f"Đã niêm phong {report.events} sự kiện và {report.heads} đầu chuỗi "
+               f"(sealed events: {report.events}, heads: {report.heads}). Từ nay hãy kiểm tra "
+               "bằng `tdkt audit verify --require-key`.")
+
+
+def _explain_key(report: audit_log.VerifyReport) -> None:
+    """What this run proved: the hash chain only, or the MACs too."""
+    if not report.keyed:
+        click.echo("Chưa đặt TDKT_AUDIT_KEY: chỉ kiểm tra chuỗi băm — người có quyền ghi CSDL "
+                   "vẫn có thể tính lại cả chuỗi mà không bị phát hiện; "
+                   f"{report.sealed_events} sự kiện có MAC không được kiểm tra "
+                   "(hash chain only: no key).")
         return
-    click.echo(f"Nhật ký bị thay đổi — sự kiện hỏng đầu tiên: {report.broken}", err=True)
-    sys.exit(1)
+    click.echo(f"Đã kiểm tra MAC bằng TDKT_AUDIT_KEY: {report.sealed_events} sự kiện có MAC; "
+               f"chưa có MAC (ghi trước khi đặt khoá): {report.unkeyed_events} sự kiện, "
+               f"{report.unkeyed_heads} đầu chuỗi (unkeyed events: {report.unkeyed_events}, "
+               f"unkeyed heads: {report.unkeyed_heads}).")
 
 
 @main.command("doctor", help="Khám CSDL và kho tài liệu sau sự cố: chuỗi nhật ký, trạng thái "

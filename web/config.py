@@ -40,6 +40,7 @@ class Settings:
     session_idle_minutes: int
     session_hours: int
     remember_days: int
+    audit_key: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -61,4 +62,20 @@ class Settings:
             session_idle_minutes=_bounded("TDKT_SESSION_IDLE_MINUTES", 30, 1, 24 * 60),
             session_hours=_bounded("TDKT_SESSION_HOURS", 10, 1, 24 * 7),
             remember_days=_bounded("TDKT_REMEMBER_DAYS", 30, 0, 30),
+            audit_key=_audit_key(),
         )
+
+
+AUDIT_KEY_MIN = 16
+
+
+def _audit_key() -> str | None:
+    """TDKT_AUDIT_KEY: the secret the audit log's MACs are made with. Kept by the operator
+    outside the database (an environment file, a secrets store): whoever has it and write
+    access to the database can forge the log, whoever has only the database cannot."""
+    raw = os.environ.get("TDKT_AUDIT_KEY") or None
+    if raw is not None and len(raw.encode("utf-8")) < AUDIT_KEY_MIN:
+        raise SystemExit(f"TDKT_AUDIT_KEY must be at least {AUDIT_KEY_MIN} bytes long "
+                         "(e.g. the output of `python -c 'import secrets; "
+                         "print(secrets.token_hex(32))'`)")
+    return raw

@@ -1,18 +1,35 @@
-"""The hash-chained audit log: append one event, verify every chain, replay a proposal."""
+"""The hash-chained audit log: append one event, verify every chain, replay a proposal.
+
+Each event's hash covers its content and the previous event's hash; each stream's head
+(on the proposal's row for a proposal, an `AuditHead` row otherwise) holds its last seq
+and hash, so deleting the last events shows. With the operator's key (`use_key`, from
+TDKT_AUDIT_KEY) each event and head also carries an HMAC: without the key, whoever can
+write to the database can recompute a whole chain and its head; with it, they cannot.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, text
+from sqlalchemy import bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, Campaign, Proposal, RuleSetVersion
+from models import (
+    AuditEvent,
+    AuditHead,
+    Campaign,
+    Decision,
+    DecisionEntry,
+    Notice,
+    Proposal,
+    RuleSetVersion,
+)
 from workflow import machine
 from workflow.actors import Actor
 
@@ -22,6 +39,49 @@ SPLIT_ACTION, SPLIT_STATE = "split", "submitted"
 
 def proposal_stream(proposal_id: int) -> str:
     return f"proposal:{proposal_id}"
+
+
+# --- the operator's key ------------------------------------------------------------------
+
+# The key every event written in this process is sealed with. Set by the outer layer
+# (web: the app and the `tdkt` command) from TDKT_AUDIT_KEY: it lives outside the database,
+# so write access to the database alone cannot forge a MAC.
+_key: bytes | None = None
+MIN_KEY_LENGTH = 16
+
+
+def use_key(key: str | bytes | None) -> None:
+    """Seal every event written from now on with this key (None: write unsealed events)."""
+    global _key
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if key is not None and len(key) < MIN_KEY_LENGTH:
+        raise ValueError(f"the audit key must be at least {MIN_KEY_LENGTH} bytes")
+    _key = key or None
+
+
+def current_key() -> bytes | None:
+    return _key
+
+
+# Event and head MACs are over different messages: a head cannot be pointed at an earlier
+# event by copying that event's MAC.
+def event_mac(key: bytes, event_hash_hex: str) -> str:
+    return hmac.new(key, b"tdkt-audit-event\0" + event_hash_hex.encode(), "sha256").hexdigest()
+
+
+def head_mac(key: bytes, stream: str, seq: int, hash_hex: str) -> str:
+    message = f"tdkt-audit-head\0{stream}\0{seq}\0{hash_hex}".encode()
+    return hmac.new(key, message, "sha256").hexdigest()
+
+
+def _sealed_head(stream: str, seq: int, hash_hex: str) -> str | None:
+    return head_mac(_key, stream, seq, hash_hex) if _key else None
+
+
+def proposal_head_mac(proposal_id: int, seq: int, hash_hex: str) -> str | None:
+    """The MAC a proposal's head at (seq, hash) carries, or None without the key."""
+    return _sealed_head(proposal_stream(proposal_id), seq, hash_hex)
 
 
 # The columns an event's hash covers.
@@ -70,6 +130,7 @@ def advance_chain(proposal: Proposal, action: str, from_state: str | None, actor
                                    payload=payload, on_behalf_of_id=on_behalf_of_id)
     proposal.audit_seq = values["seq"]
     proposal.audit_head = values["hash"]
+    proposal.audit_mac = proposal_head_mac(proposal.id, values["seq"], values["hash"])
     proposal.updated_at = now
     return values
 
@@ -103,18 +164,33 @@ def proposal_event_values(proposal: ChainHead, action: str, from_state: str | No
 
 def record_stream_event(session: Session, stream: str, action: str, actor: Actor, now: datetime,
                         *, payload: dict[str, Any] | None = None) -> AuditEvent:
-    """Append an event to a chain that belongs to no proposal (e.g. `campaign:CDS-2022`)."""
+    """Append an event to a chain that belongs to no proposal (e.g. `campaign:CDS-2022`)
+    and move the stream's head to it, in the caller's transaction."""
     if session.get_bind().dialect.name == "postgresql":
-        # No row guards such a chain: two writers would both read the same last seq.
-        # A transaction-scoped advisory lock per stream lines them up instead.
+        # The head row does not exist before a stream's first event, so it cannot be
+        # what lines two writers up: a transaction-scoped advisory lock per stream does.
         session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:s, 0))"),
                         {"s": stream})
-    last = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
-        .order_by(AuditEvent.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (last[0] + 1, last[1]) if last else (1, None)
-    event = AuditEvent(**_event_values(stream, seq, prev, action, actor, now, payload=payload))
+    head = session.scalars(select(AuditHead).where(AuditHead.stream == stream)
+                           .execution_options(populate_existing=True)).first()
+    if head is not None:
+        # The head, not the newest event: a chain whose last events were deleted then
+        # gets a gap verify reports, instead of quietly going on from the cut.
+        seq, prev = head.seq + 1, head.hash
+    else:
+        # A stream's first event (or one whose head row is missing: verify reports the
+        # events without a head until then).
+        last = session.execute(
+            select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.stream == stream)
+            .order_by(AuditEvent.seq.desc()).limit(1)
+        ).first()
+        seq, prev = (last[0] + 1, last[1]) if last else (1, None)
+        head = AuditHead(stream=stream)
+        session.add(head)
+    values = _event_values(stream, seq, prev, action, actor, now, payload=payload)
+    head.seq, head.hash = seq, values["hash"]
+    head.mac = _sealed_head(stream, seq, values["hash"])
+    event = AuditEvent(**values)
     session.add(event)
     return event
 
@@ -132,6 +208,7 @@ def _event_values(stream: str, seq: int, prev: str | None, action: str, actor: A
         "payload": payload or {}, "occurred_at": now.astimezone(UTC), "prev_hash": prev,
     }
     values["hash"] = values_hash(values)
+    values["mac"] = event_mac(_key, values["hash"]) if _key else None
     return values
 
 
@@ -158,6 +235,38 @@ def replay(events: Iterable[AuditEvent]) -> str | None:
     return state
 
 
+# --- what an issued decision's event seals ----------------------------------------------
+
+DECISION_FIELDS = ("number", "issuing_body", "year", "seq", "signed_on", "title",
+                   "signer_name", "signer_title", "campaign_id", "award_form_code",
+                   "legal_bases", "corrects_id", "correction_reason")
+ENTRY_FIELDS = ("position", "nominee_id", "proposal_id", "kind", "full_name",
+                "position_title", "work_unit", "unit_name", "award_form_code",
+                "achievement_summary")
+DIGEST = "digest"  # the payload key of a decision's issue (or correct) event
+
+
+def decision_digest(decision: Decision, entries: Iterable[Mapping[str, Any] | DecisionEntry]
+                    ) -> str:
+    """The SHA-256 of what a decision prints: its own fields and each line of its list
+    (in list order). Recorded in its issue event, recomputed by verify from the rows."""
+    def value(row: Any, name: str) -> Any:
+        return row[name] if isinstance(row, Mapping) else getattr(row, name)
+
+    body = {
+        "decision": {f: value(decision, f) for f in DECISION_FIELDS},
+        "entries": sorted(({f: value(e, f) for f in ENTRY_FIELDS} for e in entries),
+                          key=lambda e: e["position"]),
+    }
+    body["decision"]["signed_on"] = body["decision"]["signed_on"].isoformat()
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"),
+                           default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+# --- verify ------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class Broken:
     stream: str
@@ -170,31 +279,70 @@ class Broken:
         return f"{self.stream}: {where}: {self.problem}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class VerifyReport:
-    streams: int
-    events: int
-    broken: Broken | None
+    streams: int = 0
+    events: int = 0
+    broken: Broken | None = None
+    keyed: bool = False            # whether MACs were checked (verify was given the key)
+    sealed_events: int = 0         # events carrying a MAC (checked only with the key)
+    unkeyed_events: int = 0        # events written without a key
+    unkeyed_heads: int = 0         # heads written without a key
+    undigested_decisions: int = 0  # decisions issued before their event sealed the list
 
     @property
     def ok(self) -> bool:
         return self.broken is None
 
 
-def verify(session: Session) -> VerifyReport:
-    """Check every chain; the report names the first broken event, if any."""
-    streams = events = 0
+def verify(session: Session, *, key: bytes | None = None,
+           require_key: bool = False) -> VerifyReport:
+    """Check every chain and every head; the report names the first problem, if any.
+
+    Everything is read in one snapshot (`_read_snapshot`): a chain and its head are seen
+    as of the same moment however many writers run meanwhile. With `key`, every MAC
+    present is checked; an event or head without one is counted (written before the key
+    was set), unless `require_key`, which makes it a failure. An unsealed event after a
+    sealed one in the same stream is always a failure (with the key): it was written by a
+    process without the key, or the chain was rewritten without it."""
+    _read_snapshot(session)
+    report = VerifyReport(keyed=key is not None)
+    heads = {h.stream: h for h in session.scalars(select(AuditHead))}
     seen: set[str] = set()
     for stream, chain in _chains(session):
-        streams += 1
-        events += len(chain)
+        report.streams += 1
+        report.events += len(chain)
         seen.add(stream)
-        broken = (_verify_chain(stream, chain) or _verify_proposal(session, stream, chain)
-                  or _verify_campaign(session, stream, chain))
+        broken = (_verify_chain(stream, chain)
+                  or _verify_macs(stream, chain, key, require_key, report)
+                  or _verify_proposal(session, stream, chain, key, require_key, report)
+                  or _verify_head(stream, chain, heads.get(stream), key, require_key, report)
+                  or _verify_campaign(session, stream, chain)
+                  or _verify_decision(session, stream, chain, report))
         if broken:
-            return VerifyReport(streams, events, broken)
-    missing = _proposals_without_events(session, seen) or _campaigns_without_events(session, seen)
-    return VerifyReport(streams, events, missing)
+            report.broken = broken
+            return report
+    report.broken = (_heads_without_events(heads, seen)
+                     or _proposals_without_events(session, seen)
+                     or _campaigns_without_events(session, seen)
+                     or _rows_without_events(session, Decision.id, "decision", seen,
+                                             "the decision has no audit events")
+                     or _rows_without_events(session, Notice.id, "notice", seen,
+                                             "the notice has no audit events"))
+    return report
+
+
+def _read_snapshot(session: Session) -> None:
+    """Make the session's transaction one consistent, read-only snapshot. On PostgreSQL
+    READ COMMITTED would give each statement its own: verify read a proposal's events,
+    a writer then appended one and moved the head, and verify saw a head past the chain
+    ("its last events are gone"). SQLite's read transaction is a snapshot already (WAL):
+    what matters there is that it is one transaction, which the session keeps until it
+    ends. A session already in a transaction is the caller's: it is used as it is."""
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "REPEATABLE READ",
+                                          "postgresql_readonly": True})
 
 
 def _chains(session: Session) -> Iterator[tuple[str, list[AuditEvent]]]:
@@ -233,7 +381,46 @@ def _verify_chain(stream: str, chain: list[AuditEvent]) -> Broken | None:
     return None
 
 
-def _verify_proposal(session: Session, stream: str, chain: list[AuditEvent]) -> Broken | None:
+def _verify_macs(stream: str, chain: list[AuditEvent], key: bytes | None, require_key: bool,
+                 report: VerifyReport) -> Broken | None:
+    sealed_before = False
+    for event in chain:
+        if event.mac is None:
+            report.unkeyed_events += 1
+            if key is not None and (sealed_before or require_key):
+                problem = ("event has no MAC after a sealed one (written by a process without "
+                           "TDKT_AUDIT_KEY, or the chain was rewritten without the key)"
+                           if sealed_before else "event has no MAC (--require-key)")
+                return Broken(stream, event.id, event.seq, problem)
+            continue
+        sealed_before = True
+        report.sealed_events += 1
+        if key is not None and not hmac.compare_digest(event.mac, event_mac(key, event.hash)):
+            return Broken(stream, event.id, event.seq, "MAC does not match (a wrong key, or "
+                          "the event was rewritten without the key)")
+    return None
+
+
+def _check_head_mac(stream: str, last: AuditEvent, mac: str | None, key: bytes | None,
+                    require_key: bool, report: VerifyReport) -> Broken | None:
+    if mac is None:
+        report.unkeyed_heads += 1
+        if key is not None and (last.mac is not None or require_key):
+            return Broken(stream, last.id, last.seq,
+                          "the head has no MAC but its last event has one (the head was "
+                          "moved without the key)" if last.mac is not None
+                          else "the head has no MAC (--require-key)")
+        return None
+    if key is not None and not hmac.compare_digest(mac, head_mac(key, stream, last.seq,
+                                                                 last.hash)):
+        return Broken(stream, last.id, last.seq, "the head's MAC does not match (a wrong key, "
+                      "or the head was moved without the key)")
+    return None
+
+
+def _verify_proposal(session: Session, stream: str, chain: list[AuditEvent],
+                     key: bytes | None, require_key: bool,
+                     report: VerifyReport) -> Broken | None:
     if not stream.startswith("proposal:"):
         return None
     last = chain[-1]
@@ -243,6 +430,9 @@ def _verify_proposal(session: Session, stream: str, chain: list[AuditEvent]) -> 
     if proposal.audit_head != last.hash or proposal.audit_seq != last.seq:
         return Broken(stream, last.id, last.seq,
                       "the chain does not end at the proposal's head (its last events are gone)")
+    broken = _check_head_mac(stream, last, proposal.audit_mac, key, require_key, report)
+    if broken:
+        return broken
     try:
         state = replay(chain)
     except ValueError as exc:
@@ -253,6 +443,52 @@ def _verify_proposal(session: Session, stream: str, chain: list[AuditEvent]) -> 
     return None
 
 
+def _verify_head(stream: str, chain: list[AuditEvent], head: AuditHead | None,
+                 key: bytes | None, require_key: bool, report: VerifyReport) -> Broken | None:
+    """A stream that is not a proposal's ends at its `AuditHead` row."""
+    if stream.startswith("proposal:"):
+        return None
+    last = chain[-1]
+    if head is None:
+        return Broken(stream, last.id, last.seq, "the stream has events but no head "
+                      "(its head row was deleted)")
+    if head.seq != last.seq or head.hash != last.hash:
+        return Broken(stream, last.id, last.seq, f"the chain does not end at its head "
+                      f"(seq {head.seq}): its last events are gone")
+    return _check_head_mac(stream, last, head.mac, key, require_key, report)
+
+
+def _verify_decision(session: Session, stream: str, chain: list[AuditEvent],
+                     report: VerifyReport) -> Broken | None:
+    """A decision's issue (or correct) event seals what it prints: its fields and list."""
+    if not stream.startswith("decision:"):
+        return None
+    first = chain[0]
+    decision = session.get(Decision, int(stream.split(":", 1)[1]))
+    if decision is None:
+        return Broken(stream, first.id, first.seq, "the decision no longer exists")
+    sealed = (first.payload or {}).get(DIGEST)
+    if sealed is None:
+        # Issued before events carried the digest (before migration 0015's release): its
+        # rows have nothing to be checked against; counted, not a failure.
+        report.undigested_decisions += 1
+        return None
+    entries = session.scalars(select(DecisionEntry).where(DecisionEntry.decision_id
+                                                          == decision.id))
+    if decision_digest(decision, entries) != sealed:
+        return Broken(stream, first.id, first.seq, "the decision or its list differs from "
+                      "what was issued (edited after issue)")
+    return None
+
+
+def _heads_without_events(heads: dict[str, AuditHead], seen: set[str]) -> Broken | None:
+    orphans = sorted(set(heads) - seen)
+    if not orphans:
+        return None
+    return Broken(orphans[0], None, None,
+                  f"the head (seq {heads[orphans[0]].seq}) has no events: they were deleted")
+
+
 def _proposals_without_events(session: Session, seen: set[str]) -> Broken | None:
     total = session.scalar(select(func.count()).select_from(Proposal)) or 0
     if total == len([s for s in seen if s.startswith("proposal:")]):
@@ -260,6 +496,15 @@ def _proposals_without_events(session: Session, seen: set[str]) -> Broken | None
     for pid in session.scalars(select(Proposal.id).order_by(Proposal.id)):
         if proposal_stream(pid) not in seen:
             return Broken(proposal_stream(pid), None, None, "the proposal has no audit events")
+    return None
+
+
+def _rows_without_events(session: Session, column: Any, prefix: str, seen: set[str],
+                         problem: str) -> Broken | None:
+    """Every row of this kind (a decision, a notice) opened its stream when written."""
+    for row_id in session.scalars(select(column).order_by(column)):
+        if f"{prefix}:{row_id}" not in seen:
+            return Broken(f"{prefix}:{row_id}", None, None, problem)
     return None
 
 
@@ -288,3 +533,47 @@ def _campaigns_without_events(session: Session, seen: set[str]) -> Broken | None
         if f"campaign:{code}" not in seen:
             return Broken(f"campaign:{code}", None, None, "the campaign has no audit events")
     return None
+
+
+# --- sealing what was written before the key ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class SealReport:
+    verified: VerifyReport
+    events: int = 0  # events given a MAC
+    heads: int = 0   # heads given a MAC
+
+
+def seal(session: Session, key: bytes) -> SealReport:
+    """Give every event and head written without a key a MAC under `key` — only when the
+    log verifies (with that key) as it stands: the operator vouches for the log at this
+    moment, and from then on `verify --require-key` holds it to that. Run in a unit of
+    work with the tdkt processes stopped (a head moved meanwhile by a process without the
+    key would be sealed unchecked). The MAC is outside the hash, so no hash changes."""
+    verified = verify(session, key=key)
+    if not verified.ok:
+        return SealReport(verified)
+    events = AuditEvent.__table__
+    rows = [{"_id": i, "mac": event_mac(key, h)} for i, h in session.execute(
+        select(events.c.id, events.c.hash).where(events.c.mac.is_(None)))]
+    if rows:
+        session.execute(update(events).where(events.c.id == bindparam("_id"))
+                        .values(mac=bindparam("mac")), rows)
+    heads = AuditHead.__table__
+    head_rows = [{"_stream": s, "mac": head_mac(key, s, q, h)} for s, q, h in session.execute(
+        select(heads.c.stream, heads.c.seq, heads.c.hash).where(heads.c.mac.is_(None)))]
+    if head_rows:
+        session.execute(update(heads).where(heads.c.stream == bindparam("_stream"))
+                        .values(mac=bindparam("mac")), head_rows)
+    proposals = Proposal.__table__
+    proposal_rows = [{"_id": i, "audit_mac": head_mac(key, proposal_stream(i), q, h)}
+                     for i, q, h in session.execute(
+                         select(proposals.c.id, proposals.c.audit_seq, proposals.c.audit_head)
+                         .where(proposals.c.audit_mac.is_(None),
+                                proposals.c.audit_head.is_not(None)))]
+    if proposal_rows:
+        # Not a change of the proposal (its version stays): a seal on its head.
+        session.execute(update(proposals).where(proposals.c.id == bindparam("_id"))
+                        .values(audit_mac=bindparam("audit_mac")), proposal_rows)
+    return SealReport(verified, len(rows), len(head_rows) + len(proposal_rows))

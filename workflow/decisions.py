@@ -27,7 +27,7 @@ from rules.messages import labelled
 from rules.schema import RuleSet
 from workflow import coverage, history, numbering
 from workflow.actors import Actor, as_actor
-from workflow.audit import record_stream_event
+from workflow.audit import DIGEST, decision_digest, record_stream_event
 from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
 from workflow.rulesets import compiled
 from workflow.service import issue_decision_each
@@ -242,8 +242,9 @@ def _write(session: Session, who: Actor, campaign: Campaign, rules: RuleSet, sig
     session.flush()
     # One executemany, not an INSERT … RETURNING per entry: nothing here needs their ids
     # (decision.entries loads them when asked).
-    session.execute(insert(DecisionEntry), [dict(line, decision_id=decision.id, position=i)
-                                            for i, line in enumerate(lines, start=1)])
+    entries = [dict(line, decision_id=decision.id, position=i)
+               for i, line in enumerate(lines, start=1)]
+    session.execute(insert(DecisionEntry), entries)
     history.record(session, decision, lines, rules.award_year)
     record_stream_event(session, f"decision:{decision.id}",
                         "correct" if corrects else "issue", who, now, payload={
@@ -252,7 +253,10 @@ def _write(session: Session, who: Actor, campaign: Campaign, rules: RuleSet, sig
                             "corrects_id": decision.corrects_id, "reason": reason,
                             "nominee_ids": [line["nominee_id"] for line in lines],
                             "proposal_ids": sorted({line["proposal_id"] for line in lines
-                                                    if line["proposal_id"]})})
+                                                    if line["proposal_id"]}),
+                            # What the decision prints, sealed in the chain: verify
+                            # recomputes it from the rows (a correction seals its own).
+                            DIGEST: decision_digest(decision, entries)})
     session.flush()
     return decision
 

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import AuditEvent, Document, Proposal
-from workflow.audit import replay, verify
+from workflow.audit import current_key, replay, verify
 from workflow.storage import kept_for_audit
 
 Progress = Callable[[str, int, int], None]
@@ -64,7 +64,8 @@ def _quiet(stage: str, done: int, total: int) -> None:
 
 def examine(session: Session, storage_dir: Path, progress: Progress = _quiet) -> DoctorReport:
     report = DoctorReport()
-    chains = verify(session)
+    # With the operator's key set, the MACs are checked too (as `tdkt audit verify`).
+    chains = verify(session, key=current_key())
     report.streams, report.events = chains.streams, chains.events
     report.broken_chain = str(chains.broken) if chains.broken else None
     progress("audit", 1, 1)

@@ -54,7 +54,7 @@ from models.rows import inserted_ids
 from rules.calendar import TZ
 from workflow import machine
 from workflow.actors import SYSTEM
-from workflow.audit import proposal_event_values
+from workflow.audit import proposal_event_values, proposal_head_mac
 from workflow.deadlines import KIND_VI
 from workflow.errors import ConflictError
 from workflow.notifications import delivery_values, message, routed, unit_clerks, users_with_role
@@ -310,7 +310,9 @@ class Batch:
         self.steps.append(step)
         self.proposals.append({
             "_id": proposal.id, "_version": proposal.version, "_next": proposal.version + 1,
-            "audit_seq": values["seq"], "audit_head": values["hash"], "updated_at": self.now,
+            "audit_seq": values["seq"], "audit_head": values["hash"],
+            "audit_mac": proposal_head_mac(proposal.id, values["seq"], values["hash"]),
+            "updated_at": self.now,
             "assignee_id": assignee_id})
         return len(self.events) - 1
 
@@ -339,8 +341,8 @@ class Batch:
         self.events, self.steps, self.notes, self.proposals = [], [], [], []
 
 
-_MOVE_HEAD = proposal_update(frozenset({"audit_seq", "audit_head", "updated_at",
-                                         "assignee_id"}))
+_MOVE_HEAD = proposal_update(frozenset({"audit_seq", "audit_head", "audit_mac",
+                                         "updated_at", "assignee_id"}))
 
 
 def _move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -144,3 +144,24 @@ def test_reasons_written_with_the_old_prefix_read_once_after_0007(db, make_propo
             {"a": ids[0], "b": ids[1]}).all())
     assert reasons == {ids[0]: "4/7 = 57,1% < 70% tổng số thành viên Hội đồng",
                        ids[1]: "Không đạt yêu cầu về thời gian công tác"}
+
+
+def test_0015_gives_every_existing_stream_its_head(db, world, make_proposal):
+    """A database in use before 0015 (campaign, user and proposal chains) gets a head for
+    each stream that is not a proposal's, at its newest event, and verifies after."""
+    from tests.cli.test_audit_streams import USER_STREAM, add_user_stream
+    from workflow.audit import verify
+
+    make_proposal("submitted")
+    add_user_stream(db)
+    downgrade(db.engine, "0014")
+    upgrade(db.engine)
+    with db.engine.connect() as conn:
+        heads = dict(conn.execute(text("SELECT stream, seq FROM audit_heads")).all())
+        streams = dict(conn.execute(text(
+            "SELECT stream, MAX(seq) FROM audit_events WHERE stream NOT LIKE 'proposal:%' "
+            "GROUP BY stream")).all())
+    assert heads == streams and heads[USER_STREAM] == 2
+    with db.session() as session:
+        report = verify(session)
+    assert report.ok, report.broken

@@ -38,7 +38,7 @@ from hypothesis.stateful import (
 from sqlalchemy import Table, delete, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from models import AuditEvent, Base, Decision, DecisionEntry, Proposal, User
+from models import AuditEvent, AuditHead, Base, Decision, DecisionEntry, Proposal, User
 from models.db import Database
 from workflow import decisions, dossier, machine, service
 from workflow.actors import Actor
@@ -213,14 +213,20 @@ def hanging_off_proposals() -> list[Table]:
 
 
 def reset_proposals(db: Database) -> None:
-    """Remove every proposal and what hangs off it; keep users, units and campaigns
-    (and the campaigns' own audit chains)."""
+    """Remove every proposal and what hangs off it, and the decisions issued for them;
+    keep users, units and campaigns (and the campaigns' own audit chains)."""
     with db.unit_of_work() as session:
         for table in hanging_off_proposals():
             stmt = delete(table)
             if table.name == "audit_events":
                 stmt = stmt.where(table.c.proposal_id.is_not(None))
             session.execute(stmt)
+        # The decisions issued for them go too, with their chains: a decision left without
+        # its list is one whose issued list was edited, which verify reports.
+        session.execute(delete(Decision).where(Decision.corrects_id.is_not(None)))
+        session.execute(delete(Decision))
+        session.execute(delete(AuditEvent).where(AuditEvent.stream.like("decision:%")))
+        session.execute(delete(AuditHead).where(AuditHead.stream.like("decision:%")))
 
 
 def proposals(session: Session) -> list[Proposal]:

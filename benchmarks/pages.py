@@ -200,8 +200,9 @@ def _wait_for(port: int, process: subprocess.Popen[Any]) -> None:
 def statement_counts(database: Database, world: World) -> list[Figure]:
     """SQL statements one request of each page runs (in-process test client): a number
     that grows with the rows shown is an N+1 query."""
+    from models.base import utcnow
     from web.app import create_app
-    from web.auth.users import fingerprint
+    from workflow import signins
 
     url = database.engine.url.render_as_string(hide_password=False)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True,
@@ -212,7 +213,7 @@ def statement_counts(database: Database, world: World) -> list[Figure]:
         client = app.test_client()
         with database.session() as session:
             row = session.query(User).filter_by(username=user).one()
-            user_key = f"{row.id}.{fingerprint(row.password_hash)}"
+            user_key = str(signins.begin(row, utcnow(), remembered=False))
         with client.session_transaction() as flask_session:
             flask_session["_user_id"], flask_session["_fresh"] = user_key, True
         client.get(path)  # warm caches (rule sets, templates)

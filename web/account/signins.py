@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 from werkzeug.wrappers import Response
@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.account.views import bp
+from web.auth.lifetime import fresh_session
 from workflow import signins
 
 
@@ -27,10 +28,7 @@ def sign_out_everywhere() -> Response:
         return redirect(url_for("account.confirm_sign_out_everywhere"))
     with db.unit_of_work() as writer:
         signins.end_everywhere(writer, current_user.id, current_user.actor, utcnow())
-    lang = session.get("lang")
     logout_user()
-    session.clear()
-    if lang is not None:
-        session["lang"] = lang
+    fresh_session()
     flash(_("Bạn đã đăng xuất khỏi mọi máy tính và trình duyệt."), "info")
     return redirect(url_for("auth.login"))

@@ -43,6 +43,15 @@ def end_idle_session() -> None:
         session["_seen"] = now
 
 
+def fresh_session() -> None:
+    """Nothing of the session so far carries over (its CSRF secret included), except the
+    language chosen: at sign-in and at sign-out."""
+    lang = session.get("lang")
+    session.clear()
+    if lang is not None:
+        session["lang"] = lang
+
+
 def session_expired() -> bool:
     return bool(g.get("session_expired"))
 

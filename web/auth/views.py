@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length
 
 from models.base import utcnow
 from web import db
+from web.auth.lifetime import fresh_session
 from web.auth.users import WebUser, longest_seconds
 from web.i18n import LANGUAGES
 from workflow import signins
@@ -60,7 +61,7 @@ def login() -> str | Response:
             user = (WebUser.of(attempt.user, signins.begin(attempt.user, now, remember))
                     if attempt.user is not None else None)
         if user is not None:
-            _new_session()
+            fresh_session()
             login_user(user, remember=remember)
             session["_seen"] = int(now.timestamp())
             # The new session's own CSRF secret, from its first response: Flask-WTF keeps
@@ -85,15 +86,6 @@ def _locked(form: LoginForm, seconds: int) -> Response:
     return response
 
 
-def _new_session() -> None:
-    """Nothing of the session before signing in carries over (its CSRF secret included),
-    except the language chosen."""
-    lang = session.get("lang")
-    session.clear()
-    if lang is not None:
-        session["lang"] = lang
-
-
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> Response:
@@ -103,7 +95,7 @@ def logout() -> Response:
             signins.end(writer, signin, utcnow(), timedelta(
                 seconds=longest_seconds(signin.remembered)))
     logout_user()
-    _new_session()
+    fresh_session()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
 

@@ -78,6 +78,7 @@ def test_a_copied_remember_me_cookie_is_refused_after_logout_and_lasts_30_days(a
     thief = copy_of(app, clerk, REMEMBER)       # only the remember-me cookie
     assert signed_in(thief)
     log_out(clerk)
+    assert clerk.get_cookie(REMEMBER) is None   # the browser is told to drop it
     assert not signed_in(thief)
 
 

@@ -45,11 +45,11 @@ def end_idle_session() -> None:
 
 def fresh_session() -> None:
     """Nothing of the session so far carries over (its CSRF secret included), except the
-    language chosen: at sign-in and at sign-out."""
-    lang = session.get("lang")
+    language chosen and a sign-out's order to delete the remember-me cookie: at sign-in
+    and at sign-out."""
+    kept = {k: session[k] for k in ("lang", "_remember") if k in session}
     session.clear()
-    if lang is not None:
-        session["lang"] = lang
+    session.update(kept)
 
 
 def session_expired() -> bool:

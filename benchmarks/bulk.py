@@ -1,7 +1,7 @@
 """Benchmark 4: bulk work. Rule checks per second (`rules.checks.run_checks`) against the
 compiled expressions alone; a decision's attached list of 10,000 entries exported to
-Excel (`workflow.exports.write_list`: time and peak memory); and one decision issued over
-1,000 nominees (`workflow.decisions.issue`)."""
+Excel (`workflow.decisions.exports.write_list`: time and peak memory); and one decision issued over
+1,000 nominees (`workflow.decisions.issuing.issue`)."""
 
 from __future__ import annotations
 
@@ -21,10 +21,11 @@ from models import Campaign, Decision, Nominee, User
 from models.db import Database
 from rules.checks import ProposalFacts, run_checks
 from rules.loader import CompiledRuleSet
-from workflow import decisions, exports
 from workflow.actors import as_actor
-from workflow.facts import nominee_facts
-from workflow.rulesets import compiled
+from workflow.campaigns.rulesets import compiled
+from workflow.decisions import exports
+from workflow.decisions import issuing as decisions
+from workflow.proposals.facts import nominee_facts
 
 
 def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:
@@ -87,8 +88,8 @@ def export(database: Database, world: World, sizes: Sizes) -> list[Figure]:
         floor_s.append(timed(lambda: list_csv(database, did)))
         progress(f"export {r + 1}/{sizes.repeat}: {seconds[-1]:.2f} s, peak "
                  f"{peaks[-1]:.1f} MB, csv {floor_s[-1]:.2f} s")
-    note = (f"a decision of {rows:,} entries, workflow.exports.write_list (yield_per query "
-            f"into an openpyxl write-only workbook, saved to a temporary file), "
+    note = (f"a decision of {rows:,} entries, workflow.decisions.exports.write_list "
+            f"(yield_per query into an openpyxl write-only workbook, saved to a temporary file), "
             f"{size / 2**20:.1f} MB file")
     return [
         Figure("bulk.export.seconds", f"Decision list to Excel, {rows:,} rows", median(seconds),
@@ -150,9 +151,9 @@ def decision(database: Database, world: World, sizes: Sizes) -> Figure:
         "bulk.decision", "Issue one decision, per 1,000 nominees", median(per_1000), "s",
         median(floor_1000), "the same decision, entries and proposal updates as bare SQL in "
         "one transaction", "value_max", 1.0, per_1000, floor_1000,
-        note=f"workflow.decisions.issue over {per:,} approved proposals holding {n:,} passed "
-             f"nominees (scaled to 1,000), one unit of work, committed: number, decision, "
-             f"entries, history, audit events, every proposal moved to decided by "
+        note=f"workflow.decisions.issuing.issue over {per:,} approved proposals holding "
+             f"{n:,} passed nominees (scaled to 1,000), one unit of work, committed: number, "
+             f"decision, entries, history, audit events, every proposal moved to decided by "
              f"service.issue_decision_each (act's checks and writes, batched); the floor "
              f"writes the decision, its entries and one UPDATE and "
              f"one audit INSERT per proposal")

@@ -15,7 +15,7 @@ from benchmarks.measure import Figure, progress
 from benchmarks.report import baselines, machine, table, write_json
 from benchmarks.sizes import PRESETS, Sizes, with_overrides
 from models.db import Database
-from web.process import settle_startup_heap
+from web.startup import settle_startup_heap
 
 Benchmark = Callable[[Database, World, Sizes], list[Figure]]
 # The sweep runs last: the open deadlines it adds would crowd the Board queue.

@@ -44,8 +44,8 @@ from models.db import Database
 from rules.calendar import TZ
 from workflow import machine
 from workflow.actors import Actor
-from workflow.rulesets import load_ruleset_text
-from workflow.seed import PATHS
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.operations.demo_seed import PATHS
 
 PASSWORD = "bench"
 CHUNK = 2_000

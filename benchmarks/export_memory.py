@@ -4,7 +4,7 @@
 
 Builds a throwaway SQLite database holding one decision of N entries (written directly:
 this measures the export, not issuing), then measures with tracemalloc the peak of
-`workflow.exports.write_list` (a yield_per query into a write-only workbook, saved to a
+`workflow.decisions.exports.write_list` (a yield_per query into a write-only workbook, saved to a
 temporary file) against a baseline of the same rows put into an ordinary (not
 write-only) openpyxl workbook in the same run. Prints both and their ratio; exits 1
 when the streamed export's peak exceeds the bound. Not a test: nothing here is timed.
@@ -26,8 +26,8 @@ from sqlalchemy import insert, select
 from models import Campaign, Decision, DecisionEntry
 from models.db import Database
 from models.migrate import upgrade
-from workflow import exports
-from workflow.rulesets import load_ruleset_file, shipped_ruleset_files
+from workflow.campaigns.rulesets import load_ruleset_file, shipped_ruleset_files
+from workflow.decisions import exports
 
 SUMMARY = ("Có nhiều đóng góp trong chuyển đổi số của đơn vị: số hoá hồ sơ, vận hành dịch "
            "vụ công trực tuyến toàn trình, hướng dẫn người dân sử dụng nền tảng số. ") * 2

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import LABEL_STYLE_TABLENAME_PLUS_COL
 
 from models.db import RAISE_VERSION, Database
-from workflow.service import HOLD_FOR_ACT
+from workflow.proposals.service import HOLD_FOR_ACT
 
 
 def event_digest(proposal_id: int, seq: int, head: str | None, action: str,

@@ -25,7 +25,7 @@ from benchmarks.measure import Figure, median, percentile, progress
 from benchmarks.sizes import Sizes
 from models import User
 from models.db import Database
-from workflow.queries import TIMELINE_SHOWN
+from workflow.proposals.queries import TIMELINE_SHOWN
 
 SERVER_THREADS = 8  # as `tdkt serve`
 
@@ -202,7 +202,7 @@ def statement_counts(database: Database, world: World) -> list[Figure]:
     that grows with the rows shown is an N+1 query."""
     from models.base import utcnow
     from web.app import create_app
-    from workflow import signins
+    from workflow.accounts import signins
 
     url = database.engine.url.render_as_string(hide_password=False)
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "TESTING": True,

@@ -14,7 +14,7 @@ from waitress import serve
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from web.app import create_app
-from web.process import settle_startup_heap
+from web.startup import settle_startup_heap
 
 
 def bare_app() -> Flask:

@@ -1,4 +1,4 @@
-"""Benchmark 2: the escalation sweep. Many open deadlines, some due: `workflow.sweep`
+"""Benchmark 2: the escalation sweep. Many open deadlines, some due: `workflow.escalation.sweep`
 applying every due step (each its own transaction) against the same number of bare-SQL
 transactions; and an idle sweep with nothing due, whose cost must not grow with the open
 deadlines. Runs last: its extra open deadlines would crowd the Board queue."""
@@ -16,7 +16,7 @@ from benchmarks.measure import Figure, median, progress, timed
 from benchmarks.sizes import Sizes
 from models import Deadline, DeadlineStep, Proposal
 from models.db import Database
-from workflow.sweep import BATCH, sweep
+from workflow.escalation.sweep import BATCH, sweep
 
 
 def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:

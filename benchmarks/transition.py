@@ -1,4 +1,4 @@
-"""Benchmark 1: one change of state through `workflow.service.act` (permission, rules,
+"""Benchmark 1: one change of state through `workflow.proposals.service.act` (permission, rules,
 state change, audit event, deadline, notifications) against the bare-SQL floor, single
 client; and actions per second with several concurrent clients."""
 
@@ -14,8 +14,8 @@ from benchmarks.floor import Floor
 from benchmarks.measure import Figure, median, progress
 from benchmarks.sizes import Sizes
 from models.db import Database
-from workflow.rulesets import compiled_by_id
-from workflow.service import act
+from workflow.campaigns.rulesets import compiled_by_id
+from workflow.proposals.service import act
 
 FLOOR_LABEL = "bare SQL: row read + version-checked UPDATE + audit INSERT, one transaction"
 CORE_LABEL = ("the floor's transaction through SQLAlchemy Core and tdkt's engine hooks, "

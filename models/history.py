@@ -22,7 +22,8 @@ class Achievement(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Who: see workflow.history.subject_key (personal code if given, else unit + kind + name).
+    # Who: see workflow.history.achievements.subject_key (personal code if given, else unit +
+    # kind + name).
     subject_key: Mapped[str] = mapped_column(String(300))
     kind: Mapped[str] = mapped_column(String(20))
     full_name: Mapped[str] = mapped_column(String(255))

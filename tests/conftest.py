@@ -20,10 +20,10 @@ from werkzeug.security import generate_password_hash
 from models import Base, Proposal, User
 from models.db import Database
 from models.migrate import upgrade
-from workflow.audit import use_key as use_audit_key
-from workflow.dossier import add_document, add_nominee, create_proposal
-from workflow.rulesets import load_ruleset_file, shipped_ruleset_files
-from workflow.seed import seed_units, seed_users, walk_to
+from workflow.audit.chain import use_key as use_audit_key
+from workflow.campaigns.rulesets import load_ruleset_file, shipped_ruleset_files
+from workflow.filing.dossier import add_document, add_nominee, create_proposal
+from workflow.operations.demo_seed import seed_units, seed_users, walk_to
 
 PG_URL = os.environ.get("TDKT_TEST_DATABASE_URL")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -8,7 +8,7 @@ from typing import Any
 
 from models import Decision, Proposal
 from tests.conftest import VN
-from workflow import decisions
+from workflow.decisions import issuing as decisions
 
 SIGNER = "Hoàng Văn Thắng"
 

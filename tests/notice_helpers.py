@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from models import Campaign, Notice
 from tests.conftest import VN, World
-from workflow import notices
-from workflow.rulesets import load_ruleset_file
+from workflow.campaigns.rulesets import load_ruleset_file
+from workflow.notices import publication as notices
 
 NOTICE_CAMPAIGN = Path(__file__).parent / "data" / "test-notice.yaml"
 # make_proposal walks from CDS_NOW (Tue 15/11/2022) one day per step: at the Council on

@@ -32,8 +32,8 @@ from web.i18n import (
 )
 from web.paging import page_url
 from web.sessions import RememberingSessionInterface
-from workflow.audit import use_key as use_audit_key
-from workflow.deadlines import use_calendar
+from workflow.audit.chain import use_key as use_audit_key
+from workflow.deadlines.tracking import use_calendar
 from workflow.ids import as_id
 
 
@@ -144,16 +144,21 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web.account.views import bp as account_bp
+    from web.account import password, signins, substitutes, tokens  # noqa: F401  (their routes)
+    from web.account.blueprint import bp as account_bp
     from web.admin.views import bp as admin_bp
-    from web.api import decisions as _api_decisions  # noqa: F401  (adds its routes to api_bp)
-    from web.api import notices as _api_notices  # noqa: F401  (adds its routes to api_bp)
-    from web.api.views import bp as api_bp
+    from web.api import council as api_council  # noqa: F401  (their routes)
+    from web.api import decisions as api_decisions  # noqa: F401
+    from web.api import notices as api_notices  # noqa: F401
+    from web.api import views as api_views  # noqa: F401
+    from web.api.blueprint import bp as api_bp
     from web.auth.views import bp as auth_bp
     from web.clerk.views import bp as clerk_bp
-    from web.council import notices as _council_notices  # noqa: F401  (adds its routes)
+    from web.council import notices as council_notices  # noqa: F401  (their routes)
+    from web.council import sessions as council_sessions  # noqa: F401
+    from web.council import views as council_views  # noqa: F401
+    from web.council.blueprint import bp as council_bp
     from web.council.decisions import bp as decisions_bp
-    from web.council.views import bp as council_bp
     from web.inbox.views import bp as inbox_bp
     from web.inbox.views import unread_badge
     from web.proposals.views import bp as proposals_bp

@@ -1,7 +1,7 @@
 """The WSGI entry point for a production server: `gunicorn 'web.wsgi:app'`. Each worker
 builds the app from the environment (`web/config.py`) and sets its startup heap aside
-(`web.process`), as `tdkt serve` does."""
+(`web.startup`), as `tdkt serve` does."""
 
-from web.process import settled_app
+from web.startup import settled_app
 
 app = settled_app()

@@ -1,1 +1,4 @@
-"""The engine: the state machine, the one service that changes state, audit, demo seeding."""
+"""The engine, one sub-package (room) per feature; each room's docstring says what it may use.
+
+Shared by every room, and so kept here: errors, actors, ids and the state machine.
+"""

@@ -41,7 +41,8 @@ def test_the_table_shows_every_figure_with_its_baseline_ratio_and_target(
     for figure in data["figures"]:
         assert figure["label"] in output
     # The bulk figures time the product's own calls, and say so.
-    assert "workflow.decisions.issue" in output and "workflow.exports.write_list" in output
+    assert "workflow.decisions.issuing.issue" in output
+    assert "workflow.decisions.exports.write_list" in output
 
 
 def test_the_json_holds_every_figure_with_baseline_ratio_target_and_verdict(

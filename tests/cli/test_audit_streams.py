@@ -5,7 +5,7 @@ write access to the database alone cannot recompute.
 
 The tamperings run on a seeded SQLite database through `tdkt audit verify` (click's
 runner, in process), as tests/cli/test_audit_tamper.py does; the head checks run through
-workflow.audit.verify on PostgreSQL too."""
+workflow.audit.chain.verify on PostgreSQL too."""
 
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ from tests.cli.test_audit_tamper import seq_ids
 from tests.cli.test_cli import copy_sqlite
 from tests.conftest import FAST_HASH
 from web.cli import main as tdkt_main
-from workflow import admin, decisions
+from workflow.accounts import administration as admin
 from workflow.actors import Actor
-from workflow.audit import event_hash, use_key, verify
-from workflow.seed import seed_demo
+from workflow.audit.chain import event_hash, use_key, verify
+from workflow.decisions import issuing as decisions
+from workflow.operations.demo_seed import seed_demo
 
 KEY = "khoá-kiểm-toán-của-người-vận-hành-2026"
 OTHER_KEY = "một-khoá-khác-không-phải-của-người-vận-hành"

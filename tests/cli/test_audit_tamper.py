@@ -3,7 +3,7 @@ update or delete events) is caught by `tdkt audit verify`, which names the broke
 
 The same table of tamperings runs three ways: through the `tdkt` command on a seeded
 SQLite database (in-process with click's runner, plus the installed script for a few),
-and through workflow.audit.verify on both database backends."""
+and through workflow.audit.chain.verify on both database backends."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ from models.migrate import upgrade
 from tests.cli.test_cli import copy_sqlite, run_tdkt
 from tests.conftest import FAST_HASH
 from web.cli import main as tdkt_main
-from workflow.audit import event_hash, verify
-from workflow.seed import seed_demo
+from workflow.audit.chain import event_hash, verify
+from workflow.operations.demo_seed import seed_demo
 
 
 @dataclass(frozen=True)
@@ -217,7 +217,7 @@ def test_the_installed_command_exits_0_then_1_naming_the_event(seeded_copy: Path
     assert named(DEMO_STREAM, expect) + "sequence gap" in tampered.stderr
 
 
-# --- through workflow.audit.verify, on SQLite and PostgreSQL ----------------------------
+# --- through workflow.audit.chain.verify, on SQLite and PostgreSQL ----------------------------
 
 
 @pytest.fixture

@@ -20,10 +20,10 @@ from models.db import Database
 from models.migrate import upgrade
 from tests.cli.test_cli import tdkt_command
 from tests.conftest import FAST_HASH, PG_URL
-from workflow import dossier
-from workflow.backup import backup, restore
 from workflow.errors import InvalidInput
-from workflow.seed import seed_demo
+from workflow.filing import dossier
+from workflow.operations.backup import backup, restore
+from workflow.operations.demo_seed import seed_demo
 
 
 def run(home: Path, *args: str, url: str | None = None) -> subprocess.CompletedProcess[str]:

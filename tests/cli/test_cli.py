@@ -27,9 +27,9 @@ from models import (
     UserRole,
 )
 from models.db import Database
-from workflow.accounts import password_matches
+from workflow.accounts.credentials import password_matches
+from workflow.campaigns.rulesets import shipped_ruleset_files
 from workflow.machine import STATES
-from workflow.rulesets import shipped_ruleset_files
 
 SHIPPED = shipped_ruleset_files()
 CDS = SHIPPED[0]

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 
 from models import Document, Proposal
 from tests.cli.test_cli import tdkt_command
-from workflow import dossier
+from workflow.filing import dossier
 
 
 def doctor(world: Any, *args: str) -> subprocess.CompletedProcess[str]:

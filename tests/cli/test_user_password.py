@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, User
 from web.cli import main as tdkt_main
-from workflow.accounts import password_matches
+from workflow.accounts.credentials import password_matches
 
 NEW = "Hoa-dao-no-som-2024"
 

@@ -22,7 +22,7 @@ import web.api.notices
 import web.api.views  # noqa: F401
 from tests.web.snapshots import changed, snapshot
 from web.api.openapi import OPERATIONS, openapi_path
-from workflow import tokens
+from workflow.accounts import tokens
 
 EXAMPLES = int(os.environ.get("TDKT_FUZZ_EXAMPLES", "10"))
 OPS = sorted({(openapi_path(op.rule), op.method) for op in OPERATIONS})

@@ -15,8 +15,8 @@ from models import Base
 from models.db import Database
 from models.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import PG_URL
-from workflow import login_throttle
-from workflow.tokens import create_token
+from workflow.accounts import login_brake as login_throttle
+from workflow.accounts.tokens import create_token
 
 
 def schema_drift(database: Database) -> list[object]:
@@ -150,7 +150,7 @@ def test_0015_gives_every_existing_stream_its_head(db, world, make_proposal):
     """A database in use before 0015 (campaign, user and proposal chains) gets a head for
     each stream that is not a proposal's, at its newest event, and verifies after."""
     from tests.cli.test_audit_streams import USER_STREAM, add_user_stream
-    from workflow.audit import verify
+    from workflow.audit.chain import verify
 
     make_proposal("submitted")
     add_user_stream(db)

@@ -16,7 +16,7 @@ from rules.checks import (
 )
 from rules.loader import load_file
 from rules.schema import PriorTitleRule, Severity
-from workflow.rulesets import shipped_ruleset_files
+from workflow.campaigns.rulesets import shipped_ruleset_files
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 FILES = {p.stem: p for p in shipped_ruleset_files()}

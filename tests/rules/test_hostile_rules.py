@@ -119,7 +119,7 @@ def test_the_stored_rule_sets_pass_the_same_checks():
     """compile_parsed (stored versions) runs the expression checks too, so a shipped rule
     set that a later check would refuse is caught here rather than in production."""
     from rules.loader import load_file
-    from workflow.rulesets import shipped_ruleset_files
+    from workflow.campaigns.rulesets import shipped_ruleset_files
     for path in shipped_ruleset_files():
         load_file(path)
 

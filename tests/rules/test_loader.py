@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Campaign, RuleSetVersion
 from rules.loader import RuleError, RuleSetError, compile_parsed, load_file, load_text
-from workflow.rulesets import load_ruleset_text, shipped_ruleset_files
+from workflow.campaigns.rulesets import load_ruleset_text, shipped_ruleset_files
 
 DATA = Path(__file__).parents[1] / "data" / "rules"
 # Line numbers asserted below refer to this file; keep them in mind when editing it.

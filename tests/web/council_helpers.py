@@ -6,8 +6,8 @@ from datetime import date
 from typing import Any
 
 from models.base import utcnow
-from workflow import council
 from workflow.actors import Actor
+from workflow.council import proceedings as council
 
 
 def open_sitting(world: Any, pids: list[int], present: int = 7, opened: bool = True) -> int:

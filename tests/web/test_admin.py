@@ -14,9 +14,9 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Campaign, RuleSetVersion, Unit, User
 from tests.web.conftest import csrf_token, login, post_form
-from workflow import admin
+from workflow.accounts import administration as admin
 from workflow.actors import Actor
-from workflow.audit import verify
+from workflow.audit.chain import verify
 from workflow.errors import PermissionDenied
 
 NEW_PASSWORD = "mat-khau-moi-2024"

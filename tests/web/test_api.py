@@ -22,7 +22,7 @@ from tests.web.conftest import csrf_token
 from tests.web.council_helpers import open_sitting
 from web.api import schemas as s
 from web.api.openapi import openapi_path
-from workflow import tokens
+from workflow.accounts import tokens
 from workflow.errors import InvalidInput
 
 PDF = b"%PDF-1.4\n% tdkt test\n1 0 obj << >> endobj\n%%EOF\n"

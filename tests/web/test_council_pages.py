@@ -10,8 +10,8 @@ from models import CouncilSession, SessionStatus
 from models.base import utcnow
 from tests.web.conftest import post_form
 from tests.web.council_helpers import open_sitting
-from workflow import council
 from workflow.actors import Actor
+from workflow.council import proceedings as council
 
 
 def page(client: Any, path: str) -> str:

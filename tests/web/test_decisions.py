@@ -17,7 +17,7 @@ from tests.notice_helpers import campaign_id, notice_world, person
 from tests.web.conftest import post_form
 from tests.web.test_api import Caller, conforms, error
 from web.api.decisions import DecisionDetail, DecisionList
-from workflow import tokens
+from workflow.accounts import tokens
 
 __all__ = ["notice_world"]  # the fixture, used by name
 SIGNER = "Hoàng Văn Thắng"

@@ -18,7 +18,7 @@ from models import AuditEvent, IdempotencyKey, Proposal
 from tests.web.snapshots import changed, snapshot
 from tests.web.test_api import Caller
 from tests.web.test_bad_input import Clerk, sheet, text_of
-from workflow import tokens
+from workflow.accounts import tokens
 
 CHANGED = "Hồ sơ vừa được người khác thay đổi"
 FORM_KEY = re.compile(r'name="form_key" value="([0-9a-f]{32})"')

@@ -17,7 +17,7 @@ from rules.calendar import load_calendar
 from tests.conftest import VN
 from tests.web.test_time_and_inbox import working_days_after
 from web.app import create_app
-from workflow.deadlines import describe
+from workflow.deadlines.tracking import describe
 
 REVIEW_DAYS = 10  # the shipped campaigns' review time limit
 BADGE = re.compile(r'data-due="([\d-]+)"[^>]*>(\d{2}/\d{2}/\d{4}) · (.+?)</span>')

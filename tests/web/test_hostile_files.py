@@ -16,8 +16,8 @@ from sqlalchemy import select
 from models import Nominee
 from tests.web.snapshots import changed, snapshot
 from tests.web.test_bad_input import PDF, Clerk, sheet, text_of
-from workflow.cells import safe_row
-from workflow.uploads import ArchiveLimits, check_archive
+from workflow.documents.excel_cells import safe_row
+from workflow.documents.uploads import ArchiveLimits, check_archive
 
 SHEET = "xl/worksheets/sheet1.xml"
 NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'

@@ -24,7 +24,7 @@ from tests.web.test_route_matrix import (  # noqa: F401  (fixtures)
     make_target,
 )
 from web.app import create_app
-from workflow import tokens
+from workflow.accounts import tokens
 
 BAD_IDS = ["0", "-1", "2147483648", "99999999999999999999", "abc"]
 REFUSED = "mã số không hợp lệ"

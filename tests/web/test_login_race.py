@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from tests.web.test_lost_connection import ON_POSTGRES, serve
-from workflow.login_throttle import ADDRESS_LIMIT, USER_LIMIT
+from workflow.accounts.login_brake import ADDRESS_LIMIT, USER_LIMIT
 
 ATTEMPTS = 60
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')

@@ -13,9 +13,10 @@ from sqlalchemy import func, select
 from models import AuditEvent, LoginThrottle, User
 from tests.web.conftest import TOKEN, csrf_token, login, post_form
 from web.app import create_app
-from workflow import accounts, admin
+from workflow.accounts import administration as admin
+from workflow.accounts import credentials as accounts
+from workflow.accounts.login_brake import USER_LIMIT
 from workflow.actors import Actor
-from workflow.login_throttle import USER_LIMIT
 
 NEW_PASSWORD = "Cay-da-dau-lang-2024"
 

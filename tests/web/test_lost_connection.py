@@ -41,7 +41,7 @@ from models import Proposal
 from tests.web.conftest import csrf_token, login
 from tests.web.test_api import Caller
 from web.api.schemas import ErrorOut
-from workflow import tokens
+from workflow.accounts import tokens
 
 PG_URL = os.environ.get("TDKT_TEST_DATABASE_URL")
 ON_POSTGRES = pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=[

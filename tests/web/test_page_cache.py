@@ -13,7 +13,7 @@ from flask import Flask
 from sqlalchemy import event
 
 from tests.web.conftest import app_with, login, post_form
-from workflow.service import act
+from workflow.proposals.service import act
 
 
 @contextmanager

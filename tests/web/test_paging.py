@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from tests.web.test_time_and_inbox import _now_vn
-from workflow.queries import PAGE_SIZE
+from workflow.proposals.queries import PAGE_SIZE
 
 LINK = re.compile(r'href="/proposals/(\d+)"')
 

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from sqlalchemy import select
 
 from models import Unit
-from workflow.queries import PAGE_SIZE
+from workflow.proposals.queries import PAGE_SIZE
 
 LINK = re.compile(r'href="/proposals/(\d+)"')
 

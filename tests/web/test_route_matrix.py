@@ -36,11 +36,16 @@ from tests.notice_helpers import NOTICE_CAMPAIGN
 from tests.web.conftest import csrf_token
 from tests.web.snapshots import changed, snapshot
 from web.app import create_app
-from workflow import council, imports, machine, notices, objections, sittings
+from workflow import machine
 from workflow.actors import Actor
-from workflow.dossier import add_document, add_nominee, create_proposal
-from workflow.rulesets import load_ruleset_file
-from workflow.seed import walk_to
+from workflow.campaigns.rulesets import load_ruleset_file
+from workflow.council import proceedings as council
+from workflow.council import sittings
+from workflow.filing import nominee_import as imports
+from workflow.filing.dossier import add_document, add_nominee, create_proposal
+from workflow.notices import objections
+from workflow.notices import publication as notices
+from workflow.operations.demo_seed import walk_to
 
 ANON = "anonymous"
 ROLES = ("unit1", "unit2", "reviewer", "reviewer2", "boardhead", "secretary", "member1",

@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.web.conftest import app_with, csrf_token, login, post_form
-from workflow import admin
+from workflow.accounts import administration as admin
 from workflow.actors import Actor
 
 COOKIE = "session"

@@ -11,10 +11,10 @@ from models import AuditEvent
 from models.base import utcnow
 from tests.conftest import VN
 from tests.web.conftest import post_form
-from workflow import tokens
+from workflow.accounts import tokens
+from workflow.accounts.substitutes import name_substitute
 from workflow.actors import Actor
-from workflow.service import act
-from workflow.substitutes import name_substitute
+from workflow.proposals.service import act
 
 
 def _dates(days: int = 3) -> dict[str, str]:

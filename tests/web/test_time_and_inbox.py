@@ -13,7 +13,7 @@ from models.base import utcnow
 from tests.conftest import VN
 from tests.web.conftest import post_form
 from tests.web.test_i18n import switch
-from workflow.service import act
+from workflow.proposals.service import act
 
 
 def _now_vn() -> datetime:

@@ -9,8 +9,8 @@ from models import Proposal
 from models.base import utcnow
 from tests.web.test_i18n import switch
 from workflow.actors import SYSTEM
-from workflow.audit import record_proposal_event, verify
-from workflow.queries import TIMELINE_SHOWN
+from workflow.audit.chain import record_proposal_event, verify
+from workflow.proposals.queries import TIMELINE_SHOWN
 
 ROW = re.compile(r'<tr data-event="([a-z_]+)">.*?</tr>', re.S)
 EXTRA = TIMELINE_SHOWN + 12

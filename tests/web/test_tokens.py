@@ -17,7 +17,7 @@ from models.db import Database
 from models.migrate import downgrade, upgrade
 from tests.conftest import VN
 from tests.web.conftest import csrf_token, post_form
-from workflow import tokens
+from workflow.accounts import tokens
 
 SECRET = re.compile(r"tdkt_[A-Za-z0-9_-]{40,}")
 NEW_DRAFT = {"campaign": "TEST-OPEN", "title": "Hồ sơ gửi qua API"}

@@ -30,8 +30,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import AuditEvent
-from workflow import tokens
-from workflow.doctor import examine
+from workflow.accounts import tokens
+from workflow.operations.doctor import examine
 
 KILLS = 8
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 from models import AuditEvent, DeadlineStep, Notification, OutboxMail, User
 from rules.calendar import WorkingCalendar
 from tests.conftest import VN, World
-from workflow.deadlines import use_calendar, working_calendar
-from workflow.outbox import SmtpConfig
-from workflow.rulesets import load_ruleset_text
-from workflow.service import act
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.deadlines.tracking import use_calendar, working_calendar
+from workflow.notifications.outbox import SmtpConfig
+from workflow.proposals.service import act
 
 LADDER_RULES = """
 campaign: TEST-LADDER

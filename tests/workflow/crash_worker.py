@@ -1,6 +1,6 @@
 """A writer in a process of its own, for tests that SIGKILL it: it loops for ever through
 legal service actions on the given proposals and uploads documents (a fresh file each
-time) through `workflow.dossier.add_document`, printing `ok N` after each commit. The test
+time) through `workflow.filing.dossier.add_document`, printing `ok N` after each commit. The test
 kills it at a random point of a later action. No sleeping anywhere.
 
     python -m tests.workflow.crash_worker URL STORAGE_DIR SEED PID [PID ...]
@@ -17,9 +17,10 @@ from sqlalchemy import select
 
 from models import Proposal, User
 from models.db import Database
-from workflow import dossier, service
 from workflow.actors import Actor
 from workflow.errors import WorkflowError
+from workflow.filing import dossier
+from workflow.proposals import service
 
 CLERKS = ("unit1", "unit2")
 REASON = "Kiểm thử sự cố: bổ sung hồ sơ"

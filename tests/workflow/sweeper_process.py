@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from models.db import Database
-from workflow.sweep import sweep
+from workflow.escalation.sweep import sweep
 
 
 def main() -> None:

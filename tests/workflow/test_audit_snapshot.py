@@ -12,9 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.workflow.test_concurrency import JOIN_TIMEOUT, LATER, ON_POSTGRES, REASON, person
-from workflow import admin, service
+from workflow.accounts import administration as admin
 from workflow.actors import Actor
-from workflow.audit import verify
+from workflow.audit.chain import verify
+from workflow.proposals import service
 
 WRITERS = 4
 VERIFIES = 50

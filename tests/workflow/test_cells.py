@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from workflow.cells import FORMULA_STARTS, safe_cell, safe_row
+from workflow.documents.excel_cells import FORMULA_STARTS, safe_cell, safe_row
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+84 912", "-x", "@SUM(A1)", "\t=1", "\r=1",

@@ -25,11 +25,13 @@ from sqlalchemy import func, select, text
 
 from models import AuditEvent, Deadline, Proposal, Role, Unit, User
 from models.db import Database
-from workflow import decisions, dossier, service
-from workflow.accounts import ensure_user
+from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor
-from workflow.audit import replay, verify
+from workflow.audit.chain import replay, verify
+from workflow.decisions import issuing as decisions
 from workflow.errors import ConflictError, PermissionDenied, WorkflowError
+from workflow.filing import dossier
+from workflow.proposals import service
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 LATER = datetime(2022, 12, 5, 9, 0, tzinfo=VN)  # after make_proposal's walk through the states

@@ -11,12 +11,14 @@ from sqlalchemy import select
 from models import AgendaItem, AuditEvent, CouncilSession, Outcome, Role, SessionStatus
 from tests.conftest import CDS_NOW, FAST_HASH
 from tests.workflow.test_concurrency import ON_POSTGRES, race
-from workflow import council, queries, sittings
-from workflow.accounts import ensure_user
+from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor
-from workflow.audit import verify
+from workflow.audit.chain import verify
+from workflow.council import proceedings as council
+from workflow.council import sittings
 from workflow.errors import InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from workflow.service import act
+from workflow.proposals import queries
+from workflow.proposals.service import act
 
 LATER = CDS_NOW + timedelta(days=1)
 TWO = [{"kind": "individual", "full_name": "Nguyễn Văn Đạt", "award_form": "BK_CT_UBND",

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import AuditEvent, Document
-from workflow.doctor import examine, fix_orphans
+from workflow.operations.doctor import examine, fix_orphans
 
 KILLS = 15
 PROPOSALS = 6

@@ -11,10 +11,10 @@ from sqlalchemy import select
 from models import AuditEvent, Deadline, DeadlineStep
 from tests.conftest import PG_URL
 from tests.workflow.conftest import CLAIM, LADDER_RULES, RETURN, SUBMIT, close_of, fire, vn
-from workflow import deadlines
-from workflow.deadlines import board_queue, due_info, upcoming_steps
-from workflow.recompute import recompute
-from workflow.rulesets import load_ruleset_text
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.deadlines import tracking as deadlines
+from workflow.deadlines.tracking import board_queue, due_info, upcoming_steps
+from workflow.escalation.recompute import recompute
 
 
 def deadlines_of(session, pid):
@@ -190,7 +190,7 @@ def test_new_rules_leave_open_deadlines_alone_until_recomputed(ladder, drive):
 
 
 def test_recompute_apply_moves_pending_rungs_and_never_reruns_a_done_one(ladder, drive):
-    from workflow.sweep import sweep
+    from workflow.escalation.sweep import sweep
 
     pid = drive(CLAIM, vn(2024, 1, 26, 10))
     sweep(ladder.db, close_of(2024, 2, 7))  # the reminder runs
@@ -238,8 +238,8 @@ def test_recompute_sees_a_rung_the_sweep_applied_after_the_preview_read_it(
         ladder, drive, monkeypatch):
     """A sweep commits the reminder between recompute's first read of the rungs and its
     lock on the proposal: the reminder stays done where it ran, as if it had run before."""
-    from workflow import recompute as recompute_module
-    from workflow.sweep import sweep
+    from workflow.escalation import recompute as recompute_module
+    from workflow.escalation.sweep import sweep
 
     pid = drive(CLAIM, vn(2024, 1, 26, 10))
     with ladder.db.unit_of_work() as session:

@@ -10,8 +10,8 @@ import pytest
 
 from tests.cli.test_cli import tdkt_command
 from tests.workflow.conftest import CLAIM, LADDER_RULES, close_of, vn
-from workflow.rulesets import load_ruleset_text
-from workflow.sweep import sweep
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.escalation.sweep import sweep
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 

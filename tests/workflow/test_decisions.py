@@ -23,12 +23,13 @@ from models import (
 from tests.conftest import CDS_NOW, VN
 from tests.decision_support import SIGNER, decided_day, issue_for
 from tests.workflow.test_concurrency import ON_POSTGRES, race
-from workflow import decisions, history
-from workflow.accounts import ensure_user
+from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor
-from workflow.audit import verify
+from workflow.audit.chain import verify
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.decisions import issuing as decisions
 from workflow.errors import InvalidInput, InvalidTransition, PermissionDenied
-from workflow.rulesets import load_ruleset_text
+from workflow.history import achievements as history
 
 LATER = CDS_NOW + timedelta(days=20)  # after make_proposal's walk through the states
 CDS_DOCS = ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"]

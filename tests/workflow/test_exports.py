@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from models import Decision
 from tests.conftest import CDS_NOW
 from tests.decision_support import issue_for
-from workflow import exports
+from workflow.decisions import exports
 
 DOCS = ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"]
 

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import VN
-from workflow import history
-from workflow.dossier import add_nominee, create_proposal
-from workflow.rulesets import load_ruleset_text
-from workflow.service import check_proposal
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.filing.dossier import add_nominee, create_proposal
+from workflow.history import achievements as history
+from workflow.proposals.service import check_proposal
 
 YOUTH_NOW = datetime(2026, 10, 1, 9, tzinfo=VN)  # inside TN-2021-2030's submission window
 GRASSROOTS_RULES = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from workflow import login_throttle as brake
+from workflow.accounts import login_brake as brake
 
 T0 = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 

@@ -13,11 +13,13 @@ from models import AuditEvent, Document, Nominee, Objection, Proposal
 from tests.conftest import VN
 from tests.decision_support import issue_for
 from tests.notice_helpers import MONDAY, after, entries, notice_world, person, publish
-from workflow import deadlines, notices, objections
-from workflow.audit import replay, verify
+from workflow.audit.chain import replay, verify
+from workflow.deadlines import tracking as deadlines
 from workflow.errors import InvalidInput, InvalidTransition, PermissionDenied
-from workflow.objections import ObjectionForm
-from workflow.service import act
+from workflow.notices import objections
+from workflow.notices import publication as notices
+from workflow.notices.objections import ObjectionForm
+from workflow.proposals.service import act
 
 __all__ = ["notice_world"]  # the fixture, used by name
 

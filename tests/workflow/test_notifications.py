@@ -21,12 +21,12 @@ from tests.workflow.conftest import (
     set_language,
     vn,
 )
+from workflow.accounts.substitutes import name_substitute, stands_in_for
 from workflow.errors import InvalidInput, PermissionDenied
-from workflow.notifications import list_notifications, mark_read, unread_count
-from workflow.outbox import LEASE, SmtpConfig, deliver_outbox
-from workflow.service import act
-from workflow.substitutes import name_substitute, stands_in_for
-from workflow.sweep import sweep
+from workflow.escalation.sweep import sweep
+from workflow.notifications.inbox import list_notifications, mark_read, unread_count
+from workflow.notifications.outbox import LEASE, SmtpConfig, deliver_outbox
+from workflow.proposals.service import act
 
 SUBMITTED = vn(2024, 1, 26, 10)
 REMIND, DUE = close_of(2024, 2, 7), close_of(2024, 2, 16)
@@ -156,7 +156,7 @@ def test_an_smtp_outage_delays_mail_but_loses_and_doubles_none(ladder, drive, sm
 
 def test_a_mail_whose_sender_died_is_resent_with_the_same_message_id(ladder, drive,
                                                                        smtp_server):
-    from workflow.outbox import claim
+    from workflow.notifications.outbox import claim
 
     drive(CLAIM, SUBMITTED)
     sweep(ladder.db, REMIND)

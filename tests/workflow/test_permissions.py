@@ -13,7 +13,7 @@ from models import AuditEvent, DecisionEntry, Proposal
 from tests.decision_support import issue_for
 from workflow import machine
 from workflow.errors import InvalidTransition, PermissionDenied
-from workflow.service import act, allowed_actions
+from workflow.proposals.service import act, allowed_actions
 
 ACTORS = ["unit1", "unit2", "reviewer", "reviewer2", "boardhead", "secretary", "member1",
           "admin"]

@@ -40,9 +40,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import AuditEvent, AuditHead, Base, Decision, DecisionEntry, Proposal, User
 from models.db import Database
-from workflow import decisions, dossier, machine, service
+from workflow import machine
 from workflow.actors import Actor
-from workflow.audit import replay, verify
+from workflow.audit.chain import replay, verify
+from workflow.decisions import issuing as decisions
 from workflow.errors import (
     ConflictError,
     InvalidInput,
@@ -52,7 +53,9 @@ from workflow.errors import (
     RuleViolation,
     WorkflowError,
 )
-from workflow.seed import PATHS, walk_to
+from workflow.filing import dossier
+from workflow.operations.demo_seed import PATHS, walk_to
+from workflow.proposals import service
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 START = datetime(2022, 11, 15, 9, 0, tzinfo=VN)

@@ -23,12 +23,13 @@ from sqlalchemy import func, select
 from models import Campaign, Nominee, Outcome, Proposal
 from tests.conftest import CDS_NOW
 from tests.web.test_lost_connection import ON_POSTGRES, serve
-from workflow import service, tokens
+from workflow.accounts import tokens
 from workflow.actors import Actor
-from workflow.dossier import add_nominee
+from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.errors import RuleViolation
-from workflow.facts import LIVE_STATES
-from workflow.rulesets import load_ruleset_text
+from workflow.filing.dossier import add_nominee
+from workflow.proposals import service
+from workflow.proposals.facts import LIVE_STATES
 
 QUOTA = 10
 RACERS = 30

@@ -27,10 +27,11 @@ from sqlalchemy import func, select
 from models import AuditEvent, Proposal, User
 from models.db import Database
 from tests.conftest import PG_URL
-from workflow import service, tokens
+from workflow.accounts import tokens
 from workflow.actors import Actor
-from workflow.audit import replay, verify
+from workflow.audit.chain import replay, verify
 from workflow.errors import WorkflowError
+from workflow.proposals import service
 
 WORKERS = 4
 PROPOSALS = 40

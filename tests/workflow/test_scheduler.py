@@ -19,15 +19,15 @@ from sqlalchemy import func, select
 from models import AuditEvent, DeadlineStep, MailStatus, OutboxMail
 from tests.conftest import PG_URL
 from tests.workflow.conftest import CLAIM, close_of, count, vn
-from workflow.audit import verify
-from workflow.dossier import add_document, add_nominee, create_proposal
-from workflow.rulesets import load_ruleset_text
-from workflow.scheduler import JOB_ID, start_scheduler, tick
-from workflow.service import act
+from workflow.audit.chain import verify
+from workflow.campaigns.rulesets import load_ruleset_text
+from workflow.filing.dossier import add_document, add_nominee, create_proposal
+from workflow.operations.scheduler import JOB_ID, start_scheduler, tick
+from workflow.proposals.service import act
 
 ROOT = Path(__file__).resolve().parents[2]
 # The scheduler command, run the way `tdkt scheduler` runs it.
-SCHEDULER = [sys.executable, "-c", "from web.cli_deadlines import scheduler_cmd; scheduler_cmd()"]
+SCHEDULER = [sys.executable, "-c", "from web.cli.deadlines import scheduler_cmd; scheduler_cmd()"]
 
 
 def executions(scheduler):

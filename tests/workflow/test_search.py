@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from models import Unit
-from workflow.queries import units_matching
-from workflow.search import fold
+from workflow.proposals.queries import units_matching
+from workflow.proposals.search import fold
 
 
 @pytest.mark.parametrize(("typed", "folded"), [

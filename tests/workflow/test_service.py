@@ -10,10 +10,10 @@ from sqlalchemy import event, func, select
 from models import AuditEvent, Deadline, Outcome, Proposal
 from tests.conftest import CDS_NOW, VN
 from tests.decision_support import issue_for
-from workflow.audit import verify
-from workflow.dossier import add_nominee, remove_nominee, rename, update_nominee
+from workflow.audit.chain import verify
 from workflow.errors import ConflictError, InvalidInput, PermissionDenied, RuleViolation
-from workflow.service import act
+from workflow.filing.dossier import add_nominee, remove_nominee, rename, update_nominee
+from workflow.proposals.service import act
 
 
 def events(session, pid):

@@ -1,4 +1,4 @@
-from workflow.audit import verify
+from workflow.audit.chain import verify
 from workflow.machine import STATES
 
 

@@ -23,10 +23,10 @@ import pytest
 
 from tests.conftest import World
 from tests.workflow.conftest import vn
+from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.errors import NotFound, PermissionDenied
-from workflow.rulesets import load_ruleset_text
-from workflow.service import act
-from workflow.statistics import campaign_counts, campaign_statistics
+from workflow.proposals.service import act
+from workflow.reports.statistics import campaign_counts, campaign_statistics
 
 STATS_RULES = """
 campaign: TEST-STATS

@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from models import AuditEvent
 from tests.conftest import CDS_NOW
-from workflow import substitutes
+from workflow.accounts import substitutes
+from workflow.accounts.substitutes import deputy, name_substitute
 from workflow.actors import Actor
 from workflow.errors import PermissionDenied
-from workflow.service import act, allowed_actions
-from workflow.substitutes import deputy, name_substitute
+from workflow.proposals.service import act, allowed_actions
 
 CLAIMED = CDS_NOW + timedelta(days=2)   # the board head claims the proposal that day
 AWAY_FROM, AWAY_TO = CLAIMED.date(), CLAIMED.date() + timedelta(days=3)

@@ -27,14 +27,14 @@ from tests.workflow.conftest import (
     totals,
     vn,
 )
-from workflow import sweep as sweep_module
 from workflow.actors import SYSTEM
-from workflow.audit import verify
+from workflow.audit.chain import verify
+from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.errors import PermissionDenied
+from workflow.escalation import sweep as sweep_module
+from workflow.escalation.sweep import sweep
 from workflow.machine import TRIGGERS
-from workflow.rulesets import load_ruleset_text
-from workflow.service import act
-from workflow.sweep import sweep
+from workflow.proposals.service import act
 
 ROOT = Path(__file__).resolve().parents[2]
 # TEST-LADDER, submitted Fri 26/01/2024 10:00 and claimed: due Fri 16/02/2024 17:00.

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from models import ApiToken
 from models.db import Database
 from tests.conftest import VN
-from workflow import tokens
+from workflow.accounts import tokens
 from workflow.actors import Actor
 from workflow.errors import InvalidInput, PermissionDenied
 

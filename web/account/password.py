@@ -18,9 +18,9 @@ from werkzeug.wrappers import Response
 from models import User
 from models.base import utcnow
 from web import db
-from web.account.views import bp
+from web.account.blueprint import bp
 from web.i18n import error_text
-from workflow import accounts
+from workflow.accounts import credentials as accounts
 
 
 def _page(error: str | None = None, status: int = 200) -> Response:

@@ -9,9 +9,9 @@ from werkzeug.wrappers import Response
 
 from models.base import utcnow
 from web import db
-from web.account.views import bp
+from web.account.blueprint import bp
 from web.auth.lifetime import fresh_session
-from workflow import signins
+from workflow.accounts import signins
 
 
 @bp.get("/sign-out-everywhere")

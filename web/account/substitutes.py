@@ -11,12 +11,12 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.access import roles_required
-from web.account.views import bp
+from web.account.blueprint import bp
 from web.forms import parse_date, parse_id
 from web.i18n import error_text
-from workflow import substitutes
+from workflow.accounts import substitutes
 from workflow.errors import InvalidInput, WorkflowError
-from workflow.queries import substitutable_users
+from workflow.proposals.queries import substitutable_users
 
 MAY_USE = ("board_reviewer", "board_head", "council_secretary", "admin")
 

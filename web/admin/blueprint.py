@@ -14,7 +14,7 @@ from web import db
 from web.access import roles_required
 from web.forms import parse_id
 from web.i18n import error_text
-from workflow.admin import InvalidFields
+from workflow.accounts.administration import InvalidFields
 from workflow.errors import InvalidInput
 
 bp = Blueprint("admin", __name__)

@@ -14,9 +14,9 @@ from rules.loader import RuleSetError
 from web import db
 from web.admin.blueprint import admin_only, bp, run
 from web.i18n import error_text
-from workflow import admin
+from workflow.accounts import administration as admin
+from workflow.campaigns.rulesets import LoadResult
 from workflow.errors import InvalidInput
-from workflow.rulesets import LoadResult
 
 Errors = list[dict[str, Any]]
 

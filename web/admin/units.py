@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from web import db
 from web.admin.blueprint import admin_only, bp, form_id, problems
-from workflow import admin
+from workflow.accounts import administration as admin
 from workflow.errors import InvalidInput
 
 

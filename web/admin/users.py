@@ -13,7 +13,8 @@ from models.base import utcnow
 from web import db
 from web.admin.blueprint import admin_only, arg_id, bp, form_id, problems, run
 from web.labels import ROLES, TOKEN_SCOPES
-from workflow import admin, tokens
+from workflow.accounts import administration as admin
+from workflow.accounts import tokens
 from workflow.errors import InvalidInput, NotFound
 
 

@@ -11,7 +11,7 @@ from flask import render_template
 from web import db
 from web.admin import campaigns, units, users  # noqa: F401  (register their routes)
 from web.admin.blueprint import admin_only, bp
-from workflow import admin
+from workflow.accounts import administration as admin
 
 __all__ = ["bp"]
 

@@ -24,7 +24,7 @@ from web.auth.users import WebUser
 from web.errors import error_response
 from web.extensions import csrf, login_manager
 from web.i18n import vn_datetime
-from workflow import tokens
+from workflow.accounts import tokens
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 

@@ -15,11 +15,12 @@ from models import CouncilSession
 from models.base import utcnow
 from rules.council import describe
 from web import db
+from web.api.blueprint import bp, json_body, reply, signed_in_actor, writing
 from web.api.openapi import route
 from web.api.schemas import Body, Out, UserRef
-from web.api.views import _actor, _body, _reply, _write, bp
-from workflow import council, sittings
-from workflow.tallies import require_secretary
+from workflow.council import proceedings as council
+from workflow.council import sittings
+from workflow.council.tallies import require_secretary
 
 Votes = Annotated[int, Field(ge=0, le=1000)]
 
@@ -136,14 +137,14 @@ def _nominee(row: sittings.NomineeLine) -> AgendaNomineeOut:
 
 
 def _reply_with(sid: int) -> tuple[Response, int]:
-    return _reply(_sitting(sittings.get(db.session(), sid, _actor())))
+    return reply(_sitting(sittings.get(db.session(), sid, signed_in_actor())))
 
 
 @route(bp, "/sittings", "GET", summary="Council sittings you may see, latest first",
        tag="council", response=SittingList)
 def list_sittings() -> tuple[Response, int]:
-    rows = sittings.list_sittings(db.session(), _actor())
-    return _reply(SittingList(sittings=[SittingSummary(**_summary(s)) for s in rows]))
+    rows = sittings.list_sittings(db.session(), signed_in_actor())
+    return reply(SittingList(sittings=[SittingSummary(**_summary(s)) for s in rows]))
 
 
 @route(bp, "/sittings/<id:sid>", "GET", summary="One sitting: members, agenda, tallies "
@@ -161,11 +162,11 @@ def get_sitting(sid: int) -> tuple[Response, int]:
            "present, more written opinions than absent members, no quorum) is refused with "
            "400. Finalize with POST /proposals/{pid}/actions/decide and `session_id`."))
 def record_tally(sid: int, nid: int) -> tuple[Response, int]:
-    sittings.get(db.session(), sid, _actor())  # 404 unless the caller may see it
-    require_secretary(_actor())
-    data = _body(TallyBody)
-    with _write() as writer:
-        council.record(writer, sid, nid, council.Count(**data.model_dump()), _actor(),
+    sittings.get(db.session(), sid, signed_in_actor())  # 404 unless the caller may see it
+    require_secretary(signed_in_actor())
+    data = json_body(TallyBody)
+    with writing() as writer:
+        council.record(writer, sid, nid, council.Count(**data.model_dump()), signed_in_actor(),
                        utcnow())
     return _reply_with(sid)
 

@@ -18,10 +18,13 @@ from werkzeug.wrappers import Response
 from models import Decision, DecisionEntry
 from web import db
 from web.api import schemas as s
+from web.api.blueprint import bp, id_for_code, json_body, reply, signed_in_actor, writing
 from web.api.openapi import Param, route
-from web.api.views import _actor, _body, _id_of, _reply, _write, bp
-from workflow import decision_queries, decisions, exports, queries
+from workflow.decisions import exports
+from workflow.decisions import issuing as decisions
+from workflow.decisions import queries as decision_queries
 from workflow.ids import Id
+from workflow.proposals import queries
 
 LIST_LIMIT = 100
 NOMINEES_IN_LIST = 100  # per decision in the list; GET /decisions/{id} has them all
@@ -132,7 +135,7 @@ def _summary(session: Session, d: Decision, count: int, limit: int | None
 
 def _detail(did: int) -> DecisionDetail:
     session = db.session()
-    d = decision_queries.get_visible(session, did, _actor())
+    d = decision_queries.get_visible(session, did, signed_in_actor())
     count = decision_queries.entry_counts(session, [did]).get(did, 0)
     return DecisionDetail(**_summary(session, d, count, None), legal_bases=list(d.legal_bases),
                           proposal_ids=sorted({e.proposal_id for e in d.entries
@@ -145,12 +148,12 @@ def _detail(did: int) -> DecisionDetail:
        params=(Param("campaign", "Only this campaign (code)"),))
 def list_decisions() -> tuple[Response, int]:
     session = db.session()
-    campaign_id = _id_of("campaign", request.args.get("campaign"),
+    campaign_id = id_for_code("campaign", request.args.get("campaign"),
                          queries.open_campaigns(session))
-    rows = decision_queries.list_visible(session, _actor(), campaign_id, LIST_LIMIT + 1)
+    rows = decision_queries.list_visible(session, signed_in_actor(), campaign_id, LIST_LIMIT + 1)
     counts = decision_queries.entry_counts(session, [d.id for d in rows])
     shown = rows[:LIST_LIMIT]
-    return _reply(DecisionList(
+    return reply(DecisionList(
         decisions=[DecisionSummary(**_summary(session, d, counts.get(d.id, 0),
                                               NOMINEES_IN_LIST)) for d in shown],
         count=len(shown), truncated=len(rows) > LIST_LIMIT))
@@ -159,7 +162,7 @@ def list_decisions() -> tuple[Response, int]:
 @route(bp, "/decisions/<id:did>", "GET", summary="One decision with its whole attached list",
        tag="decisions", response=DecisionDetail, errors=(404,))
 def get_decision(did: int) -> tuple[Response, int]:
-    return _reply(_detail(did))
+    return reply(_detail(did))
 
 
 @route(bp, "/decisions", "POST", summary="Issue a numbered decision (Council secretary)",
@@ -170,31 +173,31 @@ def get_decision(did: int) -> tuple[Response, int]:
            "and moves each proposal whose passed nominees are now all in decisions to "
            "`decided`."))
 def create_decision() -> tuple[Response, int]:
-    data = _body(IssueDecisionBody)
+    data = json_body(IssueDecisionBody)
     session = db.session()
-    campaign_id = _id_of("campaign", data.campaign, queries.open_campaigns(session))
-    with _write() as writer:
-        did = decisions.issue(writer, _actor(), {
+    campaign_id = id_for_code("campaign", data.campaign, queries.open_campaigns(session))
+    with writing() as writer:
+        did = decisions.issue(writer, signed_in_actor(), {
             **data.model_dump(exclude={"campaign"}), "campaign_id": campaign_id}).id
-    return _reply(_detail(did), 201, Location=url_for("api.get_decision", did=did))
+    return reply(_detail(did), 201, Location=url_for("api.get_decision", did=did))
 
 
 @route(bp, "/decisions/<id:did>/corrections", "POST", summary="Issue a decision correcting "
        "this one (Council secretary)", tag="decisions", response=DecisionDetail, status=201,
        body=CorrectDecisionBody, errors=(400, 403, 404))
 def correct_decision(did: int) -> tuple[Response, int]:
-    decision_queries.get_visible(db.session(), did, _actor())
-    data = _body(CorrectDecisionBody)
-    with _write() as writer:
-        new_id = decisions.correct(writer, _actor(), did, data.model_dump()).id
-    return _reply(_detail(new_id), 201, Location=url_for("api.get_decision", did=new_id))
+    decision_queries.get_visible(db.session(), did, signed_in_actor())
+    data = json_body(CorrectDecisionBody)
+    with writing() as writer:
+        new_id = decisions.correct(writer, signed_in_actor(), did, data.model_dump()).id
+    return reply(_detail(new_id), 201, Location=url_for("api.get_decision", did=new_id))
 
 
 @route(bp, "/decisions/<id:did>/list.xlsx", "GET", summary="The attached list (Excel)",
        tag="decisions", response=None, errors=(404,))
 def decision_list_xlsx(did: int) -> Response:
     session = db.session()
-    d = decision_queries.get_visible(session, did, _actor())
+    d = decision_queries.get_visible(session, did, signed_in_actor())
     return send_file(exports.list_file(session, d), mimetype=exports.XLSX_TYPE,
                      as_attachment=True, download_name=f"{exports.file_stem(d)}-danh-sach.xlsx")
 
@@ -203,7 +206,7 @@ def decision_list_xlsx(did: int) -> Response:
        tag="decisions", response=None, errors=(404,))
 def decision_word_docx(did: int) -> Response:
     session = db.session()
-    d = decision_queries.get_visible(session, did, _actor())
+    d = decision_queries.get_visible(session, did, signed_in_actor())
     return send_file(exports.word_file(session, d), mimetype=exports.DOCX_TYPE,
                      as_attachment=True, download_name=f"{exports.file_stem(d)}.docx")
 

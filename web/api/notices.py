@@ -16,11 +16,12 @@ from werkzeug.wrappers import Response
 from models import Notice, Objection, ObjectionStatus
 from models.base import utcnow
 from web import db
+from web.api.blueprint import bp, json_body, reply, signed_in_actor, writing
 from web.api.openapi import route
 from web.api.schemas import Body, CampaignRef, Out
-from web.api.views import _actor, _body, _reply, _write, bp
-from workflow import notices, objections
 from workflow.ids import MAX_ID
+from workflow.notices import objections
+from workflow.notices import publication as notices
 
 Stage = Literal["before_council", "before_decision"]
 
@@ -130,7 +131,7 @@ def _objection(o: Objection) -> ObjectionOut:
 
 
 def _detail(notice_id: int) -> NoticeDetail:
-    session, actor, now = db.session(), _actor(), utcnow()
+    session, actor, now = db.session(), signed_in_actor(), utcnow()
     n = notices.get_visible(session, notice_id, actor, now)
     secretary = notices.is_secretary(actor)
     shown = notices.shows_entries(n, actor, now)
@@ -149,10 +150,10 @@ def _detail(notice_id: int) -> NoticeDetail:
 @route(bp, "/notices", "GET", summary="Public notices you may see, latest first: those "
        "running now (the Council secretary: every one)", tag="notices", response=NoticeList)
 def list_notices() -> tuple[Response, int]:
-    session, actor, now = db.session(), _actor(), utcnow()
+    session, actor, now = db.session(), signed_in_actor(), utcnow()
     rows = notices.visible_notices(session, actor, now)
     counts = notices.open_objection_counts(session) if notices.is_secretary(actor) else None
-    return _reply(NoticeList(notices=[
+    return reply(NoticeList(notices=[
         NoticeSummary(**_summary(n, now, counts, notices.shows_entries(n, actor, now)))
         for n in rows]))
 
@@ -163,7 +164,7 @@ def list_notices() -> tuple[Response, int]:
            "A notice that has not begun is 404 but to the Council secretary; once it has "
            "ended its list is no longer shown (`entries` is empty), as on the public page."))
 def get_notice(notice_id: int) -> tuple[Response, int]:
-    return _reply(_detail(notice_id))
+    return reply(_detail(notice_id))
 
 
 @route(bp, "/notices", "POST", summary="Publish a notice (Council secretary)", tag="notices",
@@ -174,11 +175,11 @@ def get_notice(notice_id: int) -> tuple[Response, int]:
            "rule's working days from now. Refused with 400 when the campaign's rule asks "
            "for no notice of this form or nobody is left to list."))
 def publish_notice() -> tuple[Response, int]:
-    data = _body(PublishNoticeBody)
-    with _write() as writer:
-        notice_id = notices.publish(writer, _actor(), data.campaign_id, data.award_form,
+    data = json_body(PublishNoticeBody)
+    with writing() as writer:
+        notice_id = notices.publish(writer, signed_in_actor(), data.campaign_id, data.award_form,
                                     utcnow(), stage=data.stage).id
-    return _reply(_detail(notice_id), 201,
+    return reply(_detail(notice_id), 201,
                   Location=url_for("api.get_notice", notice_id=notice_id))
 
 
@@ -189,14 +190,14 @@ def publish_notice() -> tuple[Response, int]:
            "ended, when an earlier objection about the nominee was upheld, or past "
            f"{objections.OBJECTIONS_PER_DAY} objections a day from one client address."))
 def file_objection(notice_id: int) -> tuple[Response, int]:
-    notices.get_visible(db.session(), notice_id, _actor(), utcnow())  # 404 as on the page
-    data = _body(ObjectionBody)
+    notices.get_visible(db.session(), notice_id, signed_in_actor(), utcnow())  # 404 as on the page
+    data = json_body(ObjectionBody)
     form = objections.ObjectionForm(data.filer_name, data.filer_contact, data.text)
-    with _write() as writer:
+    with writing() as writer:
         filed = _objection(objections.file_objection(
             writer, notice_id, data.nominee_id, form, utcnow(),
-            address=request.remote_addr or "", filed_by=_actor()))
-    return _reply(filed, 201)
+            address=request.remote_addr or "", filed_by=signed_in_actor()))
+    return reply(filed, 201)
 
 
 @route(bp, "/objections/<id:objection_id>/resolve", "POST", summary="Uphold or dismiss an "
@@ -206,8 +207,8 @@ def file_objection(notice_id: int) -> tuple[Response, int]:
            "in a proposal split off its own, when others remain in it; else with the whole "
            "proposal. 409 when the objection is no longer open. Returns the notice."))
 def resolve_objection(objection_id: int) -> tuple[Response, int]:
-    data = _body(ResolveObjectionBody)
-    with _write() as writer:
-        notice_id = objections.resolve(writer, objection_id, _actor(), data.resolution,
+    data = json_body(ResolveObjectionBody)
+    with writing() as writer:
+        notice_id = objections.resolve(writer, objection_id, signed_in_actor(), data.resolution,
                                        data.reason, utcnow()).notice_id
-    return _reply(_detail(notice_id))
+    return reply(_detail(notice_id))

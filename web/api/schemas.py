@@ -12,9 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from workflow.dossier import NomineeInput
+from workflow.filing.dossier import NomineeInput
 from workflow.ids import MAX_ID
-from workflow.inputs import INPUTS
+from workflow.proposals.inputs import INPUTS
 
 Version = Annotated[int, Field(ge=1, le=MAX_ID, description="The proposal's `version` as "
                                  "last read; a stale one is refused with 409")]

@@ -9,11 +9,11 @@ from models.base import utcnow
 from rules.catalogue import load_catalogue
 from web.api import schemas as s
 from web.i18n import finding_dict, vn_datetime
-from workflow import queries
 from workflow.actors import Actor
+from workflow.campaigns.rulesets import compiled
 from workflow.machine import EDITABLE_STATES
-from workflow.rulesets import compiled
-from workflow.service import allowed_actions
+from workflow.proposals import queries
+from workflow.proposals.service import allowed_actions
 
 
 def summary(p: Proposal) -> s.ProposalSummary:

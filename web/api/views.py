@@ -7,16 +7,13 @@ anything else is looked at. Errors are JSON (see `web.errors`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import current_app, jsonify, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -25,83 +22,40 @@ from models.base import utcnow
 from web import db
 from web.api import auth, serialize
 from web.api import schemas as s
+from web.api.blueprint import (
+    bp,
+    id_for_code,
+    json_body,
+    parse_version,
+    reply,
+    signed_in_actor,
+    writing,
+)
 from web.api.openapi import Param, document, route
 from web.errors import error_response
-from web.extensions import csrf
-from workflow import dossier, idempotency, machine, queries, substitutes
+from workflow import machine
+from workflow.accounts import substitutes
 from workflow.actors import Actor
+from workflow.documents.uploads import content_type
 from workflow.errors import InvalidInput, NotFound
-from workflow.ids import as_id
-from workflow.service import act
-from workflow.uploads import content_type
+from workflow.filing import dossier, idempotency
+from workflow.proposals import queries
+from workflow.proposals.service import act
 
-bp = Blueprint("api", __name__)
-csrf.exempt(bp)  # session writes are checked in auth.guard(); token requests need no CSRF
-
-M = TypeVar("M", bound=BaseModel)
 LIST_LIMIT = 200
 PROPOSAL_ERRORS = (400, 403, 404, 409)
 VERSION_PARAM = Param("expected_version", "The proposal's version as last read",
                       {"type": "integer", "minimum": 1}, required=True)
 
 
-@bp.before_request
-def _authenticate() -> Any:
-    if request.endpoint == "api.openapi_document":
-        return None
-    return auth.guard()
-
-
-# --- helpers ----------------------------------------------------------------------------
-
-
-def _actor() -> Actor:
-    return current_user.actor
-
-
-def _reply(model: BaseModel, status: int = 200, **headers: str) -> tuple[Response, int]:
-    response = jsonify(model.model_dump(mode="json", by_alias=True))
-    response.headers.update(headers)
-    return response, status
-
-
-def _body(model: type[M]) -> M:
-    if request.mimetype != "application/json":
-        raise InvalidInput(_("Nội dung yêu cầu phải là JSON (Content-Type: application/json)"))
-    try:
-        return model.model_validate_json(request.get_data(), strict=True)
-    except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}"
-                    for e in exc.errors()]
-        raise InvalidInput(_("Dữ liệu không hợp lệ — ") + "; ".join(problems),
-                           errors=problems) from None
-
-
-def _version(raw: str | None) -> int:
-    version = as_id(raw)  # a version is, like an id, a positive `integer`
-    if version is None:
-        raise InvalidInput(_("expected_version: bắt buộc, là số nguyên dương (phiên bản hồ sơ "
-                             "lần đọc gần nhất)"), errors=["expected_version: required"])
-    return version
-
-
-@contextmanager
-def _write() -> Iterator[Session]:
-    """One unit of work; then the read session's transaction ends (`db.unit_of_work`), so
-    the reply (read in the same request) sees the write even on SQLite, whose snapshot
-    lasts a transaction."""
-    with db.unit_of_work() as writer:
-        yield writer
-
-
 def _visible(pid: int) -> Proposal:
-    return queries.get_visible(db.session(), pid, _actor())
+    return queries.get_visible(db.session(), pid, signed_in_actor())
 
 
 def _acting(proposal: Proposal) -> tuple[Actor, int | None]:
     """The caller, or the caller standing in for the proposal's absent assignee (as on the
     proposal page)."""
-    return substitutes.acting_for(db.session(), _actor(), proposal.assignee_id, utcnow())
+    return substitutes.acting_for(db.session(), signed_in_actor(), proposal.assignee_id, utcnow())
 
 
 def _detail(pid: int) -> s.ProposalDetail:
@@ -121,7 +75,7 @@ def openapi_document() -> Response:
 @route(bp, "/me", "GET", summary="The calling user", tag="meta", response=s.MeOut)
 def me() -> tuple[Response, int]:
     token = auth.by_token()
-    return _reply(s.MeOut(
+    return reply(s.MeOut(
         id=current_user.id, username=current_user.username, full_name=current_user.full_name,
         roles=sorted(current_user.roles), unit_id=current_user.unit_id,
         unit_name=current_user.unit_name, language=current_user.language,
@@ -131,7 +85,7 @@ def me() -> tuple[Response, int]:
 @route(bp, "/campaigns", "GET", summary="Campaigns open for proposals, with their rules",
        tag="campaigns", response=s.CampaignList)
 def list_campaigns() -> tuple[Response, int]:
-    return _reply(serialize.campaigns(queries.open_campaigns(db.session())))
+    return reply(serialize.campaigns(queries.open_campaigns(db.session())))
 
 
 @route(bp, "/proposals", "GET", summary="Proposals you may see, newest first", tag="proposals",
@@ -142,8 +96,9 @@ def list_campaigns() -> tuple[Response, int]:
            Param("q", "Title or reference contains", {"type": "string", "maxLength": 100})))
 def list_proposals() -> tuple[Response, int]:
     session = db.session()
-    rows = queries.list_proposals(session, _actor(), _filters(session), limit=LIST_LIMIT + 1)
-    return _reply(s.ProposalList(proposals=[serialize.summary(p) for p in rows[:LIST_LIMIT]],
+    rows = queries.list_proposals(session, signed_in_actor(), _filters(session),
+                                  limit=LIST_LIMIT + 1)
+    return reply(s.ProposalList(proposals=[serialize.summary(p) for p in rows[:LIST_LIMIT]],
                                  count=min(len(rows), LIST_LIMIT),
                                  truncated=len(rows) > LIST_LIMIT))
 
@@ -156,26 +111,17 @@ def _filters(session: Session) -> queries.ProposalFilter:
                            errors=[f"state: one of {', '.join(machine.STATES)}"])
     if search is not None and len(search) > 100:
         raise InvalidInput(_("q: tối đa 100 ký tự"), errors=["q: at most 100 characters"])
-    campaign_id = _id_of("campaign", args.get("campaign"), queries.open_campaigns(session))
-    unit_id = _id_of("unit", args.get("unit"), queries.units(session))
+    campaign_id = id_for_code("campaign", args.get("campaign"), queries.open_campaigns(session))
+    unit_id = id_for_code("unit", args.get("unit"), queries.units(session))
     return queries.ProposalFilter(campaign_id=campaign_id, state=state, unit_id=unit_id,
                                   search=search)
 
-
-def _id_of(name: str, code: str | None, rows: list[Any]) -> int | None:
-    if not code:
-        return None
-    found = next((row.id for row in rows if row.code == code), None)
-    if found is None:
-        raise InvalidInput(_("%(name)s: không có mã “%(code)s”", name=name, code=code[:40]),
-                           errors=[f"{name}: unknown code"])
-    return found
 
 
 @route(bp, "/proposals/<id:pid>", "GET", summary="One proposal: dossier, findings, "
        "allowed actions", tag="proposals", response=s.ProposalDetail, errors=(404,))
 def get_proposal(pid: int) -> tuple[Response, int]:
-    return _reply(_detail(pid))
+    return reply(_detail(pid))
 
 
 @route(bp, "/proposals/<id:pid>/events", "GET", summary="The proposal's audit trail",
@@ -183,7 +129,7 @@ def get_proposal(pid: int) -> tuple[Response, int]:
 def list_events(pid: int) -> tuple[Response, int]:
     _visible(pid)
     session = db.session()
-    return _reply(serialize.events(session, queries.timeline(session, pid)))
+    return reply(serialize.events(session, queries.timeline(session, pid)))
 
 
 # --- dossier writes -----------------------------------------------------------------------
@@ -198,10 +144,10 @@ def list_events(pid: int) -> tuple[Response, int]:
                      "as it was to learn its outcome",
                      {"type": "string", "minLength": 1, "maxLength": 100}, where="header"),))
 def create_proposal() -> tuple[Response, int]:
-    data = _body(s.CreateProposalBody)
+    data = json_body(s.CreateProposalBody)
     try:
         pid, first, status = idempotency.create_proposal_retrying(
-            db.unit_of_work, _actor(), data.campaign, data.title,
+            db.unit_of_work, signed_in_actor(), data.campaign, data.title,
             request.headers.get("Idempotency-Key"))
     except NotFound as exc:  # an unknown campaign is bad input here, not a missing page
         raise InvalidInput(exc.template, params=exc.params,
@@ -209,39 +155,40 @@ def create_proposal() -> tuple[Response, int]:
     headers = {"Location": url_for("api.get_proposal", pid=pid)}
     if not first:
         headers["Idempotent-Replayed"] = "true"
-    return _reply(_detail(pid), status, **headers)
+    return reply(_detail(pid), status, **headers)
 
 
 @route(bp, "/proposals/<id:pid>", "PATCH", summary="Rename a draft", tag="dossier",
        response=s.ProposalDetail, body=s.UpdateProposalBody, errors=PROPOSAL_ERRORS)
 def update_proposal(pid: int) -> tuple[Response, int]:
     _visible(pid)
-    data = _body(s.UpdateProposalBody)
-    with _write() as writer:
-        dossier.rename(writer, pid, _actor(), data.title, expected_version=data.expected_version)
-    return _reply(_detail(pid))
+    data = json_body(s.UpdateProposalBody)
+    with writing() as writer:
+        dossier.rename(writer, pid, signed_in_actor(), data.title,
+                       expected_version=data.expected_version)
+    return reply(_detail(pid))
 
 
 @route(bp, "/proposals/<id:pid>/nominees", "POST", summary="Add a nominee", tag="dossier",
        response=s.NomineeResult, status=201, body=s.NomineeBody, errors=PROPOSAL_ERRORS)
 def add_nominee(pid: int) -> tuple[Response, int]:
     _visible(pid)
-    data = _body(s.NomineeBody)
-    with _write() as writer:
-        nid = dossier.add_nominee(writer, pid, _actor(), _nominee(data),
+    data = json_body(s.NomineeBody)
+    with writing() as writer:
+        nid = dossier.add_nominee(writer, pid, signed_in_actor(), _nominee(data),
                                   expected_version=data.expected_version).id
-    return _reply(_nominee_result(pid, nid), 201)
+    return reply(_nominee_result(pid, nid), 201)
 
 
 @route(bp, "/proposals/<id:pid>/nominees/<id:nid>", "PUT", summary="Replace a nominee",
        tag="dossier", response=s.NomineeResult, body=s.NomineeBody, errors=PROPOSAL_ERRORS)
 def update_nominee(pid: int, nid: int) -> tuple[Response, int]:
     _visible(pid)
-    data = _body(s.NomineeBody)
-    with _write() as writer:
-        dossier.update_nominee(writer, pid, nid, _actor(), _nominee(data),
+    data = json_body(s.NomineeBody)
+    with writing() as writer:
+        dossier.update_nominee(writer, pid, nid, signed_in_actor(), _nominee(data),
                                expected_version=data.expected_version)
-    return _reply(_nominee_result(pid, nid))
+    return reply(_nominee_result(pid, nid))
 
 
 def _nominee(data: s.NomineeBody) -> dict[str, Any]:
@@ -259,10 +206,10 @@ def _nominee_result(pid: int, nid: int) -> s.NomineeResult:
        errors=PROPOSAL_ERRORS)
 def remove_nominee(pid: int, nid: int) -> tuple[Response, int]:
     _visible(pid)
-    version = _version(request.args.get("expected_version"))
-    with _write() as writer:
-        dossier.remove_nominee(writer, pid, nid, _actor(), expected_version=version)
-    return _reply(_detail(pid))
+    version = parse_version(request.args.get("expected_version"))
+    with writing() as writer:
+        dossier.remove_nominee(writer, pid, nid, signed_in_actor(), expected_version=version)
+    return reply(_detail(pid))
 
 
 UPLOAD_FORM = {
@@ -288,19 +235,19 @@ def upload_document(pid: int) -> tuple[Response | str, int]:
     if len(content) > limit:
         return error_response(413, "too_large", _("Tệp vượt quá giới hạn %(mb)s MB",
                                                   mb=f"{limit / (1024 * 1024):g}"))
-    version = _version(request.form.get("expected_version"))
+    version = parse_version(request.form.get("expected_version"))
     name = dossier.safe_file_name(file.filename)
     if not content:
         raise InvalidInput(_("file: tệp rỗng"), errors=["file: empty"])
     kind = content_type(name, content)
-    with _write() as writer:
+    with writing() as writer:
         doc_id = dossier.add_document(
-            writer, pid, _actor(), request.form.get("doc_type", ""), name, content,
+            writer, pid, signed_in_actor(), request.form.get("doc_type", ""), name, content,
             Path(current_app.config["STORAGE_DIR"]), kind, max_bytes=limit,
             expected_version=version).id
     proposal = _detail(pid)
     found = next(d for d in proposal.documents if d.id == doc_id)
-    return _reply(s.DocumentResult(document=found, proposal=proposal), 201)
+    return reply(s.DocumentResult(document=found, proposal=proposal), 201)
 
 
 @route(bp, "/proposals/<id:pid>/documents/<id:doc_id>", "DELETE", summary="Remove a document",
@@ -308,10 +255,10 @@ def upload_document(pid: int) -> tuple[Response | str, int]:
        errors=PROPOSAL_ERRORS)
 def remove_document(pid: int, doc_id: int) -> tuple[Response, int]:
     _visible(pid)
-    version = _version(request.args.get("expected_version"))
-    with _write() as writer:
-        dossier.remove_document(writer, pid, doc_id, _actor(), expected_version=version)
-    return _reply(_detail(pid))
+    version = parse_version(request.args.get("expected_version"))
+    with writing() as writer:
+        dossier.remove_document(writer, pid, doc_id, signed_in_actor(), expected_version=version)
+    return reply(_detail(pid))
 
 
 # --- workflow actions ---------------------------------------------------------------------
@@ -330,13 +277,11 @@ def fire_action(pid: int, trigger: str) -> tuple[Response, int]:
     if trigger not in s.ACTION_BODIES:
         raise NotFound(_("Không có thao tác “%(t)s”", t=trigger[:40]),
                        triggers=list(s.ACTION_BODIES))
-    data = _body(s.ACTION_BODIES[trigger])
+    data = json_body(s.ACTION_BODIES[trigger])
     payload = data.model_dump(exclude_unset=True)
     version = payload.pop("expected_version")
-    with _write() as writer:
-        event = act(writer, pid, trigger, _actor(), expected_version=version,
+    with writing() as writer:
+        event = act(writer, pid, trigger, signed_in_actor(), expected_version=version,
                     on_behalf_of_id=principal, **payload)
-    return _reply(s.ActionResult(event=serialize.event(event, {}), proposal=_detail(pid)))
+    return reply(s.ActionResult(event=serialize.event(event, {}), proposal=_detail(pid)))
 
-
-from web.api import council  # noqa: E402,F401  (registers the sitting routes on bp)

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from web.extensions import login_manager
-from workflow.signins import SignInId
+from workflow.accounts.signins import SignInId
 
 # The last request's time is written into the cookie at most this often, so that a
 # page reloaded within the minute keeps the same cookie (and the page cache serves it).

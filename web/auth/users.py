@@ -20,9 +20,9 @@ from sqlalchemy.orm import joinedload, selectinload
 from models import EndedSession, User
 from web import db
 from web.extensions import login_manager
-from workflow import signins
+from workflow.accounts import signins
+from workflow.accounts.signins import SignInId
 from workflow.actors import Actor
-from workflow.signins import SignInId
 
 
 @dataclass(frozen=True)

@@ -30,8 +30,8 @@ from web import db
 from web.auth.lifetime import fresh_session
 from web.auth.users import WebUser, longest_seconds
 from web.i18n import LANGUAGES
-from workflow import signins
-from workflow.accounts import set_language, sign_in, take_sign_in_turn
+from workflow.accounts import signins
+from workflow.accounts.credentials import set_language, sign_in, take_sign_in_turn
 
 bp = Blueprint("auth", __name__)
 

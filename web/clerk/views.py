@@ -31,10 +31,12 @@ from web.forms import expected_version, nominee_payload, page_number
 from web.i18n import error_text
 from web.labels import STATES
 from web.page_cache import cached_page, fresh_token
-from workflow import dossier, idempotency, imports, queries
+from workflow.campaigns.rulesets import compiled
+from workflow.documents.uploads import content_type
 from workflow.errors import WorkflowError
-from workflow.rulesets import compiled
-from workflow.uploads import content_type
+from workflow.filing import dossier, idempotency
+from workflow.filing import nominee_import as imports
+from workflow.proposals import queries
 
 bp = Blueprint("clerk", __name__)
 clerk_only = roles_required("unit_clerk")

@@ -18,10 +18,14 @@ from web.access import roles_required
 from web.errors import status_of
 from web.forms import parse_date, parse_id, parse_ids
 from web.i18n import error_text
-from workflow import decision_queries, decisions, exports, history, queries
+from workflow.campaigns.rulesets import compiled
+from workflow.decisions import exports
+from workflow.decisions import issuing as decisions
+from workflow.decisions import queries as decision_queries
 from workflow.errors import NotFound, WorkflowError
+from workflow.history import achievements as history
 from workflow.ids import as_id
-from workflow.rulesets import compiled
+from workflow.proposals import queries
 
 bp = Blueprint("decisions", __name__)
 SHOWN_ENTRIES = 500

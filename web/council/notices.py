@@ -11,12 +11,13 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.access import roles_required
-from web.council.views import bp
+from web.council.blueprint import bp
 from web.forms import parse_id
 from web.i18n import error_text, vn_date
-from workflow import notices, objections
 from workflow.errors import WorkflowError
 from workflow.ids import as_id
+from workflow.notices import objections
+from workflow.notices import publication as notices
 
 secretary_only = roles_required("council_secretary")
 

@@ -20,12 +20,14 @@ from rules.catalogue import load_catalogue
 from rules.council import describe
 from web import db
 from web.access import roles_required
-from web.council.views import bp
+from web.council.blueprint import bp
 from web.errors import status_of
 from web.forms import expected_version, parse_count, parse_date, parse_id, parse_ids
 from web.i18n import error_text
-from workflow import council, queries, sittings
+from workflow.council import proceedings as council
+from workflow.council import sittings
 from workflow.errors import WorkflowError
+from workflow.proposals import queries
 
 secretary_only = roles_required("council_secretary")
 COUNT_FIELDS = ("yes", "no", "invalid", "written_yes", "written_no")

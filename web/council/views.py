@@ -3,14 +3,14 @@ awaiting a decision."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import current_user
 
 from web import db
 from web.access import roles_required
-from workflow import queries, sittings
-
-bp = Blueprint("council", __name__)
+from web.council.blueprint import bp
+from workflow.council import sittings
+from workflow.proposals import queries
 
 
 @bp.get("/")
@@ -23,5 +23,3 @@ def index() -> str:
     return render_template("council/index.html", groups=groups,
                            sittings=sittings.list_sittings(session, current_user.actor))
 
-
-from web.council import sessions  # noqa: E402,F401  (registers the sitting pages on bp)

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from models.base import utcnow
 from web import db
 from web.forms import parse_ids
-from workflow.notifications import list_notifications, mark_read, unread_count
+from workflow.notifications.inbox import list_notifications, mark_read, unread_count
 
 bp = Blueprint("inbox", __name__)
 

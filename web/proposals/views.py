@@ -31,14 +31,16 @@ from web.forms import action_payload, expected_version, page_number
 from web.i18n import error_text, violation_text
 from web.labels import ACTIONS
 from web.page_cache import cached_page
-from workflow import decision_queries, queries, sittings
+from workflow.accounts.substitutes import acting_for
 from workflow.actors import Actor
-from workflow.deadlines import due_info, upcoming_steps
+from workflow.campaigns.rulesets import compiled
+from workflow.council import sittings
+from workflow.deadlines.tracking import due_info, upcoming_steps
+from workflow.decisions import queries as decision_queries
 from workflow.errors import ConflictError, RuleViolation, WorkflowError
 from workflow.machine import EDITABLE_STATES
-from workflow.rulesets import compiled
-from workflow.service import act, allowed_actions
-from workflow.substitutes import acting_for
+from workflow.proposals import queries
+from workflow.proposals.service import act, allowed_actions
 
 bp = Blueprint("proposals", __name__, url_prefix="/proposals")
 

@@ -11,8 +11,9 @@ from models.base import utcnow
 from web import db
 from web.forms import parse_id
 from web.i18n import error_text
-from workflow import notices, objections
 from workflow.errors import InvalidInput, NotFound, WorkflowError
+from workflow.notices import objections
+from workflow.notices import publication as notices
 
 bp = Blueprint("public", __name__)
 FIELDS = ("nominee_id", "filer_name", "filer_contact", "text")

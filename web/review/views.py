@@ -13,8 +13,8 @@ from web.access import roles_required
 from web.forms import page_number, parse_id, parse_ids
 from web.labels import STATES
 from web.page_cache import cached_page
-from workflow import queries
-from workflow.bulk import BULK_TRIGGERS, bulk_act
+from workflow.proposals import queries
+from workflow.proposals.bulk import BULK_TRIGGERS, bulk_act
 
 bp = Blueprint("review", __name__)
 board_only = roles_required("board_reviewer", "board_head")

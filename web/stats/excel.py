@@ -10,8 +10,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from web.stats import present
-from workflow.cells import safe_cell
-from workflow.statistics import Table
+from workflow.documents.excel_cells import safe_cell
+from workflow.reports.statistics import Table
 
 SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 

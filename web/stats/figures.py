@@ -5,7 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup
 
 from web.stats import charts, present
-from workflow.statistics import Table, column
+from workflow.reports.statistics import Table, column
 
 # table → the column its bars show
 BARS = {"by_unit": "proposals", "by_state": "proposals", "by_award": "nominees",

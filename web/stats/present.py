@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from web import labels
 from web.i18n import catalogue_name
-from workflow.statistics import Cell, Table
+from workflow.reports.statistics import Cell, Table
 
 TITLES = {
     "by_unit": _l("Hồ sơ và người được đề nghị theo đơn vị"),

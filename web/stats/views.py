@@ -14,8 +14,8 @@ from web import db
 from web.access import roles_required
 from web.forms import parse_id
 from web.stats import excel, figures, present
-from workflow import queries
-from workflow.statistics import STAFF, VIEWERS, campaign_counts, campaign_statistics
+from workflow.proposals import queries
+from workflow.reports.statistics import STAFF, VIEWERS, campaign_counts, campaign_statistics
 
 bp = Blueprint("stats", __name__)
 READERS = tuple(sorted(VIEWERS))

@@ -1,0 +1,71 @@
+"""Splitting one nominee off a proposal into a new one, back at the Board.
+
+When an upheld objection takes a nominee off a proposal whose other nominees go on, the
+nominee moves into a new proposal of the same unit, campaign and rule-set version, filed
+again (`submitted`) with a copy of the dossier's documents. The new proposal's audit chain
+opens with a "split" event (from nothing to `submitted`, as `audit.replay` knows); the
+original's chain records the departure without changing its state.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models import Campaign, Document, Nominee, Outcome, Proposal
+from workflow.actors import Actor
+from workflow.audit.chain import SPLIT_ACTION, SPLIT_STATE, record_proposal_event
+from workflow.deadlines import tracking as deadlines
+from workflow.notifications import inbox as notifications
+from workflow.proposals.quota_lock import hold_unit_quota
+from workflow.proposals.service import flush
+
+SPLIT_SUFFIX = " (tách do khiếu nại)"
+
+
+def split_nominee(session: Session, proposal: Proposal, nominee: Nominee, who: Actor,
+                  reason: str, now: datetime, payload: dict[str, Any] | None = None
+                  ) -> Proposal:
+    """Move `nominee` out of `proposal` (locked by the caller) into a new submitted
+    proposal; returns it. Flushes, never commits. The move leaves the unit's count as it
+    was, but is made under the unit's quota lock, so that no submit counts halfway."""
+    hold_unit_quota(session, proposal.campaign_id, proposal.unit_id)
+    new = _new_proposal(session, proposal, reason, now)
+    nominee.proposal = new
+    nominee.outcome, nominee.outcome_reason = Outcome.PENDING, None
+    for doc in proposal.documents:
+        new.documents.append(Document(
+            doc_type=doc.doc_type, file_name=doc.file_name, content_type=doc.content_type,
+            size=doc.size, sha256=doc.sha256, storage_path=doc.storage_path,
+            uploaded_by_id=doc.uploaded_by_id, uploaded_at=doc.uploaded_at))
+    extra = payload or {}
+    event = record_proposal_event(
+        session, new, SPLIT_ACTION, None, who, now, reason=reason,
+        payload={"split_from_id": proposal.id, "nominee_id": nominee.id,
+                 "documents": len(proposal.documents), **extra})
+    record_proposal_event(session, proposal, "split_nominee", proposal.state, who, now,
+                          reason=reason, payload={"nominee_id": nominee.id,
+                                                  "split_to_id": new.id, **extra})
+    flush(session)
+    deadlines.on_transition(session, new, None, now)  # the Board's review clock starts
+    notifications.notify_all(session, notifications.unit_clerks(session, new.unit_id),
+                             "sent_back", new, event, now, skip_user_id=who.id, reason=reason)
+    flush(session)
+    return new
+
+
+def _new_proposal(session: Session, proposal: Proposal, reason: str,
+                  now: datetime) -> Proposal:
+    campaign = session.get(Campaign, proposal.campaign_id)
+    assert campaign is not None
+    title = proposal.title[:500 - len(SPLIT_SUFFIX)] + SPLIT_SUFFIX
+    new = Proposal(title=title, unit_id=proposal.unit_id, campaign_id=proposal.campaign_id,
+                   ruleset_version_id=proposal.ruleset_version_id, state=SPLIT_STATE,
+                   created_by_id=proposal.created_by_id, created_at=now, updated_at=now,
+                   submitted_at=now, last_reason=reason, split_from_id=proposal.id)
+    session.add(new)
+    session.flush()
+    new.reference = f"{campaign.code}/{new.id:05d}"
+    return new

@@ -1,0 +1,3 @@
+"""Notifications: an inbox row per recipient, mail queued in the outbox and delivered after commit.
+May use: deadlines, accounts.
+"""

@@ -4,6 +4,7 @@ from models.audit import AuditEvent, AuditHead
 from models.base import Base
 from models.campaigns import AwardForm, Campaign, RuleSetVersion
 from models.council import AgendaItem, CouncilSession, SessionMember, SessionStatus, Tally
+from models.data_version import DataVersion
 from models.deadlines import Deadline, DeadlineStep, StepStatus
 from models.decisions import Decision, DecisionCounter, DecisionEntry
 from models.history import Achievement
@@ -16,7 +17,6 @@ from models.signins import EndedSession
 from models.substitutes import Substitution
 from models.throttle import LoginThrottle
 from models.tokens import ApiToken, TokenScope
-from models.version import DataVersion
 
 __all__ = [
     "Achievement",

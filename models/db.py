@@ -1,5 +1,5 @@
 """Engine and session setup: SQLite (WAL, foreign keys) by default, PostgreSQL by URL; every
-committed write raises the data version (`models.version`)."""
+committed write raises the data version (`models.data_version`)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 The Board queue, a proposal page and a unit's dashboard are read far more often than the
 data under them changes. A page marked `@cached_page` is kept after rendering, keyed on
-the data version (`models.version`, raised by every committed write in any process), the
+the data version (`models.data_version`, raised by every committed write in any process), the
 signed-in session, the URL and the day in Vietnam, and served again to the same session
 while the version still reads the same, for at most `PAGE_CACHE_SECONDS`.
 

@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import Deadline, DeadlineStep, Proposal, StepStatus
+from models.membership import among
 from models.rows import insert_known
-from models.sets import among
 from rules.calendar import TZ, WorkingCalendar, load_calendar
 from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet

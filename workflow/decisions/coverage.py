@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import DecisionEntry, Nominee, Outcome, Proposal
-from models.sets import among
+from models.membership import among
 from rules.calendar import TZ
 from workflow.errors import N_, InvalidInput
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import AwardForm, Campaign, Decision, DecisionEntry, Nominee, Proposal, User
 from models.base import utcnow
-from models.sets import among
+from models.membership import among
 from rules.messages import labelled
 from rules.schema import RuleSet
 from workflow.actors import Actor, as_actor

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import Achievement, Decision, Nominee, Proposal
-from models.sets import among
+from models.membership import among
 from workflow.errors import N_, InvalidInput
 
 _SPACES = re.compile(r"\s+")

@@ -31,7 +31,7 @@ from models import (
     User,
     UserRole,
 )
-from models.sets import among
+from models.membership import among
 from rules.calendar import TZ
 from rules.checks import Finding, run_checks
 from workflow import machine

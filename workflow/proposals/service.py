@@ -35,8 +35,8 @@ from models import (
     User,
 )
 from models.base import utcnow
+from models.membership import among
 from models.rows import insert_known, mark_written
-from models.sets import among
 from rules.checks import Finding, blocking, run_checks
 from rules.loader import CompiledRuleSet
 from workflow import machine

@@ -1,4 +1,4 @@
-"""`models.sets.among`: a membership test that finds the same rows as IN on both
+"""`models.membership.among`: a membership test that finds the same rows as IN on both
 databases, for no value, a few, or thousands; on PostgreSQL its statement is the same
 text however many values it holds, so the driver parses it once."""
 
@@ -8,7 +8,7 @@ from sqlalchemy import event, insert, select
 
 from models import Unit
 from models.db import Database
-from models.sets import among
+from models.membership import among
 
 
 def test_among_finds_exactly_the_rows_asked_for(db: Database):

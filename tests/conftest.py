@@ -25,6 +25,8 @@ from workflow.campaigns.rulesets import load_ruleset_file, shipped_ruleset_files
 from workflow.filing.dossier import add_document, add_nominee, create_proposal
 from workflow.operations.demo_seed import seed_units, seed_users, walk_to
 
+pytest_plugins = ["tests.support.one_door"]
+
 PG_URL = os.environ.get("TDKT_TEST_DATABASE_URL")
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 # Inside the CDS-2022 submission window (01/11/2022 – 15/12/2022).

@@ -18,6 +18,9 @@ STATES: tuple[str, ...] = (
 INITIAL = "draft"
 FINAL_STATES = frozenset({"decided", "rejected", "withdrawn"})
 EDITABLE_STATES = frozenset({"draft", "returned"})
+# How a proposal comes to be, and the state it is born in: filed as a draft, or split off
+# another proposal by an upheld objection and filed again at once.
+BIRTHS = {"create": INITIAL, "split": "submitted"}
 REVIEWERS = frozenset({"board_reviewer", "board_head"})
 # The scheduler's actor (workflow.actors.SYSTEM). No user can hold this role.
 SYSTEM_ROLE = "system"

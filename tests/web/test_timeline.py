@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from models import Proposal
 from models.base import utcnow
 from tests.web.test_i18n import switch
 from workflow.actors import SYSTEM
-from workflow.audit.chain import record_proposal_event, verify
+from workflow.audit.chain import verify
+from workflow.proposals import service
 from workflow.proposals.queries import TIMELINE_SHOWN
 
 ROW = re.compile(r'<tr data-event="([a-z_]+)">.*?</tr>', re.S)
@@ -21,10 +21,10 @@ def _remind_often(world, pid: int) -> int:
     their reason; the number of events the proposal then has."""
     start = utcnow()
     with world.db.unit_of_work() as session:
-        proposal = session.get_one(Proposal, pid)
+        proposal = service.load_for_update(session, pid)
         for n in range(1, EXTRA + 1):
-            record_proposal_event(session, proposal, "remind", proposal.state, SYSTEM,
-                                  start + timedelta(minutes=n), reason=f"nhắc lần {n}")
+            service.record(session, proposal, "remind", SYSTEM, start + timedelta(minutes=n),
+                           reason=f"nhắc lần {n}")
         return proposal.audit_seq
 
 

@@ -34,7 +34,8 @@ from workflow import machine
 from workflow.actors import Actor
 
 # A proposal made by splitting a nominee off another (workflow.split) starts here.
-SPLIT_ACTION, SPLIT_STATE = "split", "submitted"
+SPLIT_ACTION = "split"
+SPLIT_STATE = machine.BIRTHS[SPLIT_ACTION]
 
 
 def proposal_stream(proposal_id: int) -> str:

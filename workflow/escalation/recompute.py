@@ -18,7 +18,6 @@ from models import Campaign, Deadline, DeadlineStep, Proposal, RuleSetVersion, S
 from rules.calendar import WorkingCalendar
 from rules.schema import RuleSet
 from workflow.actors import SYSTEM, Actor
-from workflow.audit.chain import record_proposal_event
 from workflow.campaigns.rulesets import compiled
 from workflow.deadlines.tracking import (
     PlannedStep,
@@ -28,6 +27,7 @@ from workflow.deadlines.tracking import (
     working_calendar,
 )
 from workflow.errors import N_, NotFound
+from workflow.proposals import service
 from workflow.proposals.service import load_for_update
 
 
@@ -132,10 +132,9 @@ def _apply(session: Session, deadline: Deadline, rules: RuleSet, version_id: int
             row.status = StepStatus.CANCELLED.value
     for p in plan.values():
         session.add(step_row(deadline, p))
-    record_proposal_event(session, proposal, "recompute_deadline", proposal.state, actor, now,
-                          payload={"deadline_id": deadline.id, "kind": deadline.kind,
-                                   "old_due": move.old_due.isoformat(),
-                                   "new_due": move.new_due.isoformat(),
-                                   "ruleset_version": move.new_version})
-    session.flush()
+    service.record(session, proposal, "recompute_deadline", actor, now,
+                   payload={"deadline_id": deadline.id, "kind": deadline.kind,
+                            "old_due": move.old_due.isoformat(),
+                            "new_due": move.new_due.isoformat(),
+                            "ruleset_version": move.new_version})
     return True

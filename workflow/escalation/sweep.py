@@ -57,7 +57,6 @@ from workflow.accounts.substitutes import Recipient, routes
 from workflow.actors import SYSTEM
 from workflow.audit.chain import proposal_event_values, proposal_head_mac
 from workflow.deadlines.tracking import KIND_VI
-from workflow.errors import ConflictError
 from workflow.notifications.inbox import (
     delivery_values,
     message,
@@ -65,7 +64,8 @@ from workflow.notifications.inbox import (
     unit_clerks,
     users_with_role,
 )
-from workflow.proposals.service import STALE, act, proposal_update
+from workflow.proposals import service
+from workflow.proposals.service import act
 
 log = logging.getLogger(__name__)
 Hook = Callable[[Session, "StepRow"], None]
@@ -334,7 +334,7 @@ class Batch:
         if not self.events:
             return
         conn = session.connection()
-        _move_heads(conn, self.proposals)
+        service.move_heads(conn, self.proposals)
         event_ids = inserted_ids(conn, AuditEvent, self.events)
         _mark_done(conn, self.steps, event_ids, self.now)
         if self.notes:
@@ -345,17 +345,6 @@ class Batch:
             if mails:
                 conn.execute(insert(OutboxMail), mails)
         self.events, self.steps, self.notes, self.proposals = [], [], [], []
-
-
-_MOVE_HEAD = proposal_update(frozenset({"audit_seq", "audit_head", "audit_mac",
-                                         "updated_at", "assignee_id"}))
-
-
-def _move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Write the proposals' new chain heads in one executemany, with the version check the
-    ORM would make."""
-    if conn.execute(_MOVE_HEAD, rows).rowcount != len(rows):
-        raise ConflictError(STALE)
 
 
 _DONE = (update(_STEP).where(_STEP.c.id == bindparam("_id"))

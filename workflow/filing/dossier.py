@@ -1,7 +1,8 @@
 """Filing a dossier: create a proposal, add or change nominees and documents.
 
 These are not transitions of the machine, but they change a proposal all the same, so
-each goes through the same lock, version check, permission check and audit event.
+each goes through the service (`service.open_proposal`, `service.edit`): the same lock,
+version check, permission check and one audit event.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -24,13 +24,11 @@ from rules.calendar import TZ
 from rules.catalogue import load_catalogue
 from rules.messages import labelled
 from rules.schema import AttributeType
-from workflow import machine
 from workflow.actors import Actor, as_actor
-from workflow.audit.chain import record_proposal_event
 from workflow.campaigns.rulesets import compiled
 from workflow.documents.storage import stored_at
-from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
-from workflow.proposals.service import check_version, flush, load_for_update
+from workflow.errors import N_, InvalidInput, NotFound, PermissionDenied
+from workflow.proposals import service
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024
 TITLE_LENGTH = N_("Tiêu đề hồ sơ cần từ 3 đến 500 ký tự")
@@ -72,34 +70,10 @@ def create_proposal(session: Session, actor: User | Actor, campaign_code: str, t
     if now.astimezone(TZ).date() > window.closes:
         raise InvalidInput(N_("Phong trào đã hết hạn nhận hồ sơ (%(closes)s)"),
                            params={"closes": f"{window.closes:%d/%m/%Y}"})
-    proposal = Proposal(title=title, unit_id=who.unit_id, campaign_id=campaign.id,
-                        ruleset_version_id=campaign.active_ruleset_id,
-                        state=machine.INITIAL, created_by_id=who.id, created_at=now,
-                        updated_at=now)
-    session.add(proposal)
-    session.flush()
-    record_proposal_event(session, proposal, "create", None, who, now,
-                          payload={"title": title, "campaign": campaign.code})
-    flush(session)
-    return proposal
-
-
-def edit(session: Session, proposal_id: int, actor: User | Actor, action: str,
-         change: Callable[[Proposal], dict[str, Any]], *, now: datetime | None = None,
-         expected_version: int | None = None) -> Proposal:
-    """Apply `change` to an editable proposal of the actor's unit, with one audit event."""
-    who = as_actor(actor)
-    now = now or utcnow()
-    proposal = load_for_update(session, proposal_id)
-    check_version(proposal, expected_version)
-    if not who.active or "unit_clerk" not in who.roles or who.unit_id != proposal.unit_id:
-        raise PermissionDenied(N_("Bạn chỉ được sửa hồ sơ của đơn vị mình"))
-    if proposal.state not in machine.EDITABLE_STATES:
-        raise InvalidTransition(N_("Chỉ sửa được hồ sơ ở trạng thái dự thảo hoặc bị trả lại"),
-                                state=proposal.state)
-    payload = change(proposal)
-    record_proposal_event(session, proposal, action, proposal.state, who, now, payload=payload)
-    flush(session)
+    proposal, _ = service.open_proposal(
+        session, who, now, "create", payload={"title": title, "campaign": campaign.code},
+        title=title, unit_id=who.unit_id, campaign_id=campaign.id,
+        ruleset_version_id=campaign.active_ruleset_id, created_by_id=who.id)
     return proposal
 
 
@@ -113,7 +87,7 @@ def rename(session: Session, proposal_id: int, actor: User | Actor, title: str,
         p.title = title
         return {"title": title}
 
-    return edit(session, proposal_id, actor, "rename", change, **kw)
+    return service.edit(session, proposal_id, actor, "rename", change, **kw)
 
 
 def add_nominee(session: Session, proposal_id: int, actor: User | Actor,
@@ -127,7 +101,7 @@ def add_nominee(session: Session, proposal_id: int, actor: User | Actor,
         added.append(nominee)
         return {"nominee": info.model_dump(mode="json")}
 
-    edit(session, proposal_id, actor, "add_nominee", change, **kw)
+    service.edit(session, proposal_id, actor, "add_nominee", change, **kw)
     return added[0]
 
 
@@ -140,7 +114,7 @@ def update_nominee(session: Session, proposal_id: int, nominee_id: int, actor: U
             setattr(nominee, key, value)
         return {"nominee_id": nominee_id, "nominee": info.model_dump(mode="json")}
 
-    return edit(session, proposal_id, actor, "update_nominee", change, **kw)
+    return service.edit(session, proposal_id, actor, "update_nominee", change, **kw)
 
 
 def remove_nominee(session: Session, proposal_id: int, nominee_id: int, actor: User | Actor,
@@ -150,7 +124,7 @@ def remove_nominee(session: Session, proposal_id: int, nominee_id: int, actor: U
         p.nominees.remove(nominee)
         return {"nominee_id": nominee_id, "full_name": nominee.full_name}
 
-    return edit(session, proposal_id, actor, "remove_nominee", change, **kw)
+    return service.edit(session, proposal_id, actor, "remove_nominee", change, **kw)
 
 
 def add_document(session: Session, proposal_id: int, actor: User | Actor, doc_type: str,
@@ -185,7 +159,7 @@ def add_document(session: Session, proposal_id: int, actor: User | Actor, doc_ty
         return {"doc_type": doc_type, "file_name": safe_name, "sha256": digest,
                 "size": len(content)}
 
-    edit(session, proposal_id, who, "add_document", change, **kw)
+    service.edit(session, proposal_id, who, "add_document", change, **kw)
     return added[0]
 
 
@@ -198,7 +172,7 @@ def remove_document(session: Session, proposal_id: int, document_id: int, actor:
         p.documents.remove(doc)
         return {"document_id": document_id, "file_name": doc.file_name, "sha256": doc.sha256}
 
-    return edit(session, proposal_id, actor, "remove_document", change, **kw)
+    return service.edit(session, proposal_id, actor, "remove_document", change, **kw)
 
 
 def safe_file_name(name: str) -> str:

@@ -16,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from models import Campaign, Document, Nominee, Outcome, Proposal
 from workflow.actors import Actor
-from workflow.audit.chain import SPLIT_ACTION, SPLIT_STATE, record_proposal_event
+from workflow.audit.chain import SPLIT_ACTION
 from workflow.deadlines import tracking as deadlines
 from workflow.notifications import inbox as notifications
+from workflow.proposals import service
 from workflow.proposals.quota_lock import hold_unit_quota
-from workflow.proposals.service import flush
 
 SPLIT_SUFFIX = " (tách do khiếu nại)"
 
@@ -32,7 +32,20 @@ def split_nominee(session: Session, proposal: Proposal, nominee: Nominee, who: A
     proposal; returns it. Flushes, never commits. The move leaves the unit's count as it
     was, but is made under the unit's quota lock, so that no submit counts halfway."""
     hold_unit_quota(session, proposal.campaign_id, proposal.unit_id)
-    new = _new_proposal(session, proposal, reason, now)
+    extra = payload or {}
+    campaign = session.get(Campaign, proposal.campaign_id)
+    assert campaign is not None
+    code = campaign.code
+    new, event = service.open_proposal(
+        session, who, now, SPLIT_ACTION, reason=reason,
+        payload={"split_from_id": proposal.id, "nominee_id": nominee.id,
+                 "documents": len(proposal.documents), **extra},
+        reference=lambda p: f"{code}/{p.id:05d}",
+        title=proposal.title[:500 - len(SPLIT_SUFFIX)] + SPLIT_SUFFIX,
+        unit_id=proposal.unit_id, campaign_id=proposal.campaign_id,
+        ruleset_version_id=proposal.ruleset_version_id,
+        created_by_id=proposal.created_by_id, submitted_at=now, last_reason=reason,
+        split_from_id=proposal.id)
     nominee.proposal = new
     nominee.outcome, nominee.outcome_reason = Outcome.PENDING, None
     for doc in proposal.documents:
@@ -40,32 +53,11 @@ def split_nominee(session: Session, proposal: Proposal, nominee: Nominee, who: A
             doc_type=doc.doc_type, file_name=doc.file_name, content_type=doc.content_type,
             size=doc.size, sha256=doc.sha256, storage_path=doc.storage_path,
             uploaded_by_id=doc.uploaded_by_id, uploaded_at=doc.uploaded_at))
-    extra = payload or {}
-    event = record_proposal_event(
-        session, new, SPLIT_ACTION, None, who, now, reason=reason,
-        payload={"split_from_id": proposal.id, "nominee_id": nominee.id,
-                 "documents": len(proposal.documents), **extra})
-    record_proposal_event(session, proposal, "split_nominee", proposal.state, who, now,
-                          reason=reason, payload={"nominee_id": nominee.id,
-                                                  "split_to_id": new.id, **extra})
-    flush(session)
+    service.record(session, proposal, "split_nominee", who, now, reason=reason,
+                   payload={"nominee_id": nominee.id, "split_to_id": new.id, **extra})
     deadlines.on_transition(session, new, None, now)  # the Board's review clock starts
     notifications.notify_all(session, notifications.unit_clerks(session, new.unit_id),
                              "sent_back", new, event, now, skip_user_id=who.id, reason=reason)
-    flush(session)
+    service.flush(session)
     return new
 
-
-def _new_proposal(session: Session, proposal: Proposal, reason: str,
-                  now: datetime) -> Proposal:
-    campaign = session.get(Campaign, proposal.campaign_id)
-    assert campaign is not None
-    title = proposal.title[:500 - len(SPLIT_SUFFIX)] + SPLIT_SUFFIX
-    new = Proposal(title=title, unit_id=proposal.unit_id, campaign_id=proposal.campaign_id,
-                   ruleset_version_id=proposal.ruleset_version_id, state=SPLIT_STATE,
-                   created_by_id=proposal.created_by_id, created_at=now, updated_at=now,
-                   submitted_at=now, last_reason=reason, split_from_id=proposal.id)
-    session.add(new)
-    session.flush()
-    new.reference = f"{campaign.code}/{new.id:05d}"
-    return new

@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Update, bindparam, func, inspect, select, update
+from sqlalchemy import Connection, Update, bindparam, func, inspect, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
@@ -42,7 +42,7 @@ from rules.loader import CompiledRuleSet
 from workflow import machine
 from workflow.accounts import substitutes
 from workflow.actors import Actor, as_actor
-from workflow.audit.chain import advance_chain
+from workflow.audit.chain import advance_chain, record_proposal_event
 from workflow.campaigns.rulesets import ActiveRules, active_from_key, active_rules
 from workflow.council import tallies
 from workflow.deadlines import tracking as deadlines
@@ -529,3 +529,74 @@ _STEPS: dict[str, Callable[[Session, Held, Actor, Any, datetime], Step]] = {
     "reassign": _reassign, "return": _return, "forward": _plain, "decide": _decide,
     "send_back": _send_back, "issue_decision": _issue_decision,
 }
+
+
+# Changes that are not transitions of the machine (a new proposal, a dossier edit, a split,
+# a moved deadline, the sweep's rungs) still come through here: each under the proposal's
+# lock, with its version checked and exactly one audit event.
+
+def open_proposal(session: Session, who: Actor, now: datetime, birth: str, *,
+                  payload: dict[str, Any], reason: str | None = None,
+                  reference: Callable[[Proposal], str] | None = None,
+                  **columns: Any) -> tuple[Proposal, AuditEvent]:
+    """A new proposal, born as `machine.BIRTHS` says (`create`: a draft; `split`: filed
+    again), its chain opened by that event; `reference` names it once it has an id."""
+    proposal = Proposal(state=machine.BIRTHS[birth], created_at=now, updated_at=now,
+                        **columns)
+    session.add(proposal)
+    flush(session)
+    if reference is not None:
+        proposal.reference = reference(proposal)
+    event = record_proposal_event(session, proposal, birth, None, who, now, reason=reason,
+                                  payload=payload)
+    flush(session)
+    return proposal, event
+
+
+def record(session: Session, proposal: Proposal, action: str, who: Actor, now: datetime, *,
+           reason: str | None = None, payload: dict[str, Any] | None = None,
+           change: Callable[[Proposal], None] | None = None) -> AuditEvent:
+    """Apply `change` to a proposal the caller holds locked (`load_for_update`) and append
+    its one audit event; the state stays as it is. Flushes, with the version check."""
+    if change is not None:
+        change(proposal)
+    event = record_proposal_event(session, proposal, action, proposal.state, who, now,
+                                  reason=reason, payload=payload)
+    flush(session)
+    return event
+
+
+def edit(session: Session, proposal_id: int, actor: User | Actor, action: str,
+         change: Callable[[Proposal], dict[str, Any]], *, now: datetime | None = None,
+         expected_version: int | None = None) -> Proposal:
+    """Apply `change` to an editable proposal of the actor's unit, with one audit event
+    whose payload `change` returns (a dossier edit: `workflow.filing.dossier`)."""
+    who = as_actor(actor)
+    now = now or utcnow()
+    proposal = load_for_update(session, proposal_id)
+    check_version(proposal, expected_version)
+    if not who.active or "unit_clerk" not in who.roles or who.unit_id != proposal.unit_id:
+        raise PermissionDenied(N_("Bạn chỉ được sửa hồ sơ của đơn vị mình"))
+    if proposal.state not in machine.EDITABLE_STATES:
+        raise InvalidTransition(N_("Chỉ sửa được hồ sơ ở trạng thái dự thảo hoặc bị trả lại"),
+                                state=proposal.state)
+    payload: dict[str, Any] = {}
+
+    def apply(p: Proposal) -> None:
+        payload.update(change(p))
+
+    record(session, proposal, action, who, now, payload=payload, change=apply)
+    return proposal
+
+
+_MOVE_HEAD = proposal_update(frozenset({"audit_seq", "audit_head", "audit_mac",
+                                         "updated_at", "assignee_id"}))
+
+
+def move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """The sweep's batched form: many proposals' new chain heads (and assignees, where a
+    rung reassigns) in one executemany, each row carrying `_id`, `_version` and `_next`
+    and checked against its version as the flush would. The events they point to are the
+    sweep's to insert in the same transaction."""
+    if conn.execute(_MOVE_HEAD, rows).rowcount != len(rows):
+        raise ConflictError(STALE)

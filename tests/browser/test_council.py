@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.council_steps import (
+from tests.browser.test_walkthrough import Camera, Visitor
+from tests.support.council_browser import (
     SITTING_TITLE,
     build_agenda_and_open,
     create_sitting_from_proposal,
@@ -15,7 +16,6 @@ from tests.browser.council_steps import (
     finalize_and_close,
     verdict,
 )
-from tests.browser.test_walkthrough import Camera, Visitor
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import Objection, Proposal
 from models.base import utcnow
 from tests.browser.test_walkthrough import Camera, Visitor
-from tests.notice_helpers import notice_world, person
+from tests.support.notices import notice_world, person
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.parametrize("backend", ["sqlite"], indirect=True)]

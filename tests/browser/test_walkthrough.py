@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from models import AuditEvent, Proposal
-from tests.browser.council_steps import (
+from tests.support.council_browser import (
     build_agenda_and_open,
     create_sitting_from_proposal,
     enter_tally,

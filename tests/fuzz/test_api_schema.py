@@ -20,7 +20,7 @@ import web.api.council
 import web.api.decisions
 import web.api.notices
 import web.api.views  # noqa: F401
-from tests.web.snapshots import changed, snapshot
+from tests.support.snapshots import changed, snapshot
 from web.api.openapi import OPERATIONS, openapi_path
 from workflow.accounts import tokens
 

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.snapshots import changed, snapshot
 from tests.web.conftest import csrf_token
-from tests.web.snapshots import changed, snapshot
 from workflow import machine
 
 EXAMPLES = int(os.environ.get("TDKT_FUZZ_EXAMPLES", "10"))

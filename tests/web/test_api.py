@@ -18,8 +18,8 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from models import ApiToken, AuditEvent, Proposal, User
+from tests.support.council import open_sitting
 from tests.web.conftest import csrf_token
-from tests.web.council_helpers import open_sitting
 from web.api import schemas as s
 from web.api.openapi import openapi_path
 from workflow.accounts import tokens

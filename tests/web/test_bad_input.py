@@ -15,8 +15,8 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from models import Document, Nominee
+from tests.support.snapshots import changed, snapshot
 from tests.web.conftest import csrf_token
-from tests.web.snapshots import changed, snapshot
 
 ENGLISH = re.compile(r"String should|Input should|Field required|should have|value is not|"
                      r"Value error|validation error|Traceback", re.I)

@@ -8,8 +8,8 @@ from typing import Any
 
 from models import CouncilSession, SessionStatus
 from models.base import utcnow
+from tests.support.council import open_sitting
 from tests.web.conftest import post_form
-from tests.web.council_helpers import open_sitting
 from workflow.actors import Actor
 from workflow.council import proceedings as council
 

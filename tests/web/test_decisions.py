@@ -13,7 +13,7 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 
 from models import Decision
-from tests.notice_helpers import campaign_id, notice_world, person
+from tests.support.notices import campaign_id, notice_world, person
 from tests.web.conftest import post_form
 from tests.web.test_api import Caller, conforms, error
 from web.api.decisions import DecisionDetail, DecisionList

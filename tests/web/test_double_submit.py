@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, IdempotencyKey, Proposal
-from tests.web.snapshots import changed, snapshot
+from tests.support.snapshots import changed, snapshot
 from tests.web.test_api import Caller
 from tests.web.test_bad_input import Clerk, sheet, text_of
 from workflow.accounts import tokens

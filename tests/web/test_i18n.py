@@ -11,8 +11,8 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
 
+from tests.support.council import open_sitting
 from tests.web.conftest import csrf_token, login
-from tests.web.council_helpers import open_sitting
 
 CATALOGUE = Path(__file__).parents[2] / "web" / "translations" / "en" / "LC_MESSAGES"
 DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")

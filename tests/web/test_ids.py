@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from werkzeug.routing.converters import NumberConverter
 
-from tests.web.snapshots import changed, snapshot
+from tests.support.snapshots import changed, snapshot
 from tests.web.test_route_matrix import (  # noqa: F401  (fixtures)
     CALLS,
     Call,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, Proposal
 from models.base import utcnow
-from tests.notice_helpers import campaign_id, notice_world, publish
+from tests.support.notices import campaign_id, notice_world, publish
 from tests.web.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
 from tests.web.test_public_notice import at_council, objections
 from web.api import notices as n

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from models import Objection, Proposal
 from models.base import utcnow
 from rules.calendar import TZ
-from tests.notice_helpers import entries, notice_world, person, publish
+from tests.support.notices import entries, notice_world, person, publish
 from tests.web.conftest import csrf_token, post_form
 
 __all__ = ["notice_world"]  # the fixture, used by name

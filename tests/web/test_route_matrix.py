@@ -6,7 +6,7 @@ test_every_route_is_classified fails until the table below says who may use it.
 Every route is called by each demo role and by an anonymous visitor, on a proposal of
 unit1 in the state its row names. A GET is answered for the roles in `see` and refused
 (403/404) for everyone else. A POST may change the database only for the roles in
-`change`; for everyone else every row of the tables in tests/web/snapshots.py is the same
+`change`; for everyone else every row of the tables in tests/support/snapshots.py is the same
 afterwards. Posts carry a valid CSRF token, so a refusal is about permission, never about
 CSRF; a second test posts without the token and expects 400 and no change.
 """
@@ -32,9 +32,9 @@ from models import Campaign
 from models.base import utcnow
 from rules.loader import load_file
 from tests.conftest import CDS_NOW, TEST_CAMPAIGN
-from tests.notice_helpers import NOTICE_CAMPAIGN
+from tests.support.notices import NOTICE_CAMPAIGN
+from tests.support.snapshots import changed, snapshot
 from tests.web.conftest import csrf_token
-from tests.web.snapshots import changed, snapshot
 from web.app import create_app
 from workflow import machine
 from workflow.actors import Actor

@@ -21,7 +21,7 @@ from models import (
     Unit,
 )
 from tests.conftest import CDS_NOW, VN
-from tests.decision_support import SIGNER, decided_day, issue_for
+from tests.support.decisions import SIGNER, decided_day, issue_for
 from tests.workflow.test_concurrency import ON_POSTGRES, race
 from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor

@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 
 from models import Decision
 from tests.conftest import CDS_NOW
-from tests.decision_support import issue_for
+from tests.support.decisions import issue_for
 from workflow.decisions import exports
 
 DOCS = ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"]

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from models import AuditEvent, Document, Nominee, Objection, Proposal
 from tests.conftest import VN
-from tests.decision_support import issue_for
-from tests.notice_helpers import MONDAY, after, entries, notice_world, person, publish
+from tests.support.decisions import issue_for
+from tests.support.notices import MONDAY, after, entries, notice_world, person, publish
 from workflow.audit.chain import replay, verify
 from workflow.deadlines import tracking as deadlines
 from workflow.errors import InvalidInput, InvalidTransition, PermissionDenied

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, DecisionEntry, Proposal
-from tests.decision_support import issue_for
+from tests.support.decisions import issue_for
 from workflow import machine
 from workflow.errors import InvalidTransition, PermissionDenied
 from workflow.proposals.service import act, allowed_actions

@@ -9,7 +9,7 @@ from sqlalchemy import event, func, select
 
 from models import AuditEvent, Deadline, Outcome, Proposal
 from tests.conftest import CDS_NOW, VN
-from tests.decision_support import issue_for
+from tests.support.decisions import issue_for
 from workflow.audit.chain import verify
 from workflow.errors import ConflictError, InvalidInput, PermissionDenied, RuleViolation
 from workflow.filing.dossier import add_nominee, remove_nominee, rename, update_nominee

@@ -14,7 +14,7 @@ from tests.conftest import VN, World
 from workflow.campaigns.rulesets import load_ruleset_file
 from workflow.notices import publication as notices
 
-NOTICE_CAMPAIGN = Path(__file__).parent / "data" / "test-notice.yaml"
+NOTICE_CAMPAIGN = Path(__file__).parents[1] / "data" / "test-notice.yaml"
 # make_proposal walks from CDS_NOW (Tue 15/11/2022) one day per step: at the Council on
 # Fri 18/11, approved on Sat 19/11. The notices are published the Monday after.
 MONDAY = datetime(2022, 11, 21, 9, 0, tzinfo=VN)

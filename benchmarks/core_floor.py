@@ -7,6 +7,7 @@ adds more."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 
@@ -32,7 +33,7 @@ class CoreFloor:
 
     def __init__(self, database: Database) -> None:
         # The floor raises no data version (a tdkt design, not SQLAlchemy's), nor does this.
-        options = {UNTRACKED: True}
+        options: dict[str, Any] = {UNTRACKED: True}
         if database.is_sqlite:
             options["sqlite_begin"] = "IMMEDIATE"  # as the floor's BEGIN IMMEDIATE
         self.engine = database.engine.execution_options(**options)

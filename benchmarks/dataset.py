@@ -156,7 +156,8 @@ def _people_and_campaigns(database: Database, sizes: Sizes, now: datetime) -> Wo
     progress(f"building {sizes.units} units, their clerks, reviewers and "
              f"{sizes.campaigns} campaigns")
     pw = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
-    units = [{"id": 1, "code": "UBND", "name": "UBND tỉnh", "parent_id": None}]
+    units: list[dict[str, Any]] = [
+        {"id": 1, "code": "UBND", "name": "UBND tỉnh", "parent_id": None}]
     users: list[dict[str, Any]] = []
     roles: list[dict[str, Any]] = []
     districts = max(1, sizes.units // 25)
@@ -176,7 +177,7 @@ def _people_and_campaigns(database: Database, sizes: Sizes, now: datetime) -> Wo
         roles += [{"user_id": uid, "role": r} for r in rs]
     with database.engine.begin() as conn:
         for table, rows in ((Unit, units), (User, users), (UserRole, roles)):
-            _insert(conn, table.__table__, rows)  # type: ignore[arg-type]
+            _insert(conn, table.__table__, rows)
     reset_sequences(database, ["units", "users"])
     with database.unit_of_work() as session:
         for n in range(1, sizes.campaigns + 1):
@@ -281,7 +282,7 @@ class _Builder:
 
     def flush(self, conn: Connection) -> None:
         for name in self.ids:  # parents first
-            _insert(conn, self.tables[name], self.rows[name])  # type: ignore[arg-type]
+            _insert(conn, self.tables[name], self.rows[name])
             self.counts[name] = self.counts.get(name, 0) + len(self.rows[name])
             self.rows[name] = []
 
@@ -295,7 +296,7 @@ class _Builder:
         created = world.now - timedelta(days=rng.uniform(1, 60))
         reviewer = world.reviewers[pid % len(world.reviewers)]
         assigned = state not in ("draft", "submitted", "withdrawn")
-        row = {
+        row: dict[str, Any] = {
             "id": pid, "title": f"Đề nghị khen thưởng thành tích số {pid}", "unit_id": unit,
             "campaign_id": campaign, "ruleset_version_id": world.version_ids[campaign],
             "state": state, "version": 1, "assignee_id": reviewer.id if assigned else None,

@@ -77,9 +77,10 @@ def in_memory(db: Database, decision_id: int) -> None:
     with db.session() as s, tempfile.TemporaryFile() as out:
         wb = Workbook()
         ws = wb.active
+        assert ws is not None  # a new workbook has its one sheet
         ws.append([label for label, _ in exports.LIST_COLUMNS])
         for row in exports.list_rows(s, decision_id):
-            ws.append(row)
+            ws.append(list(row))
         wb.save(out)
 
 

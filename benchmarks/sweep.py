@@ -6,6 +6,7 @@ deadlines. Runs last: its extra open deadlines would crowd the Board queue."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
@@ -16,7 +17,7 @@ from benchmarks.measure import Figure, median, progress, timed
 from benchmarks.sizes import Sizes
 from models import Deadline, DeadlineStep, Proposal
 from models.db import Database
-from workflow.escalation.sweep import BATCH, sweep
+from workflow.escalation.sweep import BATCH, SweepReport, sweep
 
 
 def run(database: Database, world: World, sizes: Sizes) -> list[Figure]:
@@ -88,15 +89,16 @@ def _version(world: World, pid: int) -> int:
     return world.version_ids[world.campaign_ids[pid % len(world.campaign_ids)]]
 
 
-def _flush(conn: Connection, deadlines: list[dict], steps: list[dict]) -> None:  # type: ignore[type-arg]
+def _flush(conn: Connection, deadlines: list[dict[str, Any]],
+           steps: list[dict[str, Any]]) -> None:
     for table, rows in ((Deadline.__table__, deadlines), (DeadlineStep.__table__, steps)):
         for start in range(0, len(rows), CHUNK):
-            conn.execute(table.insert(), rows[start:start + CHUNK])  # type: ignore[attr-defined]
+            conn.execute(table.insert(), rows[start:start + CHUNK])
         rows.clear()
 
 
-def _applied(report: object, expected: int) -> None:
-    applied = len(report.applied)  # type: ignore[attr-defined]
+def _applied(report: SweepReport, expected: int) -> None:
+    applied = len(report.applied)
     if applied != expected:
         raise RuntimeError(f"sweep applied {applied} steps, expected {expected}")
 

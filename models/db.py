@@ -196,6 +196,7 @@ class _VersionReader:
     def _connect(self) -> Any:
         pooled = self._engine.raw_connection()
         conn = pooled.driver_connection  # set up as the engine sets up each connection
+        assert conn is not None  # a connection just taken from the pool is open
         pooled.detach()
         if self._engine.dialect.name != "sqlite":  # SQLite's is in autocommit already
             conn.autocommit = True

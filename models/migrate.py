@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Connection, Engine, inspect
 
 from models.db import RAISE_VERSION, UNTRACKED, schema_changed
 
@@ -37,7 +37,7 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
         if sqlite:
             # Batch migrations rebuild tables; SQLite ignores this pragma inside a
             # transaction, so it is set on the raw connection before one begins.
-            conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+            _raw_sql(conn, "PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():
                 cfg.attributes["connection"] = conn
@@ -49,4 +49,11 @@ def _run(engine: Engine, step: Callable[[Config], None]) -> None:
         finally:
             schema_changed(engine)
             if sqlite:
-                conn.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
+                _raw_sql(conn, "PRAGMA foreign_keys=ON")
+
+
+def _raw_sql(conn: Connection, sql: str) -> None:
+    """Run `sql` on the driver's own connection, outside any transaction of SQLAlchemy's."""
+    raw = conn.connection.dbapi_connection
+    assert raw is not None  # checked out, so open
+    raw.execute(sql)

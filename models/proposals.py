@@ -74,7 +74,8 @@ class Proposal(Base):
         back_populates="proposal", cascade="all, delete-orphan", order_by="Document.id"
     )
 
-    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+    # A class variable, which SQLAlchemy's typing declares per instance
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}  # type: ignore[misc]
 
 
 class Nominee(Base):

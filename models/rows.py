@@ -42,13 +42,13 @@ _NEXT_IDS = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
 # Built once per table: building a statement and its cache key costs more than running it.
 @cache
 def _insert_returning_id(model: type[Base]) -> Insert:
-    table: Table = model.__table__  # type: ignore[assignment]
+    table: Table = model.__table__
     return insert(table).returning(table.c.id, sort_by_parameter_order=True)
 
 
 @cache
 def _insert(model: type[Base]) -> Insert:
-    return insert(model.__table__)  # type: ignore[arg-type]
+    return insert(model.__table__)
 
 
 def insert_known(session: Session, model: type[ModelT], rows: list[dict[str, Any]]

@@ -5,6 +5,7 @@ is a few KB, nests about 5 levels and uses no alias at all."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import yaml
 
@@ -35,10 +36,10 @@ def check_source(text: str, limits: SourceLimits = LIMITS) -> None:
         raise SourceTooLarge(0, f"tệp quy tắc quá lớn ({len(text):,} ký tự; tối đa "
                                 f"{limits.max_chars:,})")
     sizes: dict[str, int] = {}        # anchor -> nodes it expands to
-    open_: list[list] = []            # [anchor, nodes so far] per open collection
+    open_: list[list[Any]] = []       # [anchor, nodes so far] per open collection
     total = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark else 0
         if isinstance(event, yaml.CollectionStartEvent):
             open_.append([event.anchor, 1])
             if len(open_) > limits.max_depth:
@@ -49,7 +50,7 @@ def check_source(text: str, limits: SourceLimits = LIMITS) -> None:
         elif isinstance(event, yaml.ScalarEvent):
             anchor, nodes = event.anchor, 1
         elif isinstance(event, yaml.AliasEvent):
-            anchor, nodes = None, sizes.get(event.anchor, 1)
+            anchor, nodes = None, sizes.get(event.anchor or "", 1)
         else:
             continue
         if anchor:

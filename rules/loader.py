@@ -117,7 +117,7 @@ def _bad_scalar_line(text: str) -> int:
         try:
             constructor.construct_object(node)
         except (ValueError, OverflowError):
-            return event.start_mark.line + 1
+            return event.start_mark.line + 1 if event.start_mark else 0
     return 0
 
 

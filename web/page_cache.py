@@ -29,9 +29,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import Flask, current_app, g, request, session
+from flask.sessions import SessionMixin
+from werkzeug.local import LocalProxy
 from werkzeug.wrappers import Response
 
 from rules.calendar import TZ
@@ -145,7 +147,8 @@ def _key() -> tuple[Any, ...] | None:
     view = current_app.view_functions.get(request.endpoint)
     if not getattr(view, _MARK, False):
         return None
-    cookie = session._get_current_object()  # one lookup instead of one per field
+    # One lookup instead of one per field (`session` is a proxy, typed as what it stands for)
+    cookie = cast("LocalProxy[SessionMixin]", session)._get_current_object()
     user, csrf_secret = cookie.get("_user_id"), cookie.get("csrf_token")
     if user is None or csrf_secret is None or "_flashes" in cookie:
         return None

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from flask import Flask
+
 from tests.web.test_time_and_inbox import _now_vn
+from web.paging import page_url
 from workflow.proposals.queries import PAGE_SIZE
 
 LINK = re.compile(r'href="/proposals/(\d+)"')
@@ -57,3 +60,15 @@ def test_one_page_needs_no_pager(make_proposal, client_for):
     page = client_for("reviewer").get("/review/").get_data(as_text=True)
     assert 'href="/proposals/' in page
     assert 'aria-label="Phân trang"' not in page and "Trang 1" not in page
+
+
+def test_page_links_keep_every_filter_in_the_query_string():
+    """A filter named like url_for's own options or like the path's arguments stays a
+    filter: it made the link absolute (`?_external=0`) or gave it an anchor (`?_anchor=`),
+    and made a server error (`?_method=PUT`, `?pid=` under /proposals/<pid>)."""
+    app = Flask(__name__)
+    app.add_url_rule("/proposals/<int:pid>/events", "events", lambda pid: "")
+    with app.test_request_context("/proposals/3/events?q=Nguy%E1%BB%85n+A&_external=0"
+                                  "&_method=PUT&_anchor=x&pid=4&page=7"):
+        assert page_url(8) == ("/proposals/3/events?q=Nguy%E1%BB%85n+A&_external=0"
+                               "&_method=PUT&_anchor=x&pid=4&page=8")

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from models import AuditEvent, DecisionEntry, Proposal
 from tests.support.decisions import issue_for
 from workflow import machine
-from workflow.errors import InvalidTransition, PermissionDenied
+from workflow.actors import Actor
+from workflow.errors import InvalidInput, InvalidTransition, PermissionDenied
 from workflow.proposals.service import act, allowed_actions
 
 ACTORS = ["unit1", "unit2", "reviewer", "reviewer2", "boardhead", "secretary", "member1",
@@ -134,3 +135,16 @@ def test_allowed_actions_are_exactly_what_the_service_accepts(make_proposal, wor
     assert offered["reviewer2"] == []
     assert offered["boardhead"] == ["reassign", "return", "forward"]
     assert offered["unit1"] == offered["secretary"] == offered["admin"] == []
+
+
+def test_an_actor_that_is_no_user_claims_nothing(make_proposal, world):
+    """A reviewer's role without a user behind it (as the command line's actors are) would
+    have put the proposal under review with nobody assigned."""
+    pid = make_proposal("submitted")
+    nobody = Actor(None, "Không phải người dùng", frozenset({"board_reviewer"}))
+    with world.db.session() as session:
+        before = snapshot(session, pid)
+    with world.db.unit_of_work() as session, pytest.raises(InvalidInput):
+        act(session, pid, "claim", nobody)
+    with world.db.session() as session:
+        assert snapshot(session, pid) == before

@@ -24,8 +24,9 @@ def users() -> str:
     session = db.session()
     active = {"1": True, "0": False}.get(request.args.get("active", ""))
     role = request.args.get("role") if request.args.get("role") in ROLES else None
-    filters = {"unit": arg_id("unit"), "role": role, "active": request.args.get("active", "")}
-    rows = admin.list_users(session, unit_id=filters["unit"], role=role, active=active)
+    unit = arg_id("unit")
+    filters = {"unit": unit, "role": role, "active": request.args.get("active", "")}
+    rows = admin.list_users(session, unit_id=unit, role=role, active=active)
     return render_template("admin/users.html", users=rows, filters=filters,
                            tree=admin.unit_tree(session), roles=ROLES)
 

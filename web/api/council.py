@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Literal
 
-from flask import Response
 from pydantic import Field
+from werkzeug.wrappers import Response
 
 from models import CouncilSession
 from models.base import utcnow

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from flask import Blueprint
 from pydantic import BaseModel
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from web.api import schemas
 from workflow import machine
@@ -131,7 +131,7 @@ def document(cookie_name: str = "session") -> dict[str, Any]:
 
 
 def _schemas() -> tuple[dict[str, Any], dict[str, str]]:
-    models: list[tuple[type[BaseModel], str]] = []
+    models: list[tuple[type[BaseModel], JsonSchemaMode]] = []
     for op in OPERATIONS:
         if op.response is not None:
             models.append((op.response, "serialization"))

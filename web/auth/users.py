@@ -54,7 +54,7 @@ class WebUser(UserMixin):
         return str(self.signin) if self.signin is not None else str(self.id)
 
     @property
-    def is_active(self) -> bool:  # type: ignore[override]
+    def is_active(self) -> bool:
         return self.active
 
     @property

@@ -163,7 +163,7 @@ def remove_document(pid: int, doc_id: int) -> Response:
 
 @bp.post("/proposals/<id:pid>/import")
 @clerk_only
-def import_excel(pid: int) -> Response | str:
+def import_excel(pid: int) -> Response | tuple[str, int]:
     proposal = queries.get_visible(db.session(), pid, current_user.actor)
     content = _uploaded_file()[1]
     rules = compiled(proposal.campaign.active_ruleset or proposal.ruleset_version).rules

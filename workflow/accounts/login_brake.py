@@ -35,7 +35,7 @@ def locked_until(session: Session, keys: dict[str, str], now: datetime) -> datet
     """The end of the longest lock on any of these keys still running at `now`."""
     ends = session.scalars(select(LoginThrottle.locked_until).where(
         LoginThrottle.key.in_(keys.values()), LoginThrottle.locked_until > now)).all()
-    return max(ends, default=None)
+    return max((end for end in ends if end is not None), default=None)
 
 
 def take_turn(session: Session, keys: dict[str, str], now: datetime) -> datetime | None:
@@ -102,7 +102,8 @@ def count_within_day(session: Session, kind: str, text: str, now: datetime) -> i
 
 def lock_length(past_limit: int) -> timedelta:
     """1, 2, 4, 8 … minutes for the failures at and past the limit, at most 15."""
-    return min(FIRST_LOCK * 2 ** min(past_limit, 16), LONGEST_LOCK)
+    factor: int = 2 ** min(past_limit, 16)
+    return min(FIRST_LOCK * factor, LONGEST_LOCK)
 
 
 def keys(username: str, address: str | None = None) -> dict[str, str]:

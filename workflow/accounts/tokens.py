@@ -61,7 +61,7 @@ def hash_secret(secret: str) -> str:
 
 def parse_scope(value: str | TokenScope | None) -> TokenScope:
     try:
-        return TokenScope(value)
+        return TokenScope(value or "")  # none chosen: refused as any unknown scope
     except ValueError:
         raise InvalidInput(N_("Phạm vi khoá không hợp lệ: chọn “chỉ đọc” hoặc “đọc và thao "
                               "tác”")) from None

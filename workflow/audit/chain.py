@@ -174,6 +174,7 @@ def record_stream_event(session: Session, stream: str, action: str, actor: Actor
                         {"s": stream})
     head = session.scalars(select(AuditHead).where(AuditHead.stream == stream)
                            .execution_options(populate_existing=True)).first()
+    prev: str | None
     if head is not None:
         # The head, not the newest event: a chain whose last events were deleted then
         # gets a gap verify reports, instead of quietly going on from the cut.
@@ -254,7 +255,7 @@ def decision_digest(decision: Decision, entries: Iterable[Mapping[str, Any] | De
     def value(row: Any, name: str) -> Any:
         return row[name] if isinstance(row, Mapping) else getattr(row, name)
 
-    body = {
+    body: dict[str, Any] = {
         "decision": {f: value(decision, f) for f in DECISION_FIELDS},
         "entries": sorted(({f: value(e, f) for f in ENTRY_FIELDS} for e in entries),
                           key=lambda e: e["position"]),

@@ -63,7 +63,7 @@ _PARSED = select(RuleSetVersion.parsed).where(RuleSetVersion.id == bindparam("ve
 def _compiled_key(session: Session, version_id: int, sha: str) -> CompiledRuleSet:
     found = _cache.get((version_id, sha))
     if found is None:
-        found = compile_parsed(session.scalar(_PARSED, {"version_id": version_id}))
+        found = compile_parsed(session.execute(_PARSED, {"version_id": version_id}).scalar_one())
         with _cache_lock:
             _cache[(version_id, sha)] = found
     return found

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Select, exists, select
+from sqlalchemy import Select, exists, false, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import (
@@ -28,17 +28,17 @@ MEMBER_STATUSES = (SessionStatus.OPEN, SessionStatus.CLOSED)
 
 
 
-def visible_sittings(actor: Actor) -> Select[tuple[CouncilSession]]:
+def visible_sittings(actor: Actor) -> Select[CouncilSession]:
     """The secretary sees every sitting; a member those they sit on, once opened."""
     query = select(CouncilSession)
     if not actor.active:
-        return query.where(False)
+        return query.where(false())
     if SECRETARY in actor.roles:
         return query
     if "council_member" in actor.roles:
         return query.where(CouncilSession.status.in_(MEMBER_STATUSES), exists().where(
             SessionMember.session_id == CouncilSession.id, SessionMember.user_id == actor.id))
-    return query.where(False)
+    return query.where(false())
 
 
 def list_sittings(session: Session, actor: Actor) -> list[CouncilSession]:

@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator
 from typing import IO
 
 from docx import Document as WordDocument
+from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Cm, Pt
 from docx.table import _Cell
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from sqlalchemy import func, select
@@ -76,7 +77,7 @@ def write_list(session: Session, decision: Decision, out: IO[bytes]) -> int:
 
 
 def _list_header(ws: WriteOnlyWorksheet, decision: Decision) -> None:
-    def bold(text: str) -> WriteOnlyCell:
+    def bold(text: str) -> Cell:
         cell = WriteOnlyCell(ws, value=text)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True)
@@ -161,7 +162,7 @@ def _lower_first(text: str) -> str:
     return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
 
 
-def _page(doc: WordDocument) -> None:
+def _page(doc: DocxDocument) -> None:
     section = doc.sections[0]
     section.page_width, section.page_height = Cm(21), Cm(29.7)
     section.left_margin, section.right_margin = Cm(3), Cm(2)
@@ -171,7 +172,7 @@ def _page(doc: WordDocument) -> None:
     style.font.size = Pt(14)
 
 
-def _heading_table(doc: WordDocument, decision: Decision, rules: DecisionRules) -> None:
+def _heading_table(doc: DocxDocument, decision: Decision, rules: DecisionRules) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     left, right = table.rows[0].cells
@@ -184,7 +185,7 @@ def _heading_table(doc: WordDocument, decision: Decision, rules: DecisionRules) 
                          False, True)])
 
 
-def _signer_table(doc: WordDocument, decision: Decision) -> None:
+def _signer_table(doc: DocxDocument, decision: Decision) -> None:
     table = doc.add_table(rows=1, cols=2)
     left, right = table.rows[0].cells
     _cell_lines(left, [("Nơi nhận:", True, True), ("- Như Điều 3;", False, False),
@@ -205,7 +206,7 @@ def _cell_lines(cell: _Cell, lines: list[tuple[str, bool, bool]],
         run.bold, run.italic, run.font.size = bold, italic, Pt(size)
 
 
-def _centered(doc: WordDocument, text: str, *, bold: bool = False,
+def _centered(doc: DocxDocument, text: str, *, bold: bool = False,
               space_before: int = 0) -> None:
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -213,7 +214,7 @@ def _centered(doc: WordDocument, text: str, *, bold: bool = False,
     paragraph.add_run(text).bold = bold
 
 
-def _body(doc: WordDocument, text: str, *, italic: bool = False) -> None:
+def _body(doc: DocxDocument, text: str, *, italic: bool = False) -> None:
     paragraph = doc.add_paragraph()
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
     paragraph.paragraph_format.first_line_indent = Cm(1)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Select, exists, func, select
+from sqlalchemy import Select, exists, false, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from models import Decision, DecisionEntry, Nominee, NoticeStage, Proposal, User
@@ -25,17 +25,17 @@ from workflow.proposals.queries import STAFF
 READERS = STAFF | {"council_member"}
 
 
-def visible(actor: Actor) -> Select[tuple[Decision]]:
+def visible(actor: Actor) -> Select[Decision]:
     query = select(Decision)
     if not actor.active:
-        return query.where(False)
+        return query.where(false())
     if actor.roles & READERS:
         return query
     if "unit_clerk" in actor.roles and actor.unit_id is not None:
         return query.where(exists().where(
             DecisionEntry.decision_id == Decision.id,
             DecisionEntry.proposal_id == Proposal.id, Proposal.unit_id == actor.unit_id))
-    return query.where(False)
+    return query.where(false())
 
 
 def get_visible(session: Session, decision_id: int, who: User | Actor) -> Decision:

@@ -133,9 +133,9 @@ class ProposalRow:
 
 
 Claimed = tuple[StepRow, DeadlineRow, ProposalRow]
-_STEP: Table = DeadlineStep.__table__  # type: ignore[assignment]
-_DEADLINE: Table = Deadline.__table__  # type: ignore[assignment]
-_PROPOSAL: Table = Proposal.__table__  # type: ignore[assignment]
+_STEP: Table = DeadlineStep.__table__
+_DEADLINE: Table = Deadline.__table__
+_PROPOSAL: Table = Proposal.__table__
 _STEP_COLUMNS = [f.name for f in fields(StepRow)]
 _DEADLINE_COLUMNS = [f.name for f in fields(DeadlineRow)]
 _PROPOSAL_COLUMNS = [f.name for f in fields(ProposalRow) if f.name != "assignee"]

@@ -13,14 +13,14 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy.orm import Session
 
-from models import Proposal, User
+from models import User
 from rules.schema import RuleSet
 from workflow.actors import Actor
 from workflow.documents.excel_cells import safe_row
 from workflow.documents.uploads import ArchiveLimits, check_archive
 from workflow.errors import N_, InvalidInput, WorkflowError
 from workflow.filing.dossier import add_nominee
-from workflow.proposals.service import check_version
+from workflow.proposals.service import check_version, load_for_update
 
 BASE_COLUMNS = [
     ("kind", "Loại (Cá nhân/Tập thể)"), ("full_name", "Họ và tên / Tên tập thể"),
@@ -59,6 +59,7 @@ def template(rules: RuleSet) -> bytes:
               + [label for _, label in LAST_COLUMNS])
     wb = Workbook()
     ws = wb.active
+    assert ws is not None  # a new workbook has its one sheet
     ws.title = "Danh sach"
     ws.append(safe_row(header))
     example = wb.create_sheet("Vi du (khong nhap)")
@@ -146,7 +147,9 @@ def import_nominees(session: Session, proposal_id: int, actor: User | Actor, con
     if not rows and not errors:
         raise InvalidInput(N_("Bảng tính không có dòng dữ liệu nào"))
     if expected_version is not None:
-        check_version(session.get(Proposal, proposal_id), expected_version)
+        # Under the proposal's lock: a second post of the same import waits, then sees
+        # the version the first one left (and a proposal that is gone is NotFound).
+        check_version(load_for_update(session, proposal_id), expected_version)
     for number, row in rows:
         try:
             add_nominee(session, proposal_id, actor, row)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -55,7 +55,7 @@ def record(session: Session, decision: Decision, lines: Sequence[Mapping[str, An
     """One history row per line (nominee_id, kind, full_name, award_form_code) of a newly
     issued decision, written in one executemany; returns how many."""
     wanted = [line["nominee_id"] for line in lines if line["nominee_id"]]
-    found_rows = session.execute(
+    found_rows: Iterable[tuple[int, int, str | None]] = session.execute(
         select(Nominee.id, Proposal.unit_id, Nominee.person_code)
         .join(Proposal, Proposal.id == Nominee.proposal_id)
         .where(among(session, Nominee.id, wanted))) if wanted else []

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from sqlalchemy import inspect, text
 
@@ -207,7 +208,7 @@ def _write_archive(work: Path, names: list[str], target: Path) -> None:
 
 # --- restoring ---------------------------------------------------------------------------
 
-def _unpack(source: Path, work: Path, progress: Progress) -> dict:
+def _unpack(source: Path, work: Path, progress: Progress) -> dict[str, Any]:
     """Extract only plain files with expected names, then check every SHA-256."""
     if not source.is_file():
         raise InvalidInput(f"Không tìm thấy tệp sao lưu: {source}")
@@ -242,7 +243,7 @@ def _safe_relative(name: str) -> str:
     return str(path)
 
 
-def _manifest(work: Path) -> dict:
+def _manifest(work: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((work / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -253,7 +254,8 @@ def _manifest(work: Path) -> dict:
     return manifest
 
 
-def _verify(work: Path, manifest: dict, present: set[str], progress: Progress) -> None:
+def _verify(work: Path, manifest: dict[str, Any], present: set[str],
+            progress: Progress) -> None:
     listed = set(manifest["files"])
     problems = [f"thiếu {n}" for n in sorted(listed - present)]
     problems += [f"thừa {n}" for n in sorted(present - listed - {MANIFEST})]

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Row, Select, and_, func, select
+from sqlalchemy import Row, Select, and_, false, func, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from models import (
@@ -66,7 +66,7 @@ class Page(Generic[T]):
         return (self.number - 1) * self.size + 1
 
 
-def _one_page(session: Session, query: Select[tuple[Proposal]], number: int,
+def _one_page(session: Session, query: Select[Proposal], number: int,
               size: int) -> tuple[list[Proposal], int, bool]:
     """A page of the query's proposals, loaded with what a list shows (`LISTED`), and
     whether another page follows (one row past the page says so, without counting them
@@ -95,7 +95,7 @@ class ProposalFilter:
     unit_search: str | None = None  # part of a unit's name or code; review_queue only
 
 
-def visible(actor: Actor) -> Select[tuple[Proposal]]:
+def visible(actor: Actor) -> Select[Proposal]:
     """Every proposal this actor may see, as a query to refine."""
     query = select(Proposal)
     if actor.roles & STAFF:
@@ -104,10 +104,10 @@ def visible(actor: Actor) -> Select[tuple[Proposal]]:
         return query.where(Proposal.unit_id == actor.unit_id)
     if "council_member" in actor.roles:
         return query.where(Proposal.id.in_(on_my_sittings(actor)))
-    return query.where(False)
+    return query.where(false())
 
 
-def on_my_sittings(actor: Actor) -> Select[tuple[int]]:
+def on_my_sittings(actor: Actor) -> Select[int]:
     """Ids of the proposals on open or closed sittings this member sits on."""
     return (select(AgendaItem.proposal_id)
             .join(CouncilSession, CouncilSession.id == AgendaItem.session_id)
@@ -186,7 +186,7 @@ def with_due(session: Session, rows: list[Proposal], now: datetime) -> list[List
     return [ListedProposal(p, dues.get(p.id)) for p in rows]
 
 
-def _filtered(actor: Actor, f: ProposalFilter) -> Select[tuple[Proposal]]:
+def _filtered(actor: Actor, f: ProposalFilter) -> Select[Proposal]:
     query = visible(actor)
     if f.campaign_id:
         query = query.where(Proposal.campaign_id == f.campaign_id)
@@ -220,7 +220,7 @@ TIMELINE_SHOWN = 50
 
 
 def timeline_lines(session: Session, proposal_id: int, last: int | None = None
-                   ) -> list[Row[Any]]:
+                   ) -> list[Row[*tuple[Any, ...]]]:
     """The timeline as the proposal page shows it, oldest first: plain rows without the
     payload or the hash chain; only the `last` ones when given. Each row also carries
     `total`, the number of events in all."""

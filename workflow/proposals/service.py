@@ -387,6 +387,9 @@ def _claim(session: Session, held: Held, who: Actor, data: Any, now: datetime) -
             raise PermissionDenied(N_("Chỉ Trưởng ban được phân công hồ sơ cho người khác"))
         assignee_id = _reviewer(session, substitutes.assignee_for(
             session, data.assignee_id, now)).id
+    if assignee_id is None:  # an actor that is no user (the command line) is no assignee
+        raise InvalidInput(N_("Người được phân công phải là chuyên viên hoặc Trưởng ban TĐKT "
+                              "đang hoạt động"))
 
     def apply() -> None:
         p.assignee_id = assignee_id

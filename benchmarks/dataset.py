@@ -136,7 +136,8 @@ class World:
         return self.now.astimezone(TZ).date()
 
 
-def build(database: Database, sizes: Sizes, seed: int = 7) -> World:
+def build(database: Database, sizes: Sizes, seed: int = 7, *, lanes: bool = False) -> World:
+    """`lanes`: also the drafts and approved proposals the fast-lane benchmark spends."""
     rng = random.Random(seed)
     now = utcnow()
     world = _people_and_campaigns(database, sizes, now)
@@ -144,6 +145,8 @@ def build(database: Database, sizes: Sizes, seed: int = 7) -> World:
     with database.engine.begin() as conn:
         builder.start_after_existing(conn)
         builder.proposals(conn)
+        if lanes:
+            builder.lane_pools(conn)
     reset_sequences(database, ["units", "users", "proposals", "nominees", "documents",
                                "audit_events", "deadlines", "escalation_steps", "decisions",
                                "decision_entries"])
@@ -274,6 +277,21 @@ class _Builder:
         self.flush(conn)
         world.busiest_unit_id = world.unit_ids[0]
         self.counts["proposals"] = self.ids["proposals"]
+
+    def lane_pools(self, conn: Connection) -> None:
+        """For `benchmarks.fastpath`: drafts to submit and decisions to issue, one pool per
+        lane, built after everything else."""
+        sizes, world = self.sizes, self.world
+        for lane in ("fast", "plain"):
+            world.pools[f"lane_submit_{lane}"] = [
+                self.proposal("draft", i, eligible=True)
+                for i in range(sizes.transitions * sizes.repeat)]
+            world.pools[f"lane_decision_{lane}"] = [
+                self.proposal("approved", i, nominees=count, passed=True,
+                              campaign=world.campaign_ids[0])
+                for _ in range(sizes.repeat)
+                for i, count in enumerate(decision_split(sizes.decision_nominees))]
+            self.flush(conn)
 
     def flush_if_full(self, conn: Connection, i: int) -> None:
         if len(self.rows["audit_events"]) >= 20_000:

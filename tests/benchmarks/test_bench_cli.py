@@ -82,3 +82,19 @@ def test_postgresql_runs_in_a_schema_of_its_own(tmp_path: Path) -> None:
                                  "WHERE schema_name = :name"),
                             {"name": f"tdkt_bench_{os.getpid()}"}).scalar()
     assert left == 0
+
+
+def test_the_fast_lane_is_measured_against_the_plain_flush_only_when_asked(
+        tiny_run: tuple[str, dict], tmp_path: Path) -> None:
+    assert not any(f["key"].startswith("fastpath.") for f in tiny_run[1]["figures"])
+    out = tmp_path / "lanes.json"
+    result = CliRunner().invoke(main, ["bench", "--tiny", "--only", "fastpath",
+                                       "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    figures = {f["key"]: f for f in json.loads(out.read_text(encoding="utf-8"))["figures"]}
+    assert set(figures) == {"fastpath.sqlite.action", "fastpath.sqlite.decision"}
+    for figure in figures.values():
+        # Both lanes ran every round; the verdict is whether the lane saves 15%.
+        assert len(figure["samples"]) == len(figure["baseline_samples"]) == 2
+        assert figure["target"] == 0.85 and isinstance(figure["met"], bool)
+        assert figure["label"] in result.output

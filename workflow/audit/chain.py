@@ -126,7 +126,7 @@ def advance_chain(proposal: Proposal, action: str, from_state: str | None, actor
                   payload: dict[str, Any] | None = None,
                   on_behalf_of_id: int | None = None) -> dict[str, Any]:
     """The proposal's next event as column values, the proposal's chain head moved to it:
-    the event is the caller's to write (`models.rows.insert_known`)."""
+    the event is the caller's to write (`models.fast_writes`)."""
     values = proposal_event_values(proposal, action, from_state, actor, now, reason=reason,
                                    payload=payload, on_behalf_of_id=on_behalf_of_id)
     proposal.audit_seq = values["seq"]

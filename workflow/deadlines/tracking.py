@@ -26,11 +26,9 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
-from models import Deadline, DeadlineStep, Proposal, StepStatus
+from models import Deadline, DeadlineStep, Proposal, StepStatus, fast_writes
 from models.membership import among
-from models.rows import insert_known
 from rules.calendar import TZ, WorkingCalendar, load_calendar
 from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet
@@ -140,11 +138,13 @@ _CANCEL_STEPS = (update(DeadlineStep)
 
 
 def write_changes(session: Session, changes: list[DeadlineChange]) -> list[Deadline | None]:
-    """Write the new deadlines (one INSERT) and their steps (one executemany) past the
-    unit of work; each change's open deadline after it.
-    The steps are read back through `Deadline.steps` when needed."""
-    opened = iter(insert_known(session, Deadline,
-                               [c.opening for c in changes if c.opening is not None]))
+    """Write the new deadlines and their steps (one executemany); each change's open
+    deadline after it. The steps are read back through `Deadline.steps` when needed."""
+    new = fast_writes.add_rows(session, Deadline,
+                               [c.opening for c in changes if c.opening is not None])
+    if any(d.id is None for d in new):
+        session.flush()  # the steps need their deadline's id
+    opened = iter(new)
     after = [next(opened) if c.opening is not None else c.deadline for c in changes]
     steps = [step_values(d, planned) for c, d in zip(changes, after, strict=True)
              if d is not None for planned in c.steps]
@@ -165,14 +165,16 @@ def on_transition(session: Session, proposal: Proposal, from_state: str | None,
 
 def change_on_transition(session: Session, proposal: Proposal, from_state: str | None,
                          current: Deadline | None, now: datetime,
-                         pinned: tuple[int, CompiledRuleSet] | None = None) -> DeadlineChange:
+                         pinned: tuple[int, CompiledRuleSet] | None = None, *,
+                         fast: bool = False) -> DeadlineChange:
     """`on_transition` given the open deadline (`open_deadline`, looked up before the
-    change), the old one closed and the new one left to `write_changes`."""
+    change), the old one closed and the new one left to `write_changes`. `fast`: the
+    caller writes a batch past the unit of work (`models.fast_writes`)."""
     old_kind, new_kind = KIND_OF_STATE.get(from_state or ""), KIND_OF_STATE.get(proposal.state)
     if current is not None and old_kind == new_kind:
         return DeadlineChange(current)  # e.g. claim: submitted → under_review keeps the clock
     if current is not None:
-        close(session, current, now)
+        close(session, current, now, fast=fast)
     if not new_kind:
         return DeadlineChange(None)
     return _opening(session, proposal, new_kind, now, pinned)
@@ -214,12 +216,16 @@ def _opening(session: Session, proposal: Proposal, kind: str, now: datetime,
     return DeadlineChange(None, opening, tuple(plan_steps(rules, kind, now, due, cal)))
 
 
-def close(session: Session, deadline: Deadline, now: datetime) -> None:
-    """Close the deadline and cancel its pending steps. The deadline's own row is written
-    at once, not left to the flush; the steps through the ORM, so that step objects the
-    session holds show the cancellation too."""
-    session.connection().execute(_CLOSE, {"_deadline": deadline.id, "_at": now})
-    set_committed_value(deadline, "closed_at", now)
+def close(session: Session, deadline: Deadline, now: datetime, *, fast: bool = False
+          ) -> None:
+    """Close the deadline and cancel its pending steps, through the ORM, so that step
+    objects the session holds show the cancellation too. `fast`: the deadline's own row
+    is written at once, not left to the flush (one of a batch)."""
+    if fast:
+        session.connection().execute(_CLOSE, {"_deadline": deadline.id, "_at": now})
+        fast_writes.written(deadline, closed_at=now)
+    else:
+        deadline.closed_at = now
     session.execute(_CANCEL_STEPS, {"_deadline": deadline.id})
 
 

@@ -50,7 +50,7 @@ from models import (
     User,
 )
 from models.db import Database
-from models.rows import inserted_ids
+from models.fast_writes import inserted_ids
 from rules.calendar import TZ
 from workflow import machine
 from workflow.accounts.substitutes import Recipient, routes

@@ -4,7 +4,8 @@
 campaign's rules, fires the machine and appends exactly one audit event. It writes but
 never commits: the caller owns the unit of work. Nothing is changed before every check
 has passed, so a refused action writes nothing. The rows every action writes go out as
-plain statements, not through the ORM's flush, whose bookkeeping cost more than they do.
+one flush; a decision over many proposals writes each kind of row in one statement
+(`models.fast_writes`).
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Update, bindparam, func, inspect, select, update
+from sqlalchemy import Connection, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import (
@@ -33,10 +32,10 @@ from models import (
     Proposal,
     RuleSetVersion,
     User,
+    fast_writes,
 )
 from models.base import utcnow
 from models.membership import among
-from models.rows import insert_known, mark_written
 from rules.checks import Finding, blocking, run_checks
 from rules.loader import CompiledRuleSet
 from workflow import machine
@@ -248,6 +247,8 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
     if current is None:  # looked up before anything changes
         current = deadlines.open_deadlines(session, [p.id for p, _ in prepared])
     changes, rows = [], []
+    proposals = [p for p, _ in prepared]
+    fast = fast_writes.pays(len(proposals))
     with conflicts_as_errors():
         for proposal, step in prepared:
             from_state = proposal.state
@@ -256,62 +257,21 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
             rows.append(advance_chain(
                 proposal, trigger, from_state, who, now, reason=getattr(data, "reason", None),
                 payload=step.audit, on_behalf_of_id=getattr(who, "principal_id", None)))
-            # The proposals are written below, in one statement, not by a flush here; the
-            # lock's SELECT flushed what came before, so nothing of the deadline is pending.
+            # Nothing is flushed until every proposal has changed: one flush, or one
+            # statement per kind of row, for them all.
             with session.no_autoflush:
                 changes.append(deadlines.change_on_transition(
                     session, proposal, from_state, current.get(proposal.id), now,
-                    step.pinned))
-        # The rows an action always writes go past the unit of work (its Python cost
-        # was most of an action's); what a step changed besides is flushed after.
-        _update_at_once(session, [p for p, _ in prepared])
-        events = insert_known(session, AuditEvent, rows)
+                    step.pinned, fast=fast))
+        if fast and not fast_writes.update_versioned(session, proposals):
+            raise ConflictError(STALE)
+        events = fast_writes.add_rows(session, AuditEvent, rows)
         deadlines.write_changes(session, changes)
         session.flush()
-    happened = list(zip([p for p, _ in prepared], events, strict=True))
+    happened = list(zip(proposals, events, strict=True))
     notifications.on_events(session, happened, now)
     flush(session)
     return events
-
-
-def _update_at_once(session: Session, proposals: list[Proposal]) -> None:
-    """Write the changed proposals in one executemany, with the same version check as the
-    flush. The flush would send one UPDATE per row: with a version counter the ORM checks
-    each row's count, and a decision over 500 proposals spent a fifth of its time there.
-    For one proposal it is one UPDATE, without the flush's bookkeeping."""
-    rows, keys = [], set[str]()
-    for p in proposals:
-        changed = set(inspect(p).committed_state) & _PROPOSAL_COLUMNS
-        keys |= changed
-        if changed:
-            rows.append(p)
-    if not rows:
-        return
-    params = [{"_id": p.id, "_version": p.version, "_next": p.version + 1,
-               **{k: getattr(p, k) for k in keys}} for p in rows]
-    if session.connection().execute(proposal_update(frozenset(keys)), params).rowcount != len(rows):
-        raise ConflictError(STALE)
-    for p, values in zip(rows, params, strict=True):
-        for k in keys:
-            set_committed_value(p, k, values[k])
-        set_committed_value(p, "version", values["_next"])
-        mark_written(session, p)
-
-
-@lru_cache(maxsize=64)
-def proposal_update(keys: frozenset[str]) -> Update:
-    """The version-checked UPDATE of these proposal columns, for an executemany of rows
-    holding `_id`, `_version`, `_next` (the new version) and the columns' values. Built
-    once per set of columns: building a statement and its cache key costs more than
-    running it."""
-    table = Proposal.__table__
-    return (update(table)
-            .where(table.c.id == bindparam("_id"), table.c.version == bindparam("_version"))
-            .values({**{k: bindparam(k) for k in sorted(keys)},
-                     "version": bindparam("_next")}))
-
-
-_PROPOSAL_COLUMNS = frozenset(c.key for c in Proposal.__table__.columns) - {"id", "version"}
 
 
 @contextmanager
@@ -592,8 +552,8 @@ def edit(session: Session, proposal_id: int, actor: User | Actor, action: str,
     return proposal
 
 
-_MOVE_HEAD = proposal_update(frozenset({"audit_seq", "audit_head", "audit_mac",
-                                         "updated_at", "assignee_id"}))
+_MOVE_HEAD = fast_writes.versioned_update(Proposal, frozenset({
+    "audit_seq", "audit_head", "audit_mac", "updated_at", "assignee_id"}))
 
 
 def move_heads(conn: Connection, rows: list[dict[str, Any]]) -> None:

@@ -1,18 +1,20 @@
-"""Rows written past the unit of work (`models.rows`) behave in the session as rows a
-flush wrote: persistent once written, gone again with the rollback that undid them, and
-an object whose change the caller wrote itself is not written a second time."""
+"""Rows written past the unit of work (`models.fast_writes`) behave in the session as rows
+a flush wrote: persistent once written, gone again with the rollback that undid them; a
+version-checked write refuses a row another writer moved on, and leaves nothing for the
+flush to write again."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, ClassVar
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+import pytest
+from sqlalchemy import create_engine, select, update
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from models import Unit
 from models.db import Database
-from models.rows import insert_known, mark_written
+from models.fast_writes import add_rows, forced, insert_known, update_versioned
 
 
 def unit(code: str) -> dict[str, Any]:
@@ -61,43 +63,65 @@ def test_rows_of_a_released_savepoint_leave_with_the_outer_rollback(db):
     assert codes(db) == []
 
 
-def test_a_change_written_by_the_caller_is_not_flushed_again(db):
-    with db.unit_of_work() as session:
-        written, other = insert_known(session, Unit, [unit("W-1"), unit("W-2")])
-    statements: list[str] = []
-    event.listen(db.engine, "before_cursor_execute",
-                 lambda conn, cur, sql, *args: statements.append(" ".join(sql.split()[:2])))
-    with db.unit_of_work() as session:
-        a, b = session.get_one(Unit, written.id), session.get_one(Unit, other.id)
-        a.name = b.name = "Đã đổi tên"
-        b.code = "W-2b"
-        session.connection().execute(update(Unit).where(Unit.id == a.id)
-                                     .values(name="Đã đổi tên"))
-        session.connection().execute(update(Unit).where(Unit.id == b.id)
-                                     .values(name="Đã đổi tên"))
-        for obj in (a, b):
-            set_committed_value(obj, "name", "Đã đổi tên")
-            mark_written(session, obj)
-        assert a not in session.dirty  # nothing left to write
-        assert b in session.dirty      # its code is still to be written
-    assert statements.count("UPDATE units") == 3  # the two above, and b's code by the flush
-    assert codes(db) == ["W-1", "W-2b"]
+class _Base(DeclarativeBase):
+    pass
+
+
+class Ledger(_Base):
+    """A table of this test's own with a version counter, as proposals have."""
+
+    __tablename__ = "ledger"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    note: Mapped[str]
+    version: Mapped[int] = mapped_column(default=1)
+    __mapper_args__: ClassVar[dict[str, Any]] = {"version_id_col": version}
+
+
+def test_a_versioned_write_lands_once_and_refuses_a_row_moved_on_by_another(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'ledger.sqlite'}")
+    _Base.metadata.create_all(engine)
+    with Session(engine) as s:
+        s.add_all([Ledger(id=1, note="a"), Ledger(id=2, note="b")])
+        s.commit()
+    with Session(engine) as s:
+        one, two = s.get_one(Ledger, 1), s.get_one(Ledger, 2)
+        one.note, two.note = "a2", "b2"
+        assert update_versioned(s, [one, two])
+        assert (one.version, two.version) == (2, 2)
+        assert not s.dirty  # the commit has nothing left to write
+        s.commit()
+    with Session(engine) as s:
+        assert [(r.note, r.version) for r in s.scalars(select(Ledger).order_by(Ledger.id))] \
+            == [("a2", 2), ("b2", 2)]
+        one, two = s.get_one(Ledger, 1), s.get_one(Ledger, 2)
+        with engine.begin() as other:  # another writer moves the second row on
+            other.execute(update(Ledger).where(Ledger.id == 2).values(version=3))
+        one.note, two.note = "a3", "b3"
+        assert not update_versioned(s, [one, two])
+        s.rollback()
+    with Session(engine) as s:
+        assert [(r.note, r.version) for r in s.scalars(select(Ledger).order_by(Ledger.id))] \
+            == [("a2", 2), ("b2", 3)]
+    engine.dispose()
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+def test_added_rows_are_the_sessions_objects_in_either_lane(db, fast):
+    with forced(fast), db.unit_of_work() as session:
+        made = add_rows(session, Unit, [unit("A-1"), unit("A-2")])
+        session.flush()
+        assert [u.code for u in made] == ["A-1", "A-2"]
+        assert all(session.get(Unit, u.id) is u for u in made)
+    assert codes(db) == ["A-1", "A-2"]
 
 
 def test_each_of_many_rows_gets_the_id_of_its_own_row_in_the_rows_order(db):
     # Across the size where PostgreSQL takes the ids from the sequence first.
-    sent: list[str] = []
-    event.listen(db.engine, "before_cursor_execute",
-                 lambda conn, cur, sql, *args: sent.append(sql))
     for size in (1, 3, 4, 25):
-        sent.clear()
         with db.unit_of_work() as session:
             made = insert_known(session, Unit, [unit(f"M{size}-{i:02}") for i in range(size)])
             assert [u.code for u in made] == [f"M{size}-{i:02}" for i in range(size)]
             ids = [u.id for u in made]
-        from_sequence = any("nextval" in sql for sql in sent)
-        assert from_sequence == (db.engine.dialect.name == "postgresql" and size >= 4)
-        assert any("RETURNING" in sql for sql in sent) == (not from_sequence)
         assert ids == sorted(ids) and len(set(ids)) == size
         with db.session() as session:
             stored = {uid: code for uid, code in session.execute(
@@ -114,5 +138,5 @@ def test_writers_at_once_never_share_an_id(db):
     with ThreadPoolExecutor(4) as pool:
         written = [pair for batch in pool.map(write, range(4)) for pair in batch]
     with db.session() as session:
-        stored = set(session.execute(select(Unit.id, Unit.code)).tuples())
+        stored = {(uid, code) for uid, code in session.execute(select(Unit.id, Unit.code))}
     assert len(written) == 160 and set(written) == stored

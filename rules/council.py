@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from rules.schema import CouncilVote
+from rules.schema import CouncilVote, exact_ratio
 from rules.texts import N_, Figure, Text
 
 
@@ -77,9 +77,9 @@ _BASIS = {"all_members": ("tổng số thành viên Hội đồng", "of all Coun
           "present_members": ("số thành viên dự họp", "of the members taking part")}
 
 
-def ratio_of(value: float) -> Fraction:
-    """The exact ratio a rule set means: 0.7 is 7/10, not the nearest binary float."""
-    return Fraction(str(value))
+def ratio_of(value: Fraction | float | str) -> Fraction:
+    """The exact ratio a rule set means (`rules.schema.exact_ratio`)."""
+    return exact_ratio(value)
 
 
 def judge(rule: CouncilVote, roster_size: int, present: int, count: Count) -> Verdict:

@@ -255,6 +255,8 @@ _PYDANTIC_VI = {
 
 
 def _message(error: Any) -> str:
+    if error["type"] == "value_error" and (error.get("ctx") or {}).get("error") is not None:
+        return str(error["ctx"]["error"])  # the schema's own validators say it in Vietnamese
     vi = _PYDANTIC_VI.get(error["type"])
     return f"{vi} ({error['msg']})" if vi else error["msg"]
 

@@ -23,6 +23,8 @@ def problem(error: Mapping[str, Any]) -> str:
         return f"không được nhỏ hơn {ctx.get('ge', ctx.get('gt'))}"
     if kind in ("less_than_equal", "less_than"):
         return f"không được lớn hơn {ctx.get('le', ctx.get('lt'))}"
+    if kind == "value_error" and ctx.get("error") is not None:
+        return str(ctx["error"])  # the schema's own validators say it in Vietnamese
     return _FIXED.get(kind, "giá trị không hợp lệ")
 
 

@@ -4,12 +4,54 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
+from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    model_validator,
+)
 
 PositiveInt = Annotated[int, Field(gt=0, le=365)]
-Ratio = Annotated[float, Field(gt=0, le=1)]
+
+
+def exact_ratio(value: object) -> Fraction:
+    """A share as the rule set writes it, exactly: `2/3` (as the law says "hai phần ba"),
+    `0.7` or `1`. Decimals are read from their text, so 0.7 is 7/10, not the nearest
+    binary float."""
+    if isinstance(value, Fraction):
+        ratio = value
+    elif isinstance(value, (int, float, str)) and not isinstance(value, bool):
+        try:
+            ratio = Fraction(str(value).replace(" ", ""))
+        except (ValueError, ZeroDivisionError):
+            raise ValueError("phải là một tỉ lệ như 2/3 hoặc 0.7") from None
+    else:
+        raise ValueError("phải là một tỉ lệ như 2/3 hoặc 0.7")
+    if ratio <= 0:
+        raise ValueError("quá nhỏ: một tỉ lệ phải lớn hơn 0")
+    if ratio > 1:
+        raise ValueError("quá lớn: một tỉ lệ không lớn hơn 1 (100%)")
+    return ratio
+
+
+def ratio_text(ratio: Fraction) -> str:
+    """How a ratio is written back: `2/3`, `0.7`, `1`."""
+    if ratio.denominator == 1:
+        return str(ratio.numerator)
+    decimal = f"{float(ratio):.6f}".rstrip("0")
+    return decimal if Fraction(decimal) == ratio else f"{ratio.numerator}/{ratio.denominator}"
+
+
+Ratio = Annotated[
+    Fraction, PlainValidator(exact_ratio), PlainSerializer(ratio_text, return_type=str),
+    WithJsonSchema({"type": ["string", "number"],
+                    "description": "a share greater than 0 and at most 1: 2/3, 0.7, 1"})]
 Code = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[A-Za-z0-9_\-]+$")]
 MAX_EXPRESSION_LENGTH = 500
 
@@ -84,7 +126,7 @@ class PriorTitleRule(Strict):
 class CouncilVote(Strict):
     threshold: Ratio
     denominator: Literal["all_members", "present_members"] = "all_members"
-    quorum: Ratio = 0.5
+    quorum: Ratio = Fraction(1, 2)
     written_opinions_count: bool = True
 
 

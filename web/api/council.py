@@ -123,7 +123,8 @@ def _sitting(s: CouncilSession) -> SittingOut:
 
 def _nominee(row: sittings.NomineeLine) -> AgendaNomineeOut:
     r, t = row.rule, row.tally
-    rule = VoteRuleOut(threshold=r.threshold, denominator=r.denominator, quorum=r.quorum,
+    rule = VoteRuleOut(threshold=float(r.threshold), denominator=r.denominator,
+                       quorum=float(r.quorum),
                        written_opinions_count=r.written_opinions_count,
                        description=describe(r), description_en=describe(r, en=True))
     tally = None if t is None else TallyOut(

@@ -115,3 +115,18 @@ def test_a_state_that_disagrees_with_the_log_is_reported(
     assert result.returncode == 1
     assert f"hồ sơ #{pid} ở “at_council”, nhật ký dẫn tới “under_review”" in result.stderr
     assert "Nhật ký kiểm toán hỏng" in result.stderr
+
+
+def test_a_year_without_an_official_calendar_is_a_warning_not_a_problem(
+        world: Any, tmp_path: Any) -> None:
+    guessed = tmp_path / "lich.yaml"
+    guessed.write_text("official_years: []\n", encoding="utf-8")
+    env = dict(os.environ, TDKT_DATABASE_URL=world.db.url, TDKT_STORAGE_DIR=str(world.storage),
+               TDKT_CALENDAR_FILE=str(guessed))
+    result = subprocess.run([*tdkt_command(), "doctor"], env=env, text=True,
+                            capture_output=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    # The subprocess runs on the real clock: whatever year it is, its schedule is missing.
+    assert "Cảnh báo: Lịch nghỉ chính thức năm" in result.stdout
+    assert "mọi thời hạn trong năm đang là dự kiến" in result.stdout
+    assert "Không phát hiện vấn đề" in result.stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from web.cli.bench import bench
+from web.cli.calendar import calendar
 from web.cli.database import db, seed_demo_cmd
 from web.cli.deadlines import deadlines, scheduler_cmd
 from web.cli.integrity import audit, doctor_cmd
@@ -26,7 +27,7 @@ def main() -> None:
 
 
 for command in (db, seed_demo_cmd, rules, audit, doctor_cmd, serve, demo, bench, deadlines,
-                scheduler_cmd, backup_cmd, restore_cmd, user):
+                scheduler_cmd, backup_cmd, restore_cmd, user, calendar):
     main.add_command(command)
 
 

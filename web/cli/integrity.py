@@ -7,6 +7,8 @@ import sys
 
 import click
 
+from models.base import utcnow
+from rules.calendar import TZ, calendar_warnings, load_calendar
 from web.cli.common import open_database
 from web.config import Settings
 from workflow.audit import chain as audit_log
@@ -99,6 +101,9 @@ def doctor_cmd(fix: bool) -> None:
     if report.kept_for_audit:
         click.echo(f"{report.kept_for_audit} tệp của tài liệu đã xoá khỏi hồ sơ được giữ lại "
                    "cho nhật ký kiểm toán (không phải tệp mồ côi).")
+    for warning in calendar_warnings(load_calendar(settings.calendar_file),
+                                     utcnow().astimezone(TZ).date()):
+        click.echo(f"Cảnh báo: {warning}")
     problems = report.problems()
     if not problems:
         click.echo("Không phát hiện vấn đề.")

@@ -134,8 +134,9 @@ class Guide:
         with self.page.expect_navigation():
             self.page.locator(selector).first.click()
 
-    def shot(self, name: str, at: str | None = None) -> Path:
-        """Save the viewport as `<role>-<n>-<name>.png`, scrolled to `at` if given."""
+    def shot(self, name: str, at: str | None = None, hide: str | None = None) -> Path:
+        """Save the viewport as `<role>-<n>-<name>.png`, scrolled to `at` if given, with
+        `hide` covered by a grey box (what changes on every run, such as a new key)."""
         self.step += 1
         if at:
             self.page.locator(at).first.evaluate(
@@ -143,7 +144,11 @@ class Guide:
         else:
             self.page.evaluate("window.scrollTo(0, 0)")
         path = self.out / f"{self.role}-{self.step}-{name}.png"
-        png = self.page.screenshot()
+        # No focus ring, no hover: the same page gives the same picture on every run.
+        self.page.evaluate("document.activeElement && document.activeElement.blur()")
+        self.page.mouse.move(0, VIEWPORT["height"] - 1)
+        png = self.page.screenshot(animations="disabled", mask_color="#adb5bd",
+                                   mask=[self.page.locator(hide)] if hide else [])
         if os.environ.get(OUTPUT_ENV) or len(png) > MAX_BYTES:
             png = palette_png(self.context, png)
         path.write_bytes(png)
@@ -500,5 +505,5 @@ def test_api_token_page(browser, demo, live_server, shots_dir):
     assert page.locator("#new-token").count() == 1
     assert page.locator("#token-secret").input_value()
     assert page.locator("#tokens tr", has_text="Phần mềm quản lý văn bản của Sở").count() == 1
-    clerk.shot("token-created")
+    clerk.shot("token-created", hide="#token-secret, #tokens code")
     clerk.close()

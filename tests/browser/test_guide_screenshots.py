@@ -23,12 +23,13 @@ from docx import Document
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from models import Proposal, User
+from models import Notice, Proposal, User
 from models.base import utcnow
 from models.db import Database
 from tests.browser.png import palette_png
 from tests.browser.test_walkthrough import pdf_bytes
 from tests.conftest import FAST_HASH, World
+from workflow.notices.objections import ObjectionForm, file_objection
 from workflow.operations.demo_seed import seed_demo
 from workflow.proposals.service import act
 
@@ -106,6 +107,17 @@ def forward_by_service(world: World, title: str) -> int:
         act(session, pid, "claim", reviewer, now=utcnow())
         act(session, pid, "forward", reviewer, now=utcnow())
     return pid
+
+
+def object_to_the_notice(world: World) -> int:
+    """Someone objects to the one name on the demo's public notice; the objection's id."""
+    with world.db.unit_of_work() as session:
+        notice = session.scalars(select(Notice)).one()
+        objection = file_objection(session, notice.id, notice.entries[0].nominee_id,
+                                   ObjectionForm("Trần Văn Dân", "0912 345 678",
+                                                 "Tiến độ giải phóng mặt bằng dự án đường "
+                                                 "tránh chưa đạt như báo cáo."), utcnow())
+        return objection.id
 
 
 class Guide:
@@ -357,11 +369,24 @@ def test_secretary_holds_a_sitting_and_issues_the_decision(browser, demo, live_s
     assert "Phiên họp đã kết thúc" in secretary.flash()
     secretary.shot("closed")
 
+    objection_id = object_to_the_notice(demo)
     secretary.goto("/council/")
     secretary.click("#notices-link")
     assert secretary.heading() == "Công khai danh sách đề nghị khen thưởng"
-    assert "đang công khai" in page.locator("#notices").inner_text()
+    listed = page.locator("#notices tbody tr").first
+    assert "đang công khai" in listed.inner_text()
+    assert listed.locator("td").last.inner_text() == "1"   # one objection to resolve
     secretary.shot("notices")
+
+    secretary.click("#notices tbody tr a")
+    card = page.locator(f"#objection-{objection_id}")
+    assert card.locator("[data-status]").inner_text() == "Chưa giải quyết"
+    page.fill(f"#reason-{objection_id}", "Đã xác minh: tiến độ đúng như báo cáo của huyện")
+    secretary.shot("objection", at="h2:has-text('Ý kiến nhận được')")
+    secretary.click(f"#objection-{objection_id} button[value=dismiss]")
+    assert "Đã bác ý kiến." in secretary.flash()
+    assert card.locator("[data-status]").get_attribute("data-status") == "dismissed"
+    secretary.shot("objection-dismissed", at="h2:has-text('Ý kiến nhận được')")
 
     secretary.goto(f"/proposals/{pid}")
     assert secretary.state() == "Được chấp thuận"

@@ -161,8 +161,9 @@ def _eligibility(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -
 
 
 def _prior_titles(rs: CompiledRuleSet, award: AwardRule, nominee: NomineeFacts) -> list[Finding]:
-    return [_prior_finding(nominee, rule) for rule in award.prior_titles
-            if not has_consecutive_titles(nominee.prior_titles, rule, rs.rules.award_year)]
+    year = rs.rules.award_year
+    return [_prior_finding(nominee, rule, year) for rule in award.prior_titles
+            if not has_consecutive_titles(nominee.prior_titles, rule, year)]
 
 
 def has_consecutive_titles(titles: Mapping[int, frozenset[str]], rule: PriorTitleRule,
@@ -172,20 +173,36 @@ def has_consecutive_titles(titles: Mapping[int, frozenset[str]], rule: PriorTitl
     The title of the award year itself is often conferred at the same sitting, so a run
     ending the year before counts as well.
     """
-    for last in (award_year, award_year - 1):
+    return not missing_years(titles, rule, award_year)[1]
+
+
+def missing_years(titles: Mapping[int, frozenset[str]], rule: PriorTitleRule,
+                  award_year: int) -> tuple[range, list[int]]:
+    """The run of years nearest to qualifying and the years of it without the title; none
+    missing when the nominee qualifies. Of two runs as near, the one ending the year before
+    the award year."""
+    best: tuple[range, list[int]] | None = None
+    for last in (award_year - 1, award_year):
         years = range(last - rule.consecutive_years + 1, last + 1)
-        if all(rule.title in titles.get(y, frozenset()) for y in years):
-            return True
-    return False
+        missing = [y for y in years if rule.title not in titles.get(y, frozenset())]
+        if best is None or len(missing) < len(best[1]):
+            best = (years, missing)
+    assert best is not None
+    return best
 
 
-def _prior_finding(nominee: NomineeFacts, rule: PriorTitleRule) -> Finding:
-    if rule.message:  # the campaign's own words
-        return Finding("prior_titles", Severity.BLOCKING, rule.message, nominee.name,
-                       nominee.id)
+def _prior_finding(nominee: NomineeFacts, rule: PriorTitleRule, award_year: int) -> Finding:
+    years, missing = missing_years(nominee.prior_titles, rule, award_year)
+    gaps = ", ".join(str(y) for y in missing)
+    if rule.message:  # the campaign's own words, and the years it lacks
+        return _written("prior_titles", Severity.BLOCKING,
+                        N_("%(message)s (còn thiếu năm %(missing)s)"), nominee,
+                        message=rule.message, missing=gaps)
     return _written("prior_titles", Severity.BLOCKING,
-                    N_("Cần %(years)s năm liên tục đạt danh hiệu %(title)s"), nominee,
-                    years=rule.consecutive_years, title=_form(rule.title))
+                    N_("Cần %(years)s năm liên tục đạt danh hiệu %(title)s (%(first)s–%(last)s); "
+                       "còn thiếu năm %(missing)s"), nominee,
+                    years=rule.consecutive_years, title=_form(rule.title), first=years[0],
+                    last=years[-1], missing=gaps)
 
 
 def _written(code: str, severity: Severity, template: str, nominee: NomineeFacts | None = None,

@@ -219,18 +219,21 @@ def test_three_consecutive_grassroots_titles_qualify(years):
     assert cstd({y: CSTD_CS for y in years}) == []
 
 
-@pytest.mark.parametrize("titles", [
-    {2023: CSTD_CS, 2025: CSTD_CS, 2026: CSTD_CS},      # 2024 missing
-    {2022: CSTD_CS, 2023: CSTD_CS, 2024: CSTD_CS},      # ends two years before
-    {2024: CSTD_CS, 2025: CSTD_CS},                      # only two years
-    {2023: frozenset({"LDTT"}), 2024: CSTD_CS, 2025: CSTD_CS},  # another title
-    {},
-], ids=["gap-year", "too-old", "too-short", "other-title", "none"])
-def test_a_broken_or_short_run_of_titles_is_refused(titles):
+@pytest.mark.parametrize(("titles", "run", "missing"), [
+    ({2023: CSTD_CS, 2025: CSTD_CS, 2026: CSTD_CS}, "2023–2025", "2024"),
+    ({2022: CSTD_CS, 2023: CSTD_CS, 2024: CSTD_CS}, "2023–2025", "2025"),
+    ({2024: CSTD_CS, 2025: CSTD_CS}, "2023–2025", "2023"),
+    ({2023: frozenset({"LDTT"}), 2024: CSTD_CS, 2025: CSTD_CS}, "2023–2025", "2023"),
+    ({2025: CSTD_CS, 2026: CSTD_CS}, "2024–2026", "2024"),
+    ({}, "2023–2025", "2023, 2024, 2025"),
+], ids=["gap-year", "too-old", "too-short", "other-title", "short-to-award-year", "none"])
+def test_a_broken_or_short_run_of_titles_is_refused_naming_the_years_missing(
+        titles, run, missing):
     [finding] = cstd(titles)
     assert (finding.code, finding.severity, finding.nominee) == (
         "prior_titles", Severity.BLOCKING, "Lộc Thị Kim")
-    assert finding.message == "Cần 3 năm liên tục đạt danh hiệu “Chiến sĩ thi đua cơ sở”"
+    assert finding.message == (f"Cần 3 năm liên tục đạt danh hiệu “Chiến sĩ thi đua cơ sở” "
+                               f"({run}); còn thiếu năm {missing}")
 
 
 def test_a_title_held_with_others_in_the_same_year_counts():

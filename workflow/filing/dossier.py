@@ -210,6 +210,11 @@ def _validated_nominee(p: Proposal, data: dict[str, Any] | NomineeInput) -> Nomi
         if unknown or not 1900 <= year <= 2100:
             raise InvalidInput(N_("Danh hiệu đã đạt năm %(year)s không hợp lệ: %(codes)s"),
                                params={"year": year, "codes": unknown or year})
+        if year > rules.award_year:
+            raise InvalidInput(
+                N_("Danh hiệu đã đạt năm %(year)s: năm này sau năm xét khen thưởng của phong "
+                   "trào (%(award_year)s), nên chưa thể đã đạt"),
+                params={"year": year, "award_year": rules.award_year})
     _check_attributes(info.attributes, rules.nominee_attributes)
     return info
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, exists, insert, or_, select
+from sqlalchemy import ColumnElement, insert, or_, select
 from sqlalchemy.orm import Session
 
 from models import Achievement, Decision, Nominee, Proposal
@@ -126,21 +126,28 @@ def history_of(session: Session, key: str, nominee_id: int | None = None
 def titles_for(session: Session, nominee: Nominee) -> dict[int, frozenset[str]]:
     """The titles that count for the nominee, per year.
 
-    Recorded history always counts. A title the unit typed in (`prior_titles`) counts only
-    for a year in which tdkt holds no decision for that award form at all — a year from
-    before tdkt, whose decisions were made on paper. Once tdkt has conferred a form for a
-    year, only its own record says who holds it.
+    Recorded history always counts. A title the unit typed in (`prior_titles`, a decision
+    made on paper or before tdkt) counts too, unless tdkt itself has recorded that title
+    for that person and year: then tdkt's record decides, and a title it recorded and a
+    later decision corrected away does not come back by being typed in. Another person's
+    record never affects what a nominee typed in.
     """
+    key = nominee_key(nominee)
     titles: dict[int, set[str]] = defaultdict(set)
-    for line in history_of(session, nominee_key(nominee), nominee.id):
+    for line in history_of(session, key, nominee.id):
         titles[line.year].add(line.award_form_code)
+    recorded = _ever_recorded(session, key, nominee.id)
     for year, codes in (nominee.prior_titles or {}).items():
         for code in codes:
-            if not _tdkt_conferred(session, int(year), code):
+            if (int(year), code) not in recorded:
                 titles[int(year)].add(code)
     return {year: frozenset(codes) for year, codes in titles.items()}
 
 
-def _tdkt_conferred(session: Session, year: int, award_form: str) -> bool:
-    return bool(session.scalar(select(exists().where(
-        Achievement.year == year, Achievement.award_form_code == award_form, _in_force()))))
+def _ever_recorded(session: Session, key: str, nominee_id: int | None) -> set[tuple[int, str]]:
+    """(year, award form) of every row tdkt recorded for the subject, corrected or not."""
+    who = Achievement.subject_key == key
+    if nominee_id is not None:
+        who = or_(who, Achievement.nominee_id == nominee_id)
+    return {(year, code) for year, code in session.execute(
+        select(Achievement.year, Achievement.award_form_code).where(who))}

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from fractions import Fraction
+from math import floor
 from typing import Any
 
 from rules.calendar import TZ
 from rules.catalogue import load_catalogue
+from rules.council import percent
 from rules.expressions import ExpressionError, evaluate
 from rules.loader import CompiledRuleSet
 from rules.schema import AwardRule, PriorTitleRule, Severity
-from rules.texts import N_, Term
+from rules.texts import N_, Figure, Term
 
 
 @dataclass(frozen=True)
@@ -102,19 +105,39 @@ def check_quota(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
     counts: dict[str, int] = {}
     for nominee in facts.nominees:
         counts[nominee.award_form] = counts.get(nominee.award_form, 0) + 1
+
+    def filed(form: str) -> int:  # this proposal's and the unit's other live proposals'
+        return counts.get(form, 0) + facts.already_filed.get(form, 0)
+
     findings = []
-    for form, count in sorted(counts.items()):
+    for form in sorted(counts):
         award = rs.rules.award(form)
-        if award is None or award.quota_per_unit is None:
+        if award is None:
             continue
-        total = count + facts.already_filed.get(form, 0)
-        if total > award.quota_per_unit:
+        total = filed(form)
+        if award.quota_per_unit is not None and total > award.quota_per_unit:
             findings.append(_written(
                 "quota_exceeded", Severity.BLOCKING,
                 N_("Vượt số lượng tối đa của đơn vị cho %(form)s: %(total)s/%(quota)s (kể cả "
                    "các hồ sơ khác đã nộp)"),
                 form=_form(form), total=total, quota=award.quota_per_unit))
+        share = award.quota_share
+        if share is not None:
+            base = filed(share.of)
+            allowed = floor(share.share * base)
+            if total > allowed:
+                findings.append(_written(
+                    "quota_exceeded", Severity.BLOCKING,
+                    N_("Vượt tỉ lệ tối đa của đơn vị cho %(form)s: %(total)s người, trong khi "
+                       "%(share)s của %(base)s người được đề nghị %(of)s cho phép %(allowed)s "
+                       "(kể cả các hồ sơ khác đã nộp)"),
+                    form=_form(form), total=total, share=_share(share.share), base=base,
+                    of=_form(share.of), allowed=allowed))
     return findings
+
+
+def _share(ratio: Fraction) -> Figure:
+    return Figure(percent(ratio), percent(ratio, en=True))
 
 
 def check_documents(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:

@@ -172,10 +172,16 @@ def _check_semantics(data: Mapping[str, Any], catalogue: Catalogue
     expressions: Expressions = {}
     context = make_context(_attribute_types(data.get("nominee_attributes")))
     seen: set[str] = set()
+    offered = {a.get("form") for _, a in _entries(data.get("awards"))}
     for i, award in _entries(data.get("awards")):
         base: Loc = ("awards", i)
         form = award.get("form")
         problems += _award_codes(award, base, catalogue, seen)
+        share = award.get("quota_share")
+        if isinstance(share, dict) and isinstance(share.get("of"), str) and (
+                share["of"] not in offered or share["of"] == form):
+            problems.append(((*base, "quota_share", "of"),
+                             f"phải là một hình thức khác của phong trào này: {share['of']}"))
         for j, rule in _entries(award.get("eligibility")):
             text = rule.get("rule")
             if not isinstance(text, str) or not text or len(text) > MAX_EXPRESSION_LENGTH:

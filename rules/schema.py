@@ -130,10 +130,20 @@ class CouncilVote(Strict):
     written_opinions_count: bool = True
 
 
+class QuotaShare(Strict):
+    """At most `share` of the unit's nominees for another form of the same campaign, rounded
+    down: e.g. Chiến sĩ thi đua cơ sở for at most 15/100 of those proposed for Lao động
+    tiên tiến."""
+
+    of: Code
+    share: Ratio
+
+
 class AwardRule(Strict):
     form: Code
     nominee: list[Literal["individual", "collective"]] = Field(min_length=1)
     quota_per_unit: Annotated[int, Field(ge=0)] | None = None
+    quota_share: QuotaShare | None = None
     required_documents: list[Code] = []
     eligibility: list[EligibilityRule] = []
     prior_titles: list[PriorTitleRule] = []

@@ -72,3 +72,14 @@ def test_the_shipped_rule_sets_say_two_thirds_where_the_law_does(path):
     rules = load_file(path).rules
     quorums = {a.council.quorum for a in rules.awards if a.council.denominator == "all_members"}
     assert quorums == {Fraction(2, 3)}
+
+
+def test_a_share_quota_must_name_another_form_of_the_campaign():
+    text = DEMO.read_text(encoding="utf-8")
+    bad = text.replace("council: {threshold: 0.7}",
+                       "quota_share: {of: LDTT, share: 15/100}\n    council: {threshold: 0.7}", 1)
+    with pytest.raises(RuleSetError) as caught:
+        load_text(bad, "demo.yaml")
+    (error,) = caught.value.errors
+    assert error.field == "awards.0.quota_share.of"
+    assert "phải là một hình thức khác của phong trào này: LDTT" in error.message

@@ -191,3 +191,48 @@ def test_thirty_api_submits_at_once_to_a_served_app_accept_exactly_the_quota(
     refusals = [body for status, body in answers if status == 422]
     assert all(body["error"]["code"] == "rule_violation" for body in refusals)
     assert counted(world) == QUOTA
+
+
+SHARE_RULES = """
+campaign: SHARE-RACE
+title: Phong trào thử hạn mức theo tỉ lệ (kiểm thử)
+legal_basis: [Không — dữ liệu kiểm thử]
+kind: regular
+period: {starts: 2020-01-01, ends: 2030-12-31}
+award_year: 2022
+submission: {opens: 2020-01-01, closes: 2030-12-31}
+review_sla_working_days: 10
+council_sla_working_days: 15
+resubmission_working_days: 5
+awards:
+  - form: LDTT
+    nominee: [individual]
+    council: {threshold: 1/2}
+  - form: CSTD_CS
+    nominee: [individual]
+    quota_share: {of: LDTT, share: 15/100}
+    council: {threshold: 1/2}
+"""
+
+
+def test_a_share_quota_holds_when_submits_race(world, make_proposal):
+    """Chiến sĩ thi đua cơ sở for at most 15% of the unit's Lao động tiên tiến nominees:
+    with 14 filed, 2 places (15% of 14 = 2.1, rounded down) for 8 racing drafts."""
+    with world.db.unit_of_work() as s:
+        load_ruleset_text(s, SHARE_RULES, "share-race.yaml")
+    make_proposal("submitted", campaign="SHARE-RACE", documents=[], nominees=[
+        {"kind": "individual", "full_name": f"Lao động {i}", "award_form": "LDTT"}
+        for i in range(14)])
+    pids = [make_proposal("draft", campaign="SHARE-RACE", documents=[], nominees=[
+        {"kind": "individual", "full_name": f"Chiến sĩ {i}", "award_form": "CSTD_CS"}])
+        for i in range(8)]
+    results = race(world, [("submit", p, "unit1") for p in pids], LATER)
+    assert results == {"submit accepted": 2, "submit refused": 6}
+    late = make_proposal("draft", campaign="SHARE-RACE", documents=[], nominees=[
+        {"kind": "individual", "full_name": "Chiến sĩ muộn", "award_form": "CSTD_CS"}])
+    with world.db.unit_of_work() as s, pytest.raises(RuleViolation) as refused:
+        service.act(s, late, "submit", Actor.of(world.user(s, "unit1")), now=LATER)
+    assert refused.value.findings[0].message == (
+        "Vượt tỉ lệ tối đa của đơn vị cho “Chiến sĩ thi đua cơ sở”: 3 người, trong khi 15% "
+        "của 14 người được đề nghị “Lao động tiên tiến” cho phép 2 (kể cả các hồ sơ khác đã "
+        "nộp)")

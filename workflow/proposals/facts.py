@@ -74,7 +74,8 @@ def proposal_facts(session: Session, proposal: Proposal,
     nominees = proposal.nominees
     awards = [rules.rules.award(n.award_form_code) for n in nominees] if rules else None
     already_filed: dict[str, int] = {}
-    if awards is None or any(a is not None and a.quota_per_unit is not None for a in awards):
+    if awards is None or any(a is not None and (a.quota_per_unit is not None or a.quota_share)
+                             for a in awards):
         if hold_counts:
             hold_unit_quota(session, proposal.campaign_id, proposal.unit_id)
         already_filed = dict(Counter(session.execute(_ALREADY_FILED, {

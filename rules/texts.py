@@ -11,6 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+# What a Term names: the award forms and document types of the catalogue, and the kinds of
+# code in workflow.labels.
+TermKind = Literal["action", "state", "award", "document", "deadline", "refusal", "role",
+                   "recipient", "nominee_kind", "outcome", "notice_stage", "objection_status",
+                   "sitting_status", "token_scope", "due"]
+
 
 def N_(template: str) -> str:
     """Marks a message template for translation; returns it unchanged."""
@@ -22,7 +28,7 @@ class Term:
     """A code a message names: its Vietnamese name in the message, the reader's language
     on a page."""
 
-    kind: Literal["action", "state", "award", "document"]
+    kind: TermKind
     code: str
     vi: str
 

@@ -20,13 +20,14 @@ from models.db import Database
 from rules.calendar import load_calendar
 from web import db, errors, labels, page_cache
 from web.auth import lifetime
-from web.config import Settings
+from web.config import TRANSLATIONS, Settings
 from web.extensions import babel, bootstrap, csrf, login_manager
 from web.i18n import (
     catalogue_name,
     error_text,
     finding_text,
     select_locale,
+    text_of,
     vn_date,
     vn_datetime,
 )
@@ -35,6 +36,7 @@ from web.sessions import RememberingSessionInterface
 from workflow.audit.chain import use_key as use_audit_key
 from workflow.deadlines.tracking import use_calendar
 from workflow.ids import as_id
+from workflow.labels import use_catalogue
 
 
 class IdConverter(BaseConverter):
@@ -68,6 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["SECRET_KEY"] = _instance_secret()
     app.extensions["tdkt_db"] = Database(app.config["DATABASE_URL"])
     use_audit_key(settings.audit_key)  # every event this process writes is sealed with it
+    use_catalogue(TRANSLATIONS)  # for the mail it writes: in the recipient's language
     if settings.calendar_file:
         use_calendar(load_calendar(settings.calendar_file))
     _init_extensions(app)
@@ -87,7 +90,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     app.jinja_env.filters.update(vn_date=vn_date, vn_datetime=vn_datetime)
     app.jinja_env.globals.update(labels=labels, catalogue_name=catalogue_name, page_url=page_url,
-                                 finding_text=finding_text, error_text=error_text)
+                                 finding_text=finding_text, error_text=error_text,
+                                 text_of=text_of)
     return app
 
 
@@ -106,7 +110,7 @@ def _defaults(settings: Settings) -> dict[str, Any]:
         "MAX_UPLOAD_BYTES": settings.max_upload_bytes,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
-        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "BABEL_TRANSLATION_DIRECTORIES": str(TRANSLATIONS),
         "BOOTSTRAP_SERVE_LOCAL": True,
         "WTF_CSRF_TIME_LIMIT": None,
         "PAGE_CACHE_SECONDS": settings.page_cache_seconds,

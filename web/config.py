@@ -8,6 +8,10 @@ from pathlib import Path
 
 from models.db import default_url
 
+# The compiled translation catalogue: Flask-Babel's in a request (its default directory),
+# workflow.labels.use_catalogue's for the mail written outside one.
+TRANSLATIONS = Path(__file__).parent / "translations"
+
 
 def _int(name: str, default: int) -> int:
     raw = os.environ.get(name)

@@ -34,7 +34,7 @@ from werkzeug.wrappers import Response
 
 from web import db
 from web.extensions import login_manager
-from web.i18n import error_text, finding_dict
+from web.i18n import error_text, finding_dict, text_of
 from workflow.errors import (
     ConflictError,
     InvalidInput,
@@ -44,6 +44,7 @@ from workflow.errors import (
     RuleViolation,
     WorkflowError,
 )
+from workflow.labels import text
 
 log = logging.getLogger(__name__)
 
@@ -106,8 +107,7 @@ def refuse_nul_characters() -> tuple[Response | str, int] | None:
              *(f.filename or "" for f in request.files.values())]
     if any("\x00" in t for t in texts) or (
             request.is_json and b"\\u0000" in request.get_data()):
-        return error_response(400, "invalid_input", _("Dữ liệu gửi lên chứa ký tự NUL không "
-                                                      "hợp lệ."))
+        return error_response(400, "invalid_input", refusal("nul"))
     return None
 
 
@@ -121,8 +121,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError) -> tuple[Response | str, int]:
-        return error_response(400, "csrf", _("Phiên làm việc đã hết hạn hoặc biểu mẫu không "
-                                              "hợp lệ. Vui lòng tải lại trang và thử lại."))
+        return error_response(400, "csrf", refusal("csrf"))
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> tuple[Response | str, int]:
@@ -192,16 +191,13 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
 
 
 def _message(status: int) -> str:
-    messages = {
-        400: _("Yêu cầu không hợp lệ."),
-        401: _("Bạn cần đăng nhập."),
-        403: _("Bạn không có quyền thực hiện thao tác này."),
-        404: _("Không tìm thấy trang hoặc hồ sơ yêu cầu."),
-        405: _("Thao tác không được hỗ trợ."),
-        413: _("Tệp tải lên quá lớn."),
-        500: _("Đã xảy ra lỗi hệ thống. Thao tác chưa được ghi nhận; vui lòng thử lại sau."),
-    }
-    return messages.get(status, _("Yêu cầu không thực hiện được."))
+    """The refusal of an HTTP status, by the code it is sent with (workflow.labels)."""
+    return refusal(_HTTP_CODES.get(status, "http_error"))
+
+
+def refusal(code: str, /, **params: Any) -> str:
+    """A refusal of the label table (kind "refusal") in the reader's language."""
+    return str(text_of(text("refusal", code, **params)))
 
 
 StartResponse = Callable[..., Any]

@@ -15,8 +15,8 @@ from flask_login import current_user
 from rules.calendar import TZ
 from rules.catalogue import load_catalogue
 from rules.checks import Finding
-from web.labels import ACTIONS, STATES
 from workflow.errors import Figure, RuleViolation, Term, Text, WorkflowError
+from workflow.labels import message_id
 
 LANGUAGES = ("vi", "en")
 
@@ -88,6 +88,12 @@ def violation_text(exc: RuleViolation) -> str:
         f"{f.nominee + ': ' if f.nominee else ''}{finding_text(f)}" for f in exc.findings)
 
 
+def text_of(value: Any) -> Any:
+    """A Term, Text or Figure of the label table or a message, in the reader's language
+    (anything else as it is)."""
+    return _value(value)
+
+
 def _in_language(vietnamese: str, template: str, values: Mapping[str, Any]) -> str:
     if not has_request_context():
         return vietnamese
@@ -112,5 +118,5 @@ def _term(term: Term) -> str:
         return f"“{catalogue_name(term.code)}”" if known else term.code
     if term.kind == "document":
         return catalogue_name(term.code, "document")
-    names = ACTIONS if term.kind == "action" else STATES
-    return names.get(term.code) or term.vi
+    message = message_id(term.kind, term.code)
+    return gettext(message) if message else term.vi

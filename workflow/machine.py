@@ -28,12 +28,12 @@ SYSTEM_ROLE = "system"
 
 @dataclass(frozen=True)
 class TriggerSpec:
+    """A trigger of the machine; its name for people is in workflow.labels (kind "action")."""
+
     name: str
     sources: tuple[str, ...]
     dests: tuple[str, ...]
     roles: frozenset[str]
-    label_vi: str
-    label_en: str
     own_unit: bool = False          # the actor must belong to the proposal's unit
     assignee_only: bool = False     # a plain reviewer must be the assignee
     requires: tuple[str, ...] = ()  # payload the trigger cannot do without
@@ -45,28 +45,23 @@ CLERK = frozenset({"unit_clerk"})
 SECRETARY = frozenset({"council_secretary"})
 
 TRIGGERS: tuple[TriggerSpec, ...] = (
-    TriggerSpec("submit", ("draft",), ("submitted",), CLERK, "Nộp hồ sơ", "Submit",
-                own_unit=True, runs_checks=True),
+    TriggerSpec("submit", ("draft",), ("submitted",), CLERK, own_unit=True, runs_checks=True),
     TriggerSpec("withdraw", ("draft", "submitted", "returned"), ("withdrawn",), CLERK,
-                "Rút hồ sơ", "Withdraw", own_unit=True, automatic=True),
-    TriggerSpec("claim", ("submitted",), ("under_review",), REVIEWERS,
-                "Nhận thẩm định", "Claim"),
+                own_unit=True, automatic=True),
+    TriggerSpec("claim", ("submitted",), ("under_review",), REVIEWERS),
     TriggerSpec("reassign", ("under_review",), ("under_review",), frozenset({"board_head"}),
-                "Phân công lại", "Reassign", requires=("assignee_id",)),
+                requires=("assignee_id",)),
     TriggerSpec("return", ("under_review",), ("returned",), REVIEWERS,
-                "Trả lại, yêu cầu bổ sung", "Return", assignee_only=True,
-                requires=("reason",)),
-    TriggerSpec("resubmit", ("returned",), ("submitted",), CLERK, "Nộp lại", "Resubmit",
-                own_unit=True, runs_checks=True),
+                assignee_only=True, requires=("reason",)),
+    TriggerSpec("resubmit", ("returned",), ("submitted",), CLERK, own_unit=True,
+                runs_checks=True),
     TriggerSpec("forward", ("under_review",), ("at_council",), REVIEWERS,
-                "Trình Hội đồng", "Forward to the Council", assignee_only=True),
+                assignee_only=True),
     TriggerSpec("decide", ("at_council",), ("approved", "rejected"), SECRETARY,
-                "Ghi nhận kết quả xét", "Record the Council's decision",
                 requires=("session_id",)),
     TriggerSpec("send_back", ("at_council", "approved"), ("under_review",), SECRETARY,
-                "Chuyển lại Ban thẩm định", "Send back to the Board", requires=("reason",)),
+                requires=("reason",)),
     TriggerSpec("issue_decision", ("approved",), ("decided",), SECRETARY,
-                "Ban hành quyết định", "Issue the decision",
                 requires=("decision_id",)),
 )
 SPECS: dict[str, TriggerSpec] = {t.name: t for t in TRIGGERS}

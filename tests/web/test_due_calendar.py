@@ -21,7 +21,8 @@ from workflow.deadlines.tracking import describe
 
 REVIEW_DAYS = 10  # the shipped campaigns' review time limit
 BADGE = re.compile(r'data-due="([\d-]+)"[^>]*>(\d{2}/\d{2}/\d{4}) · (.+?)</span>')
-TEMPLATE = "{% from '_macros.html' import due_badge %}{{ due_badge(due) }}|{{ due.label_vi }}"
+TEMPLATE = ("{% from '_macros.html' import due_badge %}{{ due_badge(due) }}"
+            "|{{ text_of(due.label) }}")
 
 
 def every_day(first: date, last: date) -> Iterator[date]:

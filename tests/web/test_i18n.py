@@ -10,6 +10,7 @@ from pathlib import Path
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 from flask.testing import FlaskClient
+from flask_babel import force_locale
 
 from tests.support.council import open_sitting
 from tests.web.conftest import csrf_token, login
@@ -246,10 +247,16 @@ def test_a_refused_tally_is_explained_in_the_secretarys_language(client_for, mak
 
 def test_the_pages_name_each_action_as_the_workflow_does(app):
     """The timeline and buttons (web.labels.ACTIONS) and the workflow's own messages
-    (machine.SPECS, used where no request is at hand) name an action in two places: they
-    must say the same, or one page would call one action by two names."""
+    (a Term of workflow.labels, used where no request is at hand) name an action: they
+    must say the same, in either language, or one page would call one action by two
+    names."""
+    from web.i18n import text_of
     from web.labels import ACTIONS
+    from workflow.labels import term
     from workflow.machine import SPECS
 
-    with app.test_request_context("/"):
-        assert {t: ACTIONS[t] for t in SPECS} == {t: s.label_vi for t, s in SPECS.items()}
+    for language in ("vi", "en"):
+        with app.test_request_context("/"), force_locale(language):
+            buttons = {t: ACTIONS[t] for t in SPECS}
+            assert buttons == {t: text_of(term("action", t)) for t in SPECS}
+            assert all(name != code for code, name in buttons.items())

@@ -53,7 +53,7 @@ def test_the_page_shows_the_campaigns_numbers_with_charts(client_for, campaign):
     assert table(html, "pass_by_unit") == [[UNIT1, "2", "2", "1", "1", "50,0%"],
                                            [UNIT2, "2", "0", "0", "0", "—"]]
     assert [r[0] for r in table(html, "deadlines")] == ["Thẩm định", "Hội đồng xét",
-                                                       "Nộp lại hồ sơ"]
+                                                       "Nộp lại"]
     assert html.count('class="stats-chart"') == 7
     assert "<script>" not in html and " style=" not in html  # the CSP allows neither
 

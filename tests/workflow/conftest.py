@@ -21,10 +21,16 @@ from sqlalchemy import func, select
 from models import AuditEvent, DeadlineStep, Notification, OutboxMail, User
 from rules.calendar import WorkingCalendar
 from tests.conftest import VN, World
+from web.config import TRANSLATIONS
 from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.deadlines.tracking import use_calendar, working_calendar
+from workflow.labels import use_catalogue
 from workflow.notifications.outbox import SmtpConfig
 from workflow.proposals.service import act
+
+# The sweep's and the scheduler's mail names states and deadlines in each recipient's
+# language, from the compiled catalogue, as `tdkt` and the web app load it.
+use_catalogue(TRANSLATIONS)
 
 LADDER_RULES = """
 campaign: TEST-LADDER

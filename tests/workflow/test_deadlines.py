@@ -15,6 +15,7 @@ from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.deadlines import tracking as deadlines
 from workflow.deadlines.tracking import board_queue, due_info, upcoming_steps
 from workflow.escalation.recompute import recompute
+from workflow.labels import text_in
 
 
 def deadlines_of(session, pid):
@@ -138,10 +139,12 @@ def test_due_info_counts_working_days_left_and_overdue(ladder, drive):
             assert (info.overdue, info.working_days_left, info.overdue_by) == (
                 overdue, left, late), now
             assert info.due_date == date(2024, 2, 16)
-        assert due_info(session, pid, vn(2024, 2, 23)).label_vi == (
+        assert text_in(due_info(session, pid, vn(2024, 2, 23)).label, "vi") == (
             "Hạn thẩm định 16/02/2024 — quá hạn 5 ngày làm việc")
-        assert due_info(session, pid, vn(2024, 2, 14)).label_en == (
+        assert text_in(due_info(session, pid, vn(2024, 2, 14)).label, "en") == (
             "Board review due 16/02/2024 — 2 working days left")
+        assert text_in(due_info(session, pid, vn(2024, 2, 16)).label, "en") == (
+            "Board review due 16/02/2024 — due today")
 
 
 def test_the_board_queue_sorts_and_filters_by_due_time(ladder, drive):
@@ -227,7 +230,7 @@ def test_the_council_deadline_uses_the_council_time_limit(ladder, drive):
         council = deadlines_of(session, pid)[-1]
         assert (council.kind, council.due_at) == ("council", close_of(2024, 3, 25))
         assert step_times(session, council) == {"remind-2": close_of(2024, 3, 21)}
-        label = due_info(session, pid, vn(2024, 3, 26)).label_vi
+        label = text_in(due_info(session, pid, vn(2024, 3, 26)).label, "vi")
         assert label == "Hạn Hội đồng xét 25/03/2024 — quá hạn 1 ngày làm việc"
 
 

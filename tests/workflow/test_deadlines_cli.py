@@ -33,7 +33,7 @@ def test_list_then_sweep_print_what_they_see_and_do(ladder, drive, db_url):
     ref = f"TEST-LADDER/{pid:05d}"
     assert f"07/02/2024 17:00  {ref}" in done.stdout
     assert "Nhắc hạn → Nông Thị Mai (chuyên viên Ban TĐKT)" in done.stdout
-    assert "Báo quá hạn → Lăng Văn Quân (Trưởng ban TĐKT)" in done.stdout
+    assert "Báo cáo quá hạn → Lăng Văn Quân (Trưởng ban TĐKT)" in done.stdout
     assert "Lúc 16/02/2024 17:00: đã áp dụng 2 bước" in done.stdout
 
 

@@ -55,7 +55,7 @@ def test_a_units_clerks_hear_of_returns_forwards_and_decisions(ladder, drive):
         notes = inbox(s, ladder, "unit1")
         assert [n.kind for n in notes] == ["returned", "forwarded", "decided"]
         assert notes[0].body.endswith("Lý do: Thiếu biên bản họp xét")
-        assert "được chấp thuận" in notes[2].body
+        assert notes[2].body.endswith(": Được chấp thuận.")  # the state, as its badge says
         assert inbox(s, ladder, "unit2") == []  # another unit's clerk hears nothing
         assert inbox(s, ladder, "reviewer") == []  # claiming for oneself: no message
         assert all(n.audit_event_id for n in notes)

@@ -14,14 +14,13 @@ old or more is there a write (one conditional UPDATE), so API reads take no writ
 from __future__ import annotations
 
 from flask import g, request
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Request, Response
 
 from models.base import utcnow
 from web import db
 from web.auth.users import WebUser
-from web.errors import error_response
+from web.errors import error_response, refusal
 from web.extensions import csrf, login_manager
 from web.i18n import vn_datetime
 from workflow.accounts import tokens
@@ -76,23 +75,17 @@ def guard() -> tuple[Response | str, int] | None:
         verdict = token_verdict()
         owner = token_user()
         if verdict.expired_at is not None:
-            return _unauthorized("token_expired", _(
-                "Khoá API đã hết hạn lúc %(at)s. Hãy tạo khoá mới tại /account/tokens.",
-                at=vn_datetime(verdict.expired_at)), "The token expired")
+            return _unauthorized("token_expired", refusal(
+                "token_expired", at=vn_datetime(verdict.expired_at)), "The token expired")
         if owner is None or not current_user.is_authenticated or current_user.id != owner.id:
-            return _unauthorized("invalid_token",
-                                 _("Khoá API không hợp lệ, đã bị thu hồi hoặc tài khoản đã "
-                                   "bị khoá."))
+            return _unauthorized("invalid_token", refusal("invalid_token"))
         if request.method not in SAFE_METHODS and not verdict.may_act:
             return _forbidden_scope()
         return None
     if not current_user.is_authenticated or not current_user.is_active:
         if g.get("session_expired"):
-            return _unauthorized("unauthorized", _(
-                "Phiên làm việc đã hết hạn. Hãy đăng nhập lại hoặc gửi khoá API "
-                "(Authorization: Bearer …)."))
-        return _unauthorized("unauthorized", _("Bạn cần đăng nhập hoặc gửi khoá API "
-                                               "(Authorization: Bearer …)."))
+            return _unauthorized("unauthorized", refusal("api_session_expired"))
+        return _unauthorized("unauthorized", refusal("api_unauthorized"))
     if request.method not in SAFE_METHODS:
         csrf.protect()
     return None
@@ -110,9 +103,8 @@ def _unauthorized(code: str, message: str, description: str | None = None
 
 
 def _forbidden_scope() -> tuple[Response | str, int]:
-    response, status = error_response(403, "insufficient_scope", _(
-        "Khoá API này chỉ được đọc dữ liệu. Để gửi, sửa hoặc thao tác trên hồ sơ, hãy tạo "
-        "khoá có phạm vi “đọc và thao tác”."), scope="read")
+    response, status = error_response(403, "insufficient_scope", refusal("insufficient_scope"),
+                                      scope="read")
     assert isinstance(response, Response)
     response.headers["WWW-Authenticate"] = ('Bearer realm="tdkt", error="insufficient_scope", '
                                             'scope="act"')

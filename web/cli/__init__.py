@@ -13,8 +13,9 @@ from web.cli.integrity import audit, doctor_cmd
 from web.cli.rulesets import rules
 from web.cli.safety import backup_cmd, restore_cmd, user
 from web.cli.serving import demo, serve
-from web.config import Settings
+from web.config import TRANSLATIONS, Settings
 from workflow.audit import chain as audit_log
+from workflow.labels import use_catalogue
 
 # Rule sets and seeding import rule-engine, whose parser takes a while to build: those
 # modules are imported by the commands that need them, keeping `audit verify` quick.
@@ -24,6 +25,9 @@ from workflow.audit import chain as audit_log
 def main() -> None:
     # Every command that writes seals its audit events with the operator's key, if set.
     audit_log.use_key(Settings.from_env().audit_key)
+    # The mail a command writes (the sweep's reminders, the scheduler's) in each
+    # recipient's language.
+    use_catalogue(TRANSLATIONS)
 
 
 for command in (db, seed_demo_cmd, rules, audit, doctor_cmd, serve, demo, bench, deadlines,

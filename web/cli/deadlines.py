@@ -16,10 +16,10 @@ from rules.calendar import load_calendar
 from web.config import Settings
 from web.startup import settle_startup_heap
 from workflow.deadlines.tracking import use_calendar
+from workflow.labels import term, text
 from workflow.notifications.outbox import DeliveryReport, SmtpConfig
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
-STEP_VI = {"remind": "Nhắc hạn", "escalate": "Báo quá hạn", "auto_withdraw": "Tự động rút"}
 
 
 def configure(settings: Settings) -> None:
@@ -84,7 +84,7 @@ def sweep_cmd(now_text: str | None) -> None:
     for o in report.applied:
         to = f" → {', '.join(o.recipients)}" if o.recipients else ""
         click.echo(f"{vn(o.due_at) if o.due_at else '':16}  {o.reference:16}  "
-                   f"{STEP_VI.get(o.action, o.action)}{to}")
+                   f"{term('action', o.action)}{to}")
     for o in report.outcomes:
         if o.result == "failed":
             click.echo(f"Lỗi ở bước {o.step_id} (hồ sơ {o.proposal_id}): {o.error}", err=True)
@@ -148,7 +148,7 @@ def list_cmd(overdue: bool, now_text: str | None) -> None:
     with database.session() as session:
         rows = board_queue(session, now, overdue_only=overdue)
         for row in rows:
-            due = row.due.label_vi if row.due else "không tính hạn"
+            due = row.due.label if row.due else text("due", "none")
             click.echo(f"{row.proposal.reference or row.proposal.id!s:16}  "
                        f"{row.proposal.state:13}  {due}")
     click.echo(f"{len(rows)} hồ sơ.")

@@ -30,8 +30,6 @@ COLUMNS = {
     "closed_late": _l("Xong sau hạn"), "open_overdue": _l("Chưa xong, đã quá hạn"),
     "running": _l("Đang trong hạn"), "met_rate": _l("Tỉ lệ đúng hạn"),
 }
-DEADLINE_KINDS = {"review": _l("Thẩm định"), "council": _l("Hội đồng xét"),
-                  "resubmission": _l("Nộp lại hồ sơ")}
 RATES = frozenset({"pass_rate", "met_rate"})
 DAYS = frozenset({"mean_days", "median_days"})
 
@@ -51,7 +49,8 @@ def row_label(column: str, value: Cell) -> str:
     if column == "award_form":
         return catalogue_name(str(value))
     if column == "kind":
-        return str(DEADLINE_KINDS.get(str(value), value))
+        name = labels.DEADLINES.get(str(value), str(value))
+        return name[:1].upper() + name[1:]  # a row's heading: "Thẩm định", "Board review"
     return str(value)
 
 

@@ -33,12 +33,11 @@ from rules.calendar import TZ, WorkingCalendar, load_calendar
 from rules.loader import CompiledRuleSet
 from rules.schema import RuleSet
 from workflow.campaigns.rulesets import compiled_by_id
+from workflow.errors import Text
+from workflow.labels import term, text
 
 KIND_OF_STATE = {"submitted": "review", "under_review": "review", "at_council": "council",
                  "returned": "resubmission"}
-KIND_VI = {"review": "thẩm định", "council": "Hội đồng xét", "resubmission": "nộp lại"}
-KIND_EN = {"review": "Board review", "council": "Council decision",
-           "resubmission": "resubmission"}
 
 _calendar: WorkingCalendar | None = None
 
@@ -256,24 +255,17 @@ class DueInfo:
     overdue_by: int         # working days past the due day (0 when not, or due today)
 
     @property
-    def label_vi(self) -> str:
-        when = f"Hạn {KIND_VI[self.kind]} {self.due_date:%d/%m/%Y}"
+    def label(self) -> Text:
+        """The sentence beside the badge (Hạn thẩm định 16/02/2024 — còn 2 ngày làm việc),
+        in the reader's language when shown (web.i18n.text_of, workflow.labels.text_in)."""
         if not self.overdue:
-            rest = ("hết hạn hôm nay" if self.working_days_left == 0
-                    else f"còn {self.working_days_left} ngày làm việc")
-            return f"{when} — {rest}"
-        late = f"quá hạn {self.overdue_by} ngày làm việc" if self.overdue_by else "đã quá hạn"
-        return f"{when} — {late}"
-
-    @property
-    def label_en(self) -> str:
-        when = f"{KIND_EN[self.kind]} due {self.due_date:%d/%m/%Y}"
-        if not self.overdue:
-            rest = ("due today" if self.working_days_left == 0
-                    else f"{self.working_days_left} working days left")
-            return f"{when} — {rest}"
-        late = f"overdue by {self.overdue_by} working days" if self.overdue_by else "overdue"
-        return f"{when} — {late}"
+            rest = (text("due", "today") if self.working_days_left == 0
+                    else text("due", "days_left", n=self.working_days_left))
+        else:
+            rest = (text("due", "days_late", n=self.overdue_by) if self.overdue_by
+                    else text("due", "late"))
+        return text("due", "deadline", kind=term("deadline", self.kind),
+                    date=f"{self.due_date:%d/%m/%Y}", rest=rest)
 
 
 def describe(deadline: Deadline, now: datetime, cal: WorkingCalendar | None = None) -> DueInfo:

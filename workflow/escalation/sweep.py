@@ -56,7 +56,7 @@ from workflow import machine
 from workflow.accounts.substitutes import Recipient, routes
 from workflow.actors import SYSTEM
 from workflow.audit.chain import proposal_event_values, proposal_head_mac
-from workflow.deadlines.tracking import KIND_VI
+from workflow.labels import term
 from workflow.notifications.inbox import (
     delivery_values,
     message,
@@ -459,7 +459,7 @@ def _auto_withdraw(session: Session, proposal: ProposalRow, step: StepRow,
         row.status = StepStatus.SKIPPED.value
         row.last_error = f"cannot withdraw from {proposal.state}"
         return StepOutcome(step.id, proposal.id, "skipped", step.action)
-    reason = (f"Quá hạn {KIND_VI[deadline.kind]} "
+    reason = (f"Quá hạn {term('deadline', deadline.kind)} "
               f"({deadline.due_at.astimezone(TZ):%d/%m/%Y}): hệ thống tự động rút hồ sơ")
     batch.write(session)  # the events before this one get the lower ids, as in due order
     row.audit_event = act(session, proposal.id, "withdraw", SYSTEM, now=now, reason=reason)

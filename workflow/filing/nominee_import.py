@@ -20,6 +20,7 @@ from workflow.documents.excel_cells import safe_row
 from workflow.documents.uploads import ArchiveLimits, check_archive
 from workflow.errors import N_, InvalidInput, WorkflowError
 from workflow.filing.dossier import add_nominee
+from workflow.labels import term
 from workflow.proposals.service import check_version, load_for_update
 
 BASE_COLUMNS = [
@@ -64,19 +65,18 @@ def template(rules: RuleSet) -> bytes:
     ws.append(safe_row(header))
     example = wb.create_sheet("Vi du (khong nhap)")
     example.append(safe_row(header))
-    example.append(safe_row(["Cá nhân", "Nguyễn Văn A", "Chuyên viên", "Phòng …",
-                             rules.awards[0].form, 5, "Không", "2024:CSTD_CS; 2025:CSTD_CS",
-                             "…", *[None] * len(rules.nominee_attributes), "001085012345"]))
+    example.append(safe_row([str(term("nominee_kind", "individual")), "Nguyễn Văn A",
+                             "Chuyên viên", "Phòng …", rules.awards[0].form, 5, "Không",
+                             "2024:CSTD_CS; 2025:CSTD_CS", "…",
+                             *[None] * len(rules.nominee_attributes), "001085012345"]))
     forms = wb.create_sheet("Hinh thuc")
     forms.append(safe_row(["Mã", "Đối tượng"]))
     for award in rules.awards:
-        forms.append(safe_row([award.form, ", ".join(_KIND_VI[k] for k in award.nominee)]))
+        kinds = ", ".join(str(term("nominee_kind", k)) for k in award.nominee)
+        forms.append(safe_row([award.form, kinds]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
-
-
-_KIND_VI = {"individual": "Cá nhân", "collective": "Tập thể"}
 
 
 def read_rows(content: bytes, rules: RuleSet

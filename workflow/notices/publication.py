@@ -28,20 +28,18 @@ from models import (
     RuleSetVersion,
 )
 from rules.calendar import TZ
-from workflow import machine
 from workflow.actors import Actor, as_actor
 from workflow.audit.chain import record_stream_event
 from workflow.campaigns.rulesets import compiled
 from workflow.deadlines.tracking import working_calendar
-from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied, Term
+from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound, PermissionDenied
+from workflow.labels import term
 
 # The trigger each stage holds back, and the state the listed proposals are in meanwhile.
 GATED = {"decide": NoticeStage.BEFORE_COUNCIL, "issue_decision": NoticeStage.BEFORE_DECISION}
 STATE_OF_STAGE = {NoticeStage.BEFORE_COUNCIL: "at_council",
                   NoticeStage.BEFORE_DECISION: "approved"}
-STAGE_VI = {NoticeStage.BEFORE_COUNCIL: "trước khi Hội đồng xét",
-            NoticeStage.BEFORE_DECISION: "trước khi ban hành quyết định"}
-# "Quy tắc của phong trào yêu cầu công khai " + STAGE_VI[stage], one message per stage.
+# "Quy tắc của phong trào yêu cầu công khai " + the stage's label, one message per stage.
 OTHER_STAGE = {
     NoticeStage.BEFORE_COUNCIL: N_("Quy tắc của phong trào yêu cầu công khai trước khi Hội "
                                    "đồng xét"),
@@ -278,7 +276,7 @@ def gate_each(session: Session, proposals: list[Proposal], trigger: str,
     for proposal, problems in zip(proposals, problems_each(session, proposals, stage, now),
                                   strict=True):
         if problems:
-            action = Term("action", trigger, machine.SPECS[trigger].label_vi)
+            action = term("action", trigger)
             raise InvalidTransition(N_("Chưa thể “%(action)s”: %(problems)s"),
                                     params={"action": action, "problems": "; ".join(problems)},
                                     state=proposal.state, trigger=trigger)
@@ -315,7 +313,7 @@ def _problems(nominees: list[Nominee], stage: NoticeStage, latest: dict[int, Not
             running[f"{notice.ends_at.astimezone(TZ):%d/%m/%Y}"].append(n.full_name)
     problems = []
     if unlisted:
-        problems.append(f"chưa công khai danh sách {STAGE_VI[stage]} cho: "
+        problems.append(f"chưa công khai danh sách {term('notice_stage', stage.value)} cho: "
                         + ", ".join(unlisted))
     for end, names in running.items():
         problems.append(f"đang trong thời gian công khai (đến 17 giờ ngày {end}): "

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, joinedload
 from models import AuditEvent, MailStatus, Notification, OutboxMail, Proposal, Role, User, UserRole
 from rules.calendar import TZ
 from workflow.accounts.substitutes import Recipient, route, routes
-from workflow.deadlines.tracking import KIND_EN, KIND_VI
+from workflow.labels import term, text_in
 
 MSGID_DOMAIN = "tdkt.invalid"
 
@@ -66,9 +66,9 @@ TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
                "Reason: {reason}"),
     },
     "decided": {
-        "vi": ("Kết quả xét hồ sơ {ref}", "Hội đồng đã xét hồ sơ “{title}” ({ref}): {outcome_vi}."),
+        "vi": ("Kết quả xét hồ sơ {ref}", "Hội đồng đã xét hồ sơ “{title}” ({ref}): {outcome}."),
         "en": ("Decision on proposal {ref}",
-               "The Council decided on proposal “{title}” ({ref}): {outcome_en}."),
+               "The Council decided on proposal “{title}” ({ref}): {outcome}."),
     },
     "decision_issued": {
         "vi": ("Đã ban hành quyết định cho hồ sơ {ref}",
@@ -102,8 +102,11 @@ UNIT_EVENTS = {"return": "returned", "forward": "forwarded", "send_back": "sent_
 
 def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     lang = "en" if language == "en" else "vi"
-    stages = KIND_EN if lang == "en" else KIND_VI
-    context = {**context, "stage": stages.get(context.get("deadline_kind") or "", "")}
+    kind_of_deadline, outcome = context.get("deadline_kind"), context.get("outcome")
+    context = {**context,
+               "stage": text_in(term("deadline", kind_of_deadline), lang)
+               if kind_of_deadline else "",
+               "outcome": text_in(term("state", outcome), lang) if outcome else ""}
     subject, body = TEMPLATES[kind][lang]
     return subject.format(**context)[:255], body.format(**context)
 
@@ -286,8 +289,7 @@ def _context(proposal: AboutProposal, extra: dict[str, Any]) -> dict[str, Any]:
         "reason": extra.get("reason") or "", "actor": extra.get("actor", ""),
         "deadline_kind": extra.get("deadline_kind"),
         "due": due.astimezone(TZ).strftime("%H:%M %d/%m/%Y") if due else "",
-        "outcome_vi": "được chấp thuận" if passed else "không được chấp thuận",
-        "outcome_en": "approved" if passed else "not approved",
+        "outcome": "approved" if passed else "rejected",  # the state it leaves the proposal in
         "decision_number": extra.get("decision_number", ""),
         "reassigned_vi": f" Hồ sơ đã được chuyển cho {reassigned}." if reassigned else "",
         "reassigned_en": f" The proposal was reassigned to {reassigned}." if reassigned else "",

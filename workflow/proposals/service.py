@@ -56,17 +56,11 @@ from workflow.errors import (
     RuleViolation,
     Term,
 )
+from workflow.labels import term
 from workflow.notices import publication as notices
 from workflow.notifications import inbox as notifications
 from workflow.proposals.facts import proposal_facts
 from workflow.proposals.inputs import parse_input
-
-STATE_VI = {
-    "draft": "Dự thảo", "submitted": "Đã nộp", "under_review": "Đang thẩm định",
-    "returned": "Trả lại bổ sung", "at_council": "Trình Hội đồng", "approved": "Được chấp thuận",
-    "rejected": "Không được chấp thuận", "decided": "Đã có quyết định", "withdrawn": "Đã rút",
-}
-
 
 # Built once: constructing a statement and its cache key costs more than running it.
 # The nominees come in the proposal's own query (a join); the documents in one more.
@@ -145,7 +139,7 @@ STALE = N_("Hồ sơ vừa được người khác thay đổi; vui lòng tải 
 
 
 def _action(spec: machine.TriggerSpec) -> Term:
-    return Term("action", spec.name, spec.label_vi)
+    return term("action", spec.name)
 
 
 def authorize(spec: machine.TriggerSpec, proposal: Proposal, actor: Actor) -> None:
@@ -233,8 +227,7 @@ def _may_fire(spec: machine.TriggerSpec, proposal: Proposal, who: Actor) -> None
     if proposal.state not in spec.sources:
         raise InvalidTransition(
             N_("Không thể “%(action)s” khi hồ sơ ở trạng thái “%(state)s”"),
-            params={"action": _action(spec), "state": Term(
-                "state", proposal.state, STATE_VI.get(proposal.state, proposal.state))},
+            params={"action": _action(spec), "state": term("state", proposal.state)},
             state=proposal.state, trigger=spec.name)
 
 

@@ -67,7 +67,8 @@ def template(rules: RuleSet) -> bytes:
     example.append(safe_row(header))
     example.append(safe_row([str(term("nominee_kind", "individual")), "Nguyễn Văn A",
                              "Chuyên viên", "Phòng …", rules.awards[0].form, 5, "Không",
-                             "2024:CSTD_CS; 2025:CSTD_CS", "…",
+                             f"{rules.award_year - 2}:CSTD_CS; {rules.award_year - 1}:CSTD_CS",
+                             "…",
                              *[None] * len(rules.nominee_attributes), "001085012345"]))
     forms = wb.create_sheet("Hinh thuc")
     forms.append(safe_row(["Mã", "Đối tượng"]))

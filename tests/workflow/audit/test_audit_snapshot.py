@@ -11,7 +11,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tests.workflow.test_concurrency import JOIN_TIMEOUT, LATER, ON_POSTGRES, REASON, person
+from tests.workflow.proposals.test_concurrency import (
+    JOIN_TIMEOUT,
+    LATER,
+    ON_POSTGRES,
+    REASON,
+    person,
+)
 from workflow.accounts import administration as admin
 from workflow.actors import Actor
 from workflow.audit.chain import verify

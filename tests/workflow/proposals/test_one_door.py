@@ -17,7 +17,7 @@ from tests.support import one_door
 from workflow.actors import SYSTEM
 from workflow.proposals import service
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _as_product_code(source: str, **names: Any) -> None:

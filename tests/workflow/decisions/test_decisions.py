@@ -22,7 +22,7 @@ from models import (
 )
 from tests.conftest import CDS_NOW, VN
 from tests.support.decisions import SIGNER, decided_day, issue_for
-from tests.workflow.test_concurrency import ON_POSTGRES, race
+from tests.workflow.proposals.test_concurrency import ON_POSTGRES, race
 from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor
 from workflow.audit.chain import verify

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tests.web.test_bad_input import sheet
-from tests.workflow.test_concurrency import (
+from tests.workflow.proposals.test_concurrency import (
     ON_POSTGRES,
     Seen,
     assert_log_is_whole,

@@ -36,7 +36,7 @@ from workflow.escalation.sweep import sweep
 from workflow.machine import TRIGGERS
 from workflow.proposals.service import act
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # TEST-LADDER, submitted Fri 26/01/2024 10:00 and claimed: due Fri 16/02/2024 17:00.
 SUBMITTED = vn(2024, 1, 26, 10)
 REMIND, DUE, LATE = close_of(2024, 2, 7), close_of(2024, 2, 16), close_of(2024, 2, 23)
@@ -218,9 +218,9 @@ def test_a_sweep_killed_mid_step_is_finished_once_by_the_next(ladder, drive, db_
     pids = [drive(CLAIM, SUBMITTED) for _ in range(5)]
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     child = subprocess.Popen(
-        [sys.executable, "-m", "tests.workflow.sweeper_process", db_url, LATE.isoformat(),
-         "--pause-after", "4", "--batch", str(batch)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "tests.workflow.escalation.sweeper_process", db_url,
+         LATE.isoformat(), "--pause-after", "4", "--batch", str(batch)], cwd=ROOT, env=env,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         line = child.stdout.readline()
         assert line.startswith("paused"), line

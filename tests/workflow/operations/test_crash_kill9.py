@@ -1,6 +1,6 @@
 """kill -9 in the middle of writing, many times, on SQLite (a file) and PostgreSQL.
 
-A child process (tests/workflow/crash_worker.py) loops through service actions and
+A child process (tests/workflow/operations/crash_worker.py) loops through service actions and
 document uploads; after a random number of commits the test SIGKILLs it — wherever it is
 in the next action: inside a transaction, between writing a file and committing, or
 between two — and starts it again. Afterwards `tdkt doctor`'s checks must pass: every
@@ -26,12 +26,12 @@ from workflow.operations.doctor import examine, fix_orphans
 
 KILLS = 15
 PROPOSALS = 6
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def start(world: Any, seed: int, pids: list[int]) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.workflow.crash_worker", world.db.url,
+        [sys.executable, "-m", "tests.workflow.operations.crash_worker", world.db.url,
          str(world.storage), str(seed), *map(str, pids)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 

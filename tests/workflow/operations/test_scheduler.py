@@ -25,7 +25,7 @@ from workflow.filing.dossier import add_document, add_nominee, create_proposal
 from workflow.operations.scheduler import JOB_ID, start_scheduler, tick
 from workflow.proposals.service import act
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 # The scheduler command, run the way `tdkt scheduler` runs it.
 SCHEDULER = [sys.executable, "-c", "from web.cli.deadlines import scheduler_cmd; scheduler_cmd()"]
 

@@ -2,7 +2,7 @@
 it stops inside the N-th step's transaction (before commit), says `paused` on stdout and
 waits on stdin for ever, so the test can SIGKILL it there. No sleeping anywhere.
 
-    python -m tests.workflow.sweeper_process URL NOW_ISO [--pause-after N] [--batch B]
+    python -m tests.workflow.escalation.sweeper_process URL NOW_ISO [--pause-after N] [--batch B]
 """
 
 from __future__ import annotations

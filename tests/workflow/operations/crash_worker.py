@@ -3,7 +3,7 @@ legal service actions on the given proposals and uploads documents (a fresh file
 time) through `workflow.filing.dossier.add_document`, printing `ok N` after each commit. The test
 kills it at a random point of a later action. No sleeping anywhere.
 
-    python -m tests.workflow.crash_worker URL STORAGE_DIR SEED PID [PID ...]
+    python -m tests.workflow.operations.crash_worker URL STORAGE_DIR SEED PID [PID ...]
 """
 
 from __future__ import annotations

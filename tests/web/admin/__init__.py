@@ -1,0 +1,1 @@
+"""Tests of the administration pages: units, users, campaigns and rule sets."""

@@ -1,0 +1,1 @@
+"""Tests of signing in: the login form and its brake, session cookies, sign-ins that end."""

@@ -1,0 +1,1 @@
+"""Tests of the Council's pages and API: sittings and decisions."""

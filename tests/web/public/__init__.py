@@ -1,0 +1,1 @@
+"""Tests of the public notices, their objections, and their JSON API."""

@@ -1,0 +1,1 @@
+"""Tests of the Board's review queue."""

@@ -1,0 +1,1 @@
+"""Tests of the statistics pages and their Excel downloads."""

@@ -1,0 +1,1 @@
+"""Tests of the audit room: verifying the chain on a live database."""

@@ -1,0 +1,1 @@
+"""Tests of the council room: sittings, votes and finalizing."""

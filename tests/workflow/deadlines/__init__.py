@@ -1,0 +1,1 @@
+"""Tests of the deadlines room: deadlines as rows, and the `tdkt deadlines` command."""

@@ -1,0 +1,1 @@
+"""Tests of the decisions room: numbering, issuing, corrections and exports."""

@@ -1,0 +1,1 @@
+"""Tests of the documents room: cells made safe for Excel."""

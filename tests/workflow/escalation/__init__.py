@@ -1,0 +1,1 @@
+"""Tests of the escalation room: the sweep, and a sweep killed in its own process."""

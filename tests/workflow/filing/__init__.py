@@ -1,0 +1,1 @@
+"""Tests of the filing room: importing nominees from a workbook."""

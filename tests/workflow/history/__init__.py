@@ -1,0 +1,1 @@
+"""Tests of the history room: achievement history as rule checks read it."""

@@ -1,0 +1,1 @@
+"""Tests of the notices room: public notices and objections."""

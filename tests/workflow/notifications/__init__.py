@@ -1,0 +1,1 @@
+"""Tests of the notifications room: the inbox, the outbox and real mail."""

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, IdempotencyKey, Proposal
 from tests.support.snapshots import changed, snapshot
-from tests.web.test_api import Caller
+from tests.web.api.test_api import Caller
 from tests.web.test_bad_input import Clerk, sheet, text_of
 from workflow.accounts import tokens
 

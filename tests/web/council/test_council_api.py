@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.support.council import open_sitting
-from tests.web.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
+from tests.web.api.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
 from web.api import council as c
 
 BK = "tổng số thành viên Hội đồng"

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from models import AuditEvent, Proposal
 from models.base import utcnow
 from tests.support.notices import campaign_id, notice_world, publish
-from tests.web.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
-from tests.web.test_public_notice import at_council, objections
+from tests.web.api.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
+from tests.web.public.test_public_notice import at_council, objections
 from web.api import notices as n
 
 __all__ = ["notice_world"]  # the fixture, used by name

@@ -1,5 +1,5 @@
-"""Web fixtures: the real app on the test database, and clients logged in through the
-real login form (CSRF on, as in production)."""
+"""Web fixtures: the real app on the test database, clients logged in through the
+real login form (CSRF on, as in production), and API callers by bearer token."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.api_client import Caller
 from web.app import create_app
+from workflow.accounts import tokens
 
 TOKEN = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 
@@ -64,3 +66,23 @@ def post_form(client: FlaskClient, path: str, data: dict[str, Any], page: str | 
     """POST with the CSRF token taken from `page` (default: the path's own page)."""
     form = {"csrf_token": csrf_token(client, page or "/"), **data}
     return client.post(path, data=form, **kw)
+
+
+@pytest.fixture
+def token_for(world: Any) -> Callable[[str], str]:
+    def make(username: str) -> str:
+        with world.db.unit_of_work() as session:
+            _token, secret = tokens.create_token(session, world.user_ids[username], "test")
+        return secret
+
+    return make
+
+
+@pytest.fixture
+def api_as(app: Flask, token_for: Callable[[str], str]) -> Callable[[str], Caller]:
+    """A cookie-less client calling the API as the named user, by bearer token."""
+
+    def make(username: str) -> Caller:
+        return Caller(app.test_client(), {"Authorization": f"Bearer {token_for(username)}"})
+
+    return make

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, IdempotencyKey, Proposal
+from tests.support.api_client import Caller
 from tests.support.snapshots import changed, snapshot
-from tests.web.api.test_api import Caller
 from tests.web.test_bad_input import Clerk, sheet, text_of
 from workflow.accounts import tokens
 

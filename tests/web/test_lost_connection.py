@@ -38,7 +38,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, text
 from sqlalchemy.pool import NullPool
 
 from models import Proposal
-from tests.web.api.test_api import Caller
+from tests.support.api_client import Caller
 from tests.web.conftest import csrf_token, login
 from web.api.schemas import ErrorOut
 from workflow.accounts import tokens

@@ -6,18 +6,15 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-from pydantic import BaseModel
 from sqlalchemy import select
 
 from models import ApiToken, AuditEvent, Proposal, User
+from tests.support.api_client import Caller, conforms, error
 from tests.support.council import open_sitting
 from tests.web.conftest import csrf_token
 from web.api import schemas as s
@@ -29,68 +26,6 @@ PDF = b"%PDF-1.4\n% tdkt test\n1 0 obj << >> endobj\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
 SECRET = re.compile(r"tdkt_[A-Za-z0-9_-]{40,}")
 LOCAL = re.compile(r"^\d\d/\d\d/\d{4} \d\d:\d\d$")
-
-
-class Caller:
-    """Calls /api/v1 with fixed headers (a bearer token, or a CSRF token for a session)."""
-
-    def __init__(self, client: FlaskClient, headers: dict[str, str]) -> None:
-        self.client, self.headers = client, headers
-
-    def __call__(self, method: str, path: str, **kw: Any) -> Any:
-        headers = {**self.headers, **kw.pop("headers", {})}
-        return self.client.open("/api/v1" + path, method=method, headers=headers, **kw)
-
-    def get(self, path: str, **kw: Any) -> Any:
-        return self("GET", path, **kw)
-
-    def post(self, path: str, **kw: Any) -> Any:
-        return self("POST", path, **kw)
-
-    def put(self, path: str, **kw: Any) -> Any:
-        return self("PUT", path, **kw)
-
-    def patch(self, path: str, **kw: Any) -> Any:
-        return self("PATCH", path, **kw)
-
-    def delete(self, path: str, **kw: Any) -> Any:
-        return self("DELETE", path, **kw)
-
-
-@pytest.fixture
-def token_for(world: Any) -> Callable[[str], str]:
-    def make(username: str) -> str:
-        with world.db.unit_of_work() as session:
-            _token, secret = tokens.create_token(session, world.user_ids[username], "test")
-        return secret
-
-    return make
-
-
-@pytest.fixture
-def api_as(app: Flask, token_for: Callable[[str], str]) -> Callable[[str], Caller]:
-    """A cookie-less client calling the API as the named user, by bearer token."""
-
-    def make(username: str) -> Caller:
-        return Caller(app.test_client(), {"Authorization": f"Bearer {token_for(username)}"})
-
-    return make
-
-
-def error(response: Any, status: int, code: str) -> dict[str, Any]:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    body = response.get_json()["error"]
-    assert body["code"] == code and body["message"]
-    return body
-
-
-def conforms(model: type[BaseModel], data: Any) -> Any:
-    """The JSON is exactly what the documented model describes: no key missing or extra."""
-    model.model_validate(data)
-    keys = {f.alias or name for name, f in model.model_fields.items()}
-    assert set(data) == keys, set(data) ^ keys
-    return data
 
 
 def state_of(world: Any, pid: int) -> tuple[str, int, int]:

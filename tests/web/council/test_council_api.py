@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the API fixtures are imported from test_api and used as arguments)
 """Council sittings in the JSON API: who reads which sitting, recording tallies, and
 finalizing through the `decide` action — with the UI's permissions."""
 
@@ -6,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from tests.support.api_client import conforms, error
 from tests.support.council import open_sitting
-from tests.web.api.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
 from web.api import council as c
 
 BK = "tổng số thành viên Hội đồng"

@@ -13,8 +13,8 @@ from docx import Document as WordDocument
 from openpyxl import load_workbook
 
 from models import Decision
+from tests.support.api_client import Caller, conforms, error
 from tests.support.notices import campaign_id, notice_world, person
-from tests.web.api.test_api import Caller, conforms, error
 from tests.web.conftest import post_form
 from web.api.decisions import DecisionDetail, DecisionList
 from workflow.accounts import tokens

@@ -1,4 +1,3 @@
-# ruff: noqa: F811  (the API fixtures are imported from test_api and used as arguments)
 """Public notices in the JSON API: the secretary publishes, anyone signed in reads the
 running list and objects, the secretary reads the objections and resolves them — with
 the permissions and limits of the public page and the secretary's pages."""
@@ -11,8 +10,8 @@ from sqlalchemy import select
 
 from models import AuditEvent, Proposal
 from models.base import utcnow
+from tests.support.api_client import conforms, error
 from tests.support.notices import campaign_id, notice_world, publish
-from tests.web.api.test_api import api_as, conforms, error, token_for  # noqa: F401  (fixtures)
 from tests.web.public.test_public_notice import at_council, objections
 from web.api import notices as n
 

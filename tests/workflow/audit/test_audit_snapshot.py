@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tests.workflow.proposals.test_concurrency import (
+from tests.support.races import (
     JOIN_TIMEOUT,
     LATER,
     ON_POSTGRES,

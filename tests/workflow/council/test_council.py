@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from models import AgendaItem, AuditEvent, CouncilSession, Outcome, Role, SessionStatus
 from tests.conftest import CDS_NOW, FAST_HASH
-from tests.workflow.proposals.test_concurrency import ON_POSTGRES, race
+from tests.support.races import ON_POSTGRES, race
 from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor
 from workflow.audit.chain import verify

@@ -20,9 +20,9 @@ from models import (
     Role,
     Unit,
 )
-from tests.conftest import CDS_NOW, VN
-from tests.support.decisions import SIGNER, decided_day, issue_for
-from tests.workflow.proposals.test_concurrency import ON_POSTGRES, race
+from tests.conftest import VN
+from tests.support.decisions import LATER, SIGNER, decided_day, issue, issue_for, person
+from tests.support.races import ON_POSTGRES, race
 from workflow.accounts.credentials import ensure_user
 from workflow.actors import Actor
 from workflow.audit.chain import verify
@@ -31,24 +31,7 @@ from workflow.decisions import issuing as decisions
 from workflow.errors import InvalidInput, InvalidTransition, PermissionDenied
 from workflow.history import achievements as history
 
-LATER = CDS_NOW + timedelta(days=20)  # after make_proposal's walk through the states
 CDS_DOCS = ["to_trinh", "bao_cao_thanh_tich", "bien_ban_hop_xet"]
-
-
-def person(name: str, form: str = "BK_CT_UBND", **extra: Any) -> dict[str, Any]:
-    return {"kind": "individual", "full_name": name, "award_form": form,
-            "years_in_service": 5, **extra}
-
-
-def issue(world: Any, *pids: int, who: str = "secretary", now: datetime = LATER,
-          signed_on: date | None = None, award_form: str | None = None) -> tuple[int, str]:
-    with world.db.unit_of_work() as s:
-        first = world.proposal(s, pids[0])
-        d = decisions.issue(s, world.user(s, who), {
-            "campaign_id": first.campaign_id, "proposal_ids": list(pids),
-            "award_form": award_form, "signed_on": signed_on or decided_day(first),
-            "signer_name": SIGNER}, now=now)
-        return d.id, d.number
 
 
 def count(world: Any, model: Any) -> int:

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.web.test_bad_input import sheet
-from tests.workflow.proposals.test_concurrency import (
+from tests.support.races import (
     ON_POSTGRES,
     Seen,
     assert_log_is_whole,
@@ -17,6 +16,7 @@ from tests.workflow.proposals.test_concurrency import (
     person,
     seen_version,
 )
+from tests.web.test_bad_input import sheet
 from workflow.campaigns.rulesets import compiled
 from workflow.errors import ConflictError, NotFound
 from workflow.filing.nominee_import import import_nominees

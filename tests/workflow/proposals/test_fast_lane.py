@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, Deadline, DeadlineStep, Notification, Proposal, fast_writes
 from tests.conftest import CDS_NOW
-from tests.workflow.decisions.test_decisions import LATER, issue, person
+from tests.support.decisions import LATER, issue, person
 from workflow.audit.chain import verify
 from workflow.proposals.service import act
 

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import Campaign, Notice
+from models import Campaign, Notice, Objection
+from models.base import utcnow
+from rules.calendar import TZ
 from tests.conftest import VN, World
 from workflow.campaigns.rulesets import load_ruleset_file
 from workflow.notices import publication as notices
@@ -59,3 +61,17 @@ def entries(world: World, notice_id: int) -> list[str]:
         notice = session.get(Notice, notice_id)
         assert notice is not None
         return [e.full_name for e in notice.entries]
+
+
+def now_local():
+    return utcnow().astimezone(TZ)
+
+
+def at_council(make_proposal, *names, days_ago=5):
+    return make_proposal("at_council", campaign="TEST-NOTICE",
+                         nominees=[person(n) for n in names], now=now_local() - timedelta(days_ago))
+
+
+def objections(world):
+    with world.db.session() as session:
+        return list(session.scalars(select(Objection).order_by(Objection.id)))

@@ -3,7 +3,6 @@ Vietnamese message, and the database is left exactly as it was."""
 
 from __future__ import annotations
 
-import html
 import io
 import re
 import struct
@@ -11,16 +10,16 @@ import zlib
 from typing import Any
 
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Document, Nominee
+from tests.support.forms import PDF, Clerk, text_of
+from tests.support.sheets import sheet
 from tests.support.snapshots import changed, snapshot
-from tests.web.conftest import csrf_token
 
 ENGLISH = re.compile(r"String should|Input should|Field required|should have|value is not|"
                      r"Value error|validation error|Traceback", re.I)
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
 def png() -> bytes:
@@ -31,22 +30,6 @@ def png() -> bytes:
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
-
-
-def text_of(response: Any) -> str:
-    return html.unescape(response.get_data(as_text=True))
-
-
-class Clerk:
-    """A logged-in user posting forms as the browser would (with the page's CSRF token)."""
-
-    def __init__(self, client: Any, home: str) -> None:
-        self.client = client
-        self.token = csrf_token(client, home)
-
-    def post(self, path: str, data: dict[str, Any], **kw: Any) -> Any:
-        return self.client.post(path, data={"csrf_token": self.token, **data},
-                                follow_redirects=True, **kw)
 
 
 @pytest.fixture
@@ -208,17 +191,6 @@ def test_a_path_in_the_file_name_is_dropped(unit1, world, draft, name, stored):
 
 
 # -- importing nominees from Excel
-
-def sheet(rows: list[list[Any]], header: list[str] | None = None) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.append(header or ["Loại", "Họ tên", "Chức vụ", "Đơn vị", "Hình thức", "Số năm",
-                         "Kỷ luật", "Danh hiệu", "Tóm tắt"])
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
 
 
 def import_file(who: Clerk, pid: int, name: str, content: bytes) -> Any:

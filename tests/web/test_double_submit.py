@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, IdempotencyKey, Proposal
 from tests.support.api_client import Caller
+from tests.support.forms import Clerk, text_of
+from tests.support.sheets import sheet
 from tests.support.snapshots import changed, snapshot
-from tests.web.test_bad_input import Clerk, sheet, text_of
 from workflow.accounts import tokens
 
 CHANGED = "Hồ sơ vừa được người khác thay đổi"

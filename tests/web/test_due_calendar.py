@@ -15,7 +15,7 @@ from jinja2 import Template
 from models import Deadline
 from rules.calendar import load_calendar
 from tests.conftest import VN
-from tests.web.test_time_and_inbox import working_days_after
+from tests.support.calendar import working_days_after
 from web.app import create_app
 from workflow.deadlines.tracking import describe
 

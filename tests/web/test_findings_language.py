@@ -4,7 +4,7 @@ translated, naming documents by their English names."""
 from __future__ import annotations
 
 from rules.catalogue import load_catalogue
-from tests.web.test_i18n import page, switch
+from tests.support.language import page, switch
 
 
 def test_a_missing_document_is_named_in_the_readers_language(client_for, make_proposal):

@@ -14,8 +14,9 @@ from openpyxl import Workbook, load_workbook
 from sqlalchemy import select
 
 from models import Nominee
+from tests.support.forms import PDF, Clerk, text_of
+from tests.support.sheets import sheet
 from tests.support.snapshots import changed, snapshot
-from tests.web.test_bad_input import PDF, Clerk, sheet, text_of
 from workflow.documents.excel_cells import safe_row
 from workflow.documents.uploads import ArchiveLimits, check_archive
 

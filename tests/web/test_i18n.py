@@ -13,24 +13,13 @@ from flask.testing import FlaskClient
 from flask_babel import force_locale
 
 from tests.support.council import open_sitting
+from tests.support.language import page, switch
 from tests.web.conftest import csrf_token, login
 
 CATALOGUE = Path(__file__).parents[2] / "web" / "translations" / "en" / "LC_MESSAGES"
 DATE = re.compile(r"\b\d{2}/\d{2}/\d{4}\b")
 # What the proposal made by make_proposal shows for its creation (CDS_NOW, Vietnam time).
 CREATED = "15/11/2022 09:00"
-
-
-def page(client: FlaskClient, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, path
-    return response.get_data(as_text=True)
-
-
-def switch(client: FlaskClient, lang: str, from_page: str = "/login") -> None:
-    response = client.post(f"/language/{lang}",
-                           data={"csrf_token": csrf_token(client, from_page), "next": "/"})
-    assert response.status_code == 302
 
 
 def assert_vietnamese(html: str, *absent_english: str) -> None:

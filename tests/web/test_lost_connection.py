@@ -19,16 +19,12 @@ import json
 import logging
 import os
 import random
-import socket
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -39,15 +35,12 @@ from sqlalchemy.pool import NullPool
 
 from models import Proposal
 from tests.support.api_client import Caller
+from tests.support.races import ON_POSTGRES, PG_URL
+from tests.support.served import serve
 from tests.web.conftest import csrf_token, login
 from web.api.schemas import ErrorOut
 from workflow.accounts import tokens
 
-PG_URL = os.environ.get("TDKT_TEST_DATABASE_URL")
-ON_POSTGRES = pytest.mark.parametrize("backend", [pytest.param("postgresql", marks=[
-    pytest.mark.postgres,
-    pytest.mark.skipif(not PG_URL, reason="TDKT_TEST_DATABASE_URL is not set"),
-])])
 ON_SQLITE = pytest.mark.parametrize("backend", ["sqlite"])
 DRAFT = {"campaign": "TEST-OPEN", "title": "Hồ sơ gửi lúc mất kết nối"}
 CLEANUP = "closing the read session failed"
@@ -403,34 +396,10 @@ def test_an_error_in_a_teardown_is_answered_by_the_app_not_the_server(world, db_
         assert "Đã xảy ra lỗi hệ thống" in page.get_data(as_text=True)
 
 
-
 # -- a served app under load, its backends terminated from outside
 
-ROOT = Path(__file__).resolve().parents[2]
 CLIENTS, REQUESTS = 4, 25          # 100 creates, each with its own key
 LOAD_SECONDS = 120                 # the whole run's bound; a few seconds in practice
-
-
-def serve(url: str, world: Any) -> tuple[subprocess.Popen[bytes], int]:
-    """`tdkt serve` (waitress, 4 threads) on `url`, in a process of its own."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    env = {**os.environ, "TDKT_DATABASE_URL": url, "TDKT_STORAGE_DIR": str(world.storage),
-           "TDKT_SECRET_KEY": "lost-connection-test", "TDKT_PAGE_CACHE_SECONDS": "0"}
-    server = subprocess.Popen(
-        [sys.executable, "-c", "from web.cli import main; main()", "serve", "--port",
-         str(port), "--threads", "4"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return server, port
-        except OSError:
-            assert server.poll() is None, f"the server exited with {server.returncode}"
-            time.sleep(0.05)
-    server.kill()
-    raise AssertionError("the server did not start")
 
 
 def create(port: int, secret: str, key: str, title: str) -> tuple[int, str, dict[str, Any],

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 
-from tests.web.test_time_and_inbox import _now_vn
+from tests.support.calendar import now_vn
 from web.paging import page_url
 from workflow.proposals.queries import PAGE_SIZE
 
@@ -22,7 +22,7 @@ def _next_link(page: str) -> str | None:
 def test_the_review_queue_pages_through_every_proposal_soonest_due_first(
         make_proposal, client_for):
     # Filed a day apart, so each has its own due date and the order is known.
-    ids = [make_proposal("submitted", now=_now_vn() - timedelta(days=60 - n))
+    ids = [make_proposal("submitted", now=now_vn() - timedelta(days=60 - n))
            for n in range(PAGE_SIZE + 3)]
     reviewer = client_for("reviewer")
     first = reviewer.get("/review/?state=submitted").get_data(as_text=True)

@@ -3,42 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
-import holidays
-import yaml
 from sqlalchemy import select
 
 from models import Deadline
-from models.base import utcnow
-from rules.calendar import PROVINCE_CALENDAR_FILE
 from tests.conftest import VN
+from tests.support.calendar import now_vn, working_days_after
+from tests.support.language import switch
 from tests.web.conftest import post_form
-from tests.web.test_i18n import switch
 from workflow.proposals.service import act
-
-
-def _now_vn() -> datetime:
-    return utcnow().astimezone(VN)
-
-
-NATIONAL = holidays.country_holidays("VN")  # fills in each year as it is asked
-# The shipped province calendar's own days (the 2026 New Year swap …), read from its YAML.
-PROVINCE = yaml.safe_load(PROVINCE_CALENDAR_FILE.read_text(encoding="utf-8"))
-PROVINCE_OFF = {entry["date"] for entry in PROVINCE["extra_days_off"]}
-PROVINCE_WORKED = {entry["date"] for entry in PROVINCE["extra_working_days"]}
-
-
-def _working(day: date) -> bool:
-    if day in PROVINCE_OFF:
-        return False
-    return day in PROVINCE_WORKED or NATIONAL.is_working_day(day)
-
-
-def working_days_after(start: date, end: date) -> int:
-    """Working days in (start, end], counted straight from the `holidays` calendar and the
-    shipped province calendar's YAML."""
-    return sum(1 for n in range(1, (end - start).days + 1) if _working(start + timedelta(days=n)))
 
 
 def due_day_of(world, proposal_id: int) -> date:
@@ -51,13 +25,13 @@ def due_day_of(world, proposal_id: int) -> date:
 def days_left(world, proposal_id: int) -> tuple[date, int]:
     """The open deadline's day and the working days a reader sees left to it today."""
     due = due_day_of(world, proposal_id)
-    return due, working_days_after(_now_vn().date(), due)
+    return due, working_days_after(now_vn().date(), due)
 
 
 def test_the_review_queue_shows_due_dates_soonest_first_and_filters_overdue(
         make_proposal, client_for, world):
-    late = make_proposal("submitted", now=_now_vn() - timedelta(days=40))
-    fresh = make_proposal("submitted", now=_now_vn())
+    late = make_proposal("submitted", now=now_vn() - timedelta(days=40))
+    fresh = make_proposal("submitted", now=now_vn())
     due, left = days_left(world, fresh)
     page = client_for("reviewer").get("/review/").get_data(as_text=True)
     order = [int(m) for m in re.findall(r'href="/proposals/(\d+)"', page)]
@@ -70,7 +44,7 @@ def test_the_review_queue_shows_due_dates_soonest_first_and_filters_overdue(
 
 def test_the_proposal_page_shows_its_due_date_and_working_days_left(make_proposal, client_for,
                                                                     world):
-    pid = make_proposal("submitted", now=_now_vn())
+    pid = make_proposal("submitted", now=now_vn())
     due, left = days_left(world, pid)
     page = client_for("unit1").get(f"/proposals/{pid}").get_data(as_text=True)
     shown = re.search(r'id="due".*?data-due="(\d{4}-\d{2}-\d{2})"', page, re.S)
@@ -81,7 +55,7 @@ def test_the_proposal_page_shows_its_due_date_and_working_days_left(make_proposa
 
 def test_a_return_reaches_the_clerks_inbox_and_can_be_marked_read(make_proposal, world,
                                                                   client_for):
-    pid = make_proposal("under_review", now=_now_vn())
+    pid = make_proposal("under_review", now=now_vn())
     with world.db.unit_of_work() as session:
         act(session, pid, "return", world.user(session, "reviewer"),
             reason="Thiếu bản sao quyết định công nhận sáng kiến")
@@ -101,8 +75,8 @@ def test_a_return_reaches_the_clerks_inbox_and_can_be_marked_read(make_proposal,
 
 def test_due_dates_in_the_queue_follow_the_language_of_each_reader(
         make_proposal, client_for, world):
-    make_proposal("submitted", now=_now_vn() - timedelta(days=40))
-    fresh = make_proposal("submitted", now=_now_vn())
+    make_proposal("submitted", now=now_vn() - timedelta(days=40))
+    fresh = make_proposal("submitted", now=now_vn())
     _, left = days_left(world, fresh)
     english = client_for("reviewer")
     switch(english, "en", from_page="/review/")

@@ -18,7 +18,8 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlencode
 
-from tests.web.test_lost_connection import ON_POSTGRES, serve
+from tests.support.races import ON_POSTGRES
+from tests.support.served import serve
 from workflow.accounts.login_brake import ADDRESS_LIMIT, USER_LIMIT
 
 ATTEMPTS = 60

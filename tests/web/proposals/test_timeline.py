@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 from models.base import utcnow
-from tests.web.test_i18n import switch
+from tests.support.language import switch
 from workflow.actors import SYSTEM
 from workflow.audit.chain import verify
 from workflow.proposals import service

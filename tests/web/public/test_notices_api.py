@@ -11,8 +11,7 @@ from sqlalchemy import select
 from models import AuditEvent, Proposal
 from models.base import utcnow
 from tests.support.api_client import conforms, error
-from tests.support.notices import campaign_id, notice_world, publish
-from tests.web.public.test_public_notice import at_council, objections
+from tests.support.notices import at_council, campaign_id, notice_world, objections, publish
 from web.api import notices as n
 
 __all__ = ["notice_world"]  # the fixture, used by name

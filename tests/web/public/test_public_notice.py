@@ -9,27 +9,12 @@ from html import unescape
 
 from sqlalchemy import func, select
 
-from models import Objection, Proposal
-from models.base import utcnow
+from models import Proposal
 from rules.calendar import TZ
-from tests.support.notices import entries, notice_world, person, publish
+from tests.support.notices import at_council, entries, notice_world, now_local, objections, publish
 from tests.web.conftest import csrf_token, post_form
 
 __all__ = ["notice_world"]  # the fixture, used by name
-
-
-def _now():
-    return utcnow().astimezone(TZ)
-
-
-def at_council(make_proposal, *names, days_ago=5):
-    return make_proposal("at_council", campaign="TEST-NOTICE",
-                         nominees=[person(n) for n in names], now=_now() - timedelta(days_ago))
-
-
-def objections(world):
-    with world.db.session() as session:
-        return list(session.scalars(select(Objection).order_by(Objection.id)))
 
 
 def nominee_of(world, pid):
@@ -41,9 +26,9 @@ def test_the_public_page_shows_the_running_notices_without_login(notice_world, m
                                                                   app):
     world = notice_world
     at_council(make_proposal, "Nguyễn Văn Cũ", days_ago=60)
-    publish(world, "BK_CT_UBND", _now() - timedelta(days=50))  # long ended
+    publish(world, "BK_CT_UBND", now_local() - timedelta(days=50))  # long ended
     at_council(make_proposal, "Lê Thị Mới", "Hà Văn Hai")
-    running, ends = publish(world, "BK_CT_UBND", _now())
+    running, ends = publish(world, "BK_CT_UBND", now_local())
     visitor = app.test_client()
     assert 'href="/cong-khai"' in visitor.get("/login").get_data(as_text=True)
     page = visitor.get("/cong-khai")
@@ -59,7 +44,7 @@ def test_anyone_files_an_objection_and_a_bad_one_keeps_what_was_typed(notice_wor
                                                                       make_proposal, app):
     world = notice_world
     pid = at_council(make_proposal, "Lê Thị Mới")
-    notice_id, _ = publish(world, "BK_CT_UBND", _now())
+    notice_id, _ = publish(world, "BK_CT_UBND", now_local())
     visitor = app.test_client()
     token = csrf_token(visitor, f"/cong-khai/{notice_id}")
     typed = {"csrf_token": token, "nominee_id": str(nominee_of(world, pid)),
@@ -87,7 +72,7 @@ def test_anyone_files_an_objection_and_a_bad_one_keeps_what_was_typed(notice_wor
 def test_an_ended_notice_takes_no_more_objections(notice_world, make_proposal, app):
     world = notice_world
     pid = at_council(make_proposal, "Nguyễn Văn Cũ", days_ago=60)
-    notice_id, ends = publish(world, "BK_CT_UBND", _now() - timedelta(days=50))
+    notice_id, ends = publish(world, "BK_CT_UBND", now_local() - timedelta(days=50))
     visitor = app.test_client()
     html = visitor.get(f"/cong-khai/{notice_id}").get_data(as_text=True)
     assert "đã kết thúc ngày" in html and 'id="objection-form"' not in html
@@ -166,7 +151,7 @@ def test_only_the_secretary_sees_the_notice_pages(notice_world, make_proposal, c
                                                   app):
     world = notice_world
     at_council(make_proposal, "Lê Thị Mới")
-    notice_id, _ = publish(world, "BK_CT_UBND", _now())
+    notice_id, _ = publish(world, "BK_CT_UBND", now_local())
     for path in ("/council/notices", f"/council/notices/{notice_id}"):
         assert client_for("secretary").get(path).status_code == 200
         for other in ("reviewer", "member1", "unit1", "admin"):
@@ -181,7 +166,7 @@ def test_one_address_cannot_flood_the_secretary_with_objections(notice_world, ma
     day; the sixth is refused and writes nothing, while another address is still heard."""
     world = notice_world
     pid = at_council(make_proposal, "Lê Thị Mới")
-    notice_id, _ = publish(world, "BK_CT_UBND", _now())
+    notice_id, _ = publish(world, "BK_CT_UBND", now_local())
     form = {"nominee_id": str(nominee_of(world, pid)), "filer_name": "Trần Văn Dân",
             "filer_contact": "0912 345 678",
             "text": "Cá nhân này chưa hoàn thành nhiệm vụ năm nay."}
@@ -204,7 +189,7 @@ def test_one_address_cannot_flood_the_secretary_with_objections(notice_world, ma
 def test_a_notice_not_yet_begun_is_not_shown(notice_world, make_proposal, app):
     world = notice_world
     at_council(make_proposal, "Trần Sắp Tới")
-    notice_id, _ = publish(world, "BK_CT_UBND", _now() + timedelta(days=3))
+    notice_id, _ = publish(world, "BK_CT_UBND", now_local() + timedelta(days=3))
     visitor = app.test_client()
     page = visitor.get(f"/cong-khai/{notice_id}")
     assert page.status_code == 404

@@ -11,13 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from tests.support.races import (
-    JOIN_TIMEOUT,
-    LATER,
-    ON_POSTGRES,
-    REASON,
-    person,
-)
+from tests.support.races import JOIN_TIMEOUT, LATER, ON_POSTGRES, REASON, person
 from workflow.accounts import administration as admin
 from workflow.actors import Actor
 from workflow.audit.chain import verify

@@ -16,7 +16,7 @@ from tests.support.races import (
     person,
     seen_version,
 )
-from tests.web.test_bad_input import sheet
+from tests.support.sheets import sheet
 from workflow.campaigns.rulesets import compiled
 from workflow.errors import ConflictError, NotFound
 from workflow.filing.nominee_import import import_nominees

@@ -22,7 +22,8 @@ from sqlalchemy import func, select
 
 from models import Campaign, Nominee, Outcome, Proposal
 from tests.conftest import CDS_NOW
-from tests.web.test_lost_connection import ON_POSTGRES, serve
+from tests.support.races import ON_POSTGRES
+from tests.support.served import serve
 from workflow.accounts import tokens
 from workflow.actors import Actor
 from workflow.campaigns.rulesets import load_ruleset_text

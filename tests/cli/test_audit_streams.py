@@ -19,12 +19,12 @@ from click.testing import CliRunner
 from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
-from models import AuditEvent, Decision, Unit, User
+from models import AuditEvent, Decision, User
 from models.db import Database
 from models.migrate import upgrade
-from tests.cli.test_audit_tamper import seq_ids
-from tests.cli.test_cli import copy_sqlite
 from tests.conftest import FAST_HASH
+from tests.support.audit_streams import ADMIN, USER_STREAM, add_user_stream, seq_ids
+from tests.support.cli import copy_sqlite
 from web.cli import main as tdkt_main
 from workflow.accounts import administration as admin
 from workflow.actors import Actor
@@ -34,23 +34,10 @@ from workflow.operations.demo_seed import seed_demo
 
 KEY = "khoá-kiểm-toán-của-người-vận-hành-2026"
 OTHER_KEY = "một-khoá-khác-không-phải-của-người-vận-hành"
-ADMIN = Actor(None, "Quản trị hệ thống", frozenset({"admin"}))
 SECRETARY = Actor(None, "Chu Thị Lan", frozenset({"council_secretary"}))
-USER_STREAM = "user:kiemtoan"
 SITTING = "council_session:1"   # the demo's first sitting: 7 events
 NOTICE = "notice:1"             # the demo's notice: its publish event only
 DEMO_STREAM = "proposal:1"      # 11 events
-
-
-def add_user_stream(database: Database) -> None:
-    """A user made and edited by the admin: a `user:` stream of two events."""
-    with database.unit_of_work() as session:
-        unit_id = session.scalar(select(Unit.id).order_by(Unit.id))
-        user = admin.create_user(session, ADMIN, username="kiemtoan",
-                                 full_name="Cán bộ kiểm toán", email=None, unit_id=unit_id,
-                                 roles=["board_reviewer"], password="Mật-khẩu-dài-2026!")
-        admin.update_profile(session, ADMIN, user.id, "Cán bộ kiểm toán (đã sửa)", None,
-                             unit_id)
 
 
 def seeded(workdir: Path, key: str | None) -> Path:

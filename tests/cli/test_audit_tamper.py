@@ -22,8 +22,9 @@ from models import AuditEvent
 from models.base import UTCDateTime
 from models.db import Database
 from models.migrate import upgrade
-from tests.cli.test_cli import copy_sqlite, run_tdkt
 from tests.conftest import FAST_HASH
+from tests.support.audit_streams import seq_ids
+from tests.support.cli import copy_sqlite, run_tdkt
 from web.cli import main as tdkt_main
 from workflow.audit.chain import event_hash, verify
 from workflow.operations.demo_seed import seed_demo
@@ -36,12 +37,6 @@ class Expect:
     event_id: int | None
     seq: int | None
     problem: str
-
-
-def seq_ids(conn: Connection, stream: str) -> dict[int, int]:
-    rows = conn.execute(text("SELECT seq, id FROM audit_events WHERE stream = :s"),
-                        {"s": stream})
-    return {seq: event_id for seq, event_id in rows}
 
 
 def _set(conn: Connection, event_id: int, column: str, value: object,

@@ -18,8 +18,8 @@ from sqlalchemy import inspect, select, text
 from models import Base, Document, Proposal, User
 from models.db import Database
 from models.migrate import upgrade
-from tests.cli.test_cli import tdkt_command
 from tests.conftest import FAST_HASH, PG_URL
+from tests.support.cli import tdkt_command
 from workflow.errors import InvalidInput
 from workflow.filing import dossier
 from workflow.operations.backup import backup, restore

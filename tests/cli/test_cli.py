@@ -4,11 +4,8 @@ tests; tests that write work on a copy."""
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +24,7 @@ from models import (
     UserRole,
 )
 from models.db import Database
+from tests.support.cli import copy_sqlite, run_tdkt
 from workflow.accounts.credentials import password_matches
 from workflow.campaigns.rulesets import shipped_ruleset_files
 from workflow.machine import STATES
@@ -35,28 +33,6 @@ SHIPPED = shipped_ruleset_files()
 CDS = SHIPPED[0]
 DEMO_RULES = Path(__file__).parents[1] / "data" / "rules" / "demo-valid.yaml"
 ERROR_LINE = re.compile(r"^(?P<file>.+):(?P<line>\d+): (?P<field>[\w.\-]+): (?P<message>.+)$")
-
-
-def tdkt_command() -> list[str]:
-    """The console script installed beside this interpreter, else the module."""
-    script = Path(sys.executable).parent / "tdkt"
-    found = str(script) if script.exists() else shutil.which("tdkt")
-    return [found] if found else [sys.executable, "-m", "web.cli"]
-
-
-def run_tdkt(workdir: Path, db_file: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = dict(os.environ, TDKT_DATABASE_URL=f"sqlite:///{db_file}",
-               TDKT_STORAGE_DIR=str(workdir / "documents"))
-    return subprocess.run([*tdkt_command(), *args], cwd=workdir, env=env, text=True,
-                          capture_output=True, timeout=120, check=False)
-
-
-def copy_sqlite(source: Path, target: Path) -> Path:
-    """Copy a SQLite database with its write-ahead log, if one is left."""
-    for suffix in ("", "-wal", "-shm"):
-        if Path(f"{source}{suffix}").exists():
-            shutil.copy(f"{source}{suffix}", f"{target}{suffix}")
-    return target
 
 
 @dataclass(frozen=True)

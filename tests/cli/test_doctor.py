@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 
 from models import Document, Proposal
-from tests.cli.test_cli import tdkt_command
+from tests.support.cli import tdkt_command
 from workflow.filing import dossier
 
 

@@ -149,7 +149,7 @@ def test_reasons_written_with_the_old_prefix_read_once_after_0007(db, make_propo
 def test_0015_gives_every_existing_stream_its_head(db, world, make_proposal):
     """A database in use before 0015 (campaign, user and proposal chains) gets a head for
     each stream that is not a proposal's, at its newest event, and verifies after."""
-    from tests.cli.test_audit_streams import USER_STREAM, add_user_stream
+    from tests.support.audit_streams import USER_STREAM, add_user_stream
     from workflow.audit.chain import verify
 
     make_proposal("submitted")

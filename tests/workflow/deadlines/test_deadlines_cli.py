@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from tests.cli.test_cli import tdkt_command
+from tests.support.cli import tdkt_command
 from tests.workflow.conftest import CLAIM, LADDER_RULES, close_of, vn
 from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.escalation.sweep import sweep

@@ -15,14 +15,8 @@ from typing import Any
 import pytest
 from werkzeug.routing.converters import NumberConverter
 
+from tests.support.routes import CALLS, Call, access_for
 from tests.support.snapshots import changed, snapshot
-from tests.web.test_route_matrix import (  # noqa: F401  (fixtures)
-    CALLS,
-    Call,
-    access_for,
-    callers,
-    make_target,
-)
 from web.app import create_app
 from workflow.accounts import tokens
 
@@ -55,7 +49,7 @@ def _with(rule: str, arg: str, value: str) -> str:
 
 
 @pytest.mark.parametrize("call", path_calls(), ids=lambda c: c.id)
-def test_a_bad_id_in_the_path_is_not_found(call: Call, world, callers):  # noqa: F811
+def test_a_bad_id_in_the_path_is_not_found(call: Call, world, callers):
     # The path names no page whoever asks: refused before any view or login check.
     door = callers(("admin",))["admin"]
     before = snapshot(world)
@@ -158,8 +152,8 @@ def _shown(response: Any) -> str:
 
 
 @pytest.mark.parametrize("f", FIELDS, ids=lambda f: f.id)
-def test_a_bad_id_in_a_query_or_a_form_is_refused(f: IdField, world, make_target,  # noqa: F811
-                                                  callers):  # noqa: F811
+def test_a_bad_id_in_a_query_or_a_form_is_refused(f: IdField, world, make_target,
+                                                  callers):
     target = make_target(f.state)
     door = callers((f.role,))[f.role]
     call = _call(f)
@@ -226,7 +220,7 @@ def _json_value(bad: str) -> Any:
 
 
 @pytest.mark.parametrize("j", JSON_FIELDS, ids=lambda j: j.id)
-def test_a_bad_id_in_a_json_body_is_refused(j: Json, world, make_target, app):  # noqa: F811
+def test_a_bad_id_in_a_json_body_is_refused(j: Json, world, make_target, app):
     target = make_target(j.state)
     with world.db.unit_of_work() as s:
         secret = tokens.create_token(s, world.user_ids[j.role], "ids")[1]

@@ -10,14 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.web.test_route_matrix import (  # noqa: F401  (make_target, callers: fixtures)
-    ANON,
-    CALLS,
-    ROLES,
-    access_for,
-    callers,
-    make_target,
-)
+from tests.support.routes import ANON, CALLS, ROLES, access_for
 
 GETS = [c for c in CALLS if c.method == "GET"]
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -66,8 +59,8 @@ def page_problems(response: Any, policy: dict[str, set[str]]) -> list[str]:
     return problems
 
 
-def test_every_get_route_for_every_role_sends_the_protections(world, make_target,  # noqa: F811
-                                                              callers):  # noqa: F811
+def test_every_get_route_for_every_role_sends_the_protections(world, make_target,
+                                                              callers):
     doors = callers()
     targets: dict[str, Any] = {}
     checked, problems = 0, []
@@ -84,7 +77,7 @@ def test_every_get_route_for_every_role_sends_the_protections(world, make_target
     assert not problems, "\n".join(problems)
 
 
-def test_error_pages_static_files_and_redirects_are_protected_too(world, callers):  # noqa: F811
+def test_error_pages_static_files_and_redirects_are_protected_too(world, callers):
     doors = callers(("admin", ANON))
     responses = [doors[ANON].client.get("/no-such-page"),            # 404
                  doors[ANON].client.get("/unit/"),                   # redirect to /login

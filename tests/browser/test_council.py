@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.test_walkthrough import Camera, Visitor
+from tests.support.browser import Camera, Visitor
 from tests.support.council_browser import (
     SITTING_TITLE,
     build_agenda_and_open,

@@ -27,8 +27,8 @@ from models import Notice, Proposal, User
 from models.base import utcnow
 from models.db import Database
 from tests.browser.png import palette_png
-from tests.browser.test_walkthrough import pdf_bytes
 from tests.conftest import FAST_HASH, World
+from tests.support.browser import pdf_bytes
 from workflow.notices.objections import ObjectionForm, file_objection
 from workflow.operations.demo_seed import seed_demo
 from workflow.proposals.service import act

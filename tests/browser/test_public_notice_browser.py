@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from models import Objection, Proposal
 from models.base import utcnow
-from tests.browser.test_walkthrough import Camera, Visitor
+from tests.support.browser import Camera, Visitor
 from tests.support.notices import notice_world, person
 
 pytestmark = [pytest.mark.browser,

@@ -14,15 +14,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.support.api_client import Caller
-from tests.support.routes import (
-    ANON,
-    ROLES,
-    SITTING_STATES,
-    Target,
-    _filed,
-    _on_notice,
-    _sitting,
-)
+from tests.support.routes import ANON, ROLES, SITTING_STATES, Target, _filed, _on_notice, _sitting
 from tests.support.routes import Caller as RoleCaller
 from web.app import create_app
 from workflow.accounts import tokens

@@ -128,14 +128,14 @@ ACCESS: dict[str, Access] = {
     # -- the Council
     "council.index": Access(see=COUNCIL),
     # -- statistics: the Board, the secretary, admins (every unit) and clerks (their own
-    #    unit); council members none. What each sees: tests/web/test_stats.py
+    #    unit); council members none. What each sees: tests/web/stats/test_stats.py
     "stats.index": Access(see=STATS),
     "stats.campaign": Access(see=STATS),
     "stats.download": Access(see=STATS),
     # -- public notices: on a running notice of unit1's proposal (state "on_notice", see
     #    make_target) with one open objection. Anyone, signed in or not, reads the list and
     #    objects; only the secretary sees the notice's own page and answers objections.
-    #    Publishing with no campaign chosen changes nothing (tests/web/test_public_notice.py)
+    #    Publishing with no campaign chosen changes nothing (tests/web/public/test_public_notice.py)
     "council.notices_page": Access(see=SECRETARY),
     "council.new_notice": Access(see=SECRETARY),
     "council.publish_notice": Access(change=SECRETARY, effect=False),
@@ -194,14 +194,14 @@ ACCESS: dict[str, Access] = {
     "account.create_token": Access(change=EVERYONE, form={"name": "Khoá kiểm thử"}),
     "account.revoke_token": Access(change=EVERYONE, effect=False),  # token 1 is nobody's here
     # -- leave and substitutes: who may name whom is the service's to say (and
-    #    tests/web/test_substitutes.py's to check); a form with no dates changes nothing
+    #    tests/web/account/test_substitutes.py's to check); a form with no dates changes nothing
     "account.substitutes_page": Access(see=BOARD | SECRETARY | ADMIN),
     "account.name_substitute": Access(change=BOARD | SECRETARY | ADMIN, effect=False),
     "account.cancel_substitute": Access(change=BOARD | SECRETARY | ADMIN, effect=False),
     # -- the JSON API: a session reads as the UI does; writes take JSON with
     #    expected_version (and X-CSRFToken with a session), so a form post changes nothing
     #    for anyone: 401 for a visitor, 404 for unit2 on unit1's proposal, else 400.
-    #    What each role may write, by token and by session: tests/web/test_api.py
+    #    What each role may write, by token and by session: tests/web/api/test_api.py
     "api.openapi_document": Access(see=EVERYONE | {ANON}, public=True),
     "api.me": Access(see=EVERYONE),
     "api.list_campaigns": Access(see=EVERYONE),
@@ -216,7 +216,7 @@ ACCESS: dict[str, Access] = {
     "api.get_sitting": Access(see=COUNCIL),
     # -- public notices: anyone signed in reads the running notices and their lists (public
     #    by design); the objections are the secretary's alone, and who may file, publish
-    #    and resolve is in tests/web/test_notices_api.py. Their POSTs fall under "api." below
+    #    and resolve is in tests/web/public/test_notices_api.py. Their POSTs fall under "api." below
     "api.list_notices": Access(see=EVERYONE, state="on_notice"),
     "api.get_notice": Access(see=EVERYONE, state="on_notice"),
     "api.": Access(),

@@ -204,7 +204,7 @@ def test_the_whole_path_through_the_api(api_as, world):
     v = fire(clerk, pid, "resubmit", v, "submitted", reason="Đã bổ sung biên bản")
     v = fire(reviewer, pid, "claim", v, "under_review")
     v = fire(reviewer, pid, "forward", v, "at_council")
-    # The Council sits on it (tests/web/test_council_api.py: the sitting through the API).
+    # The Council sits on it (tests/web/council/test_council_api.py: the sitting through the API).
     sid = open_sitting(world, [pid])
     for nid, yes in ((person["id"], 6), (team["nominee"]["id"], 4)):
         tallied = secretary.post(f"/sittings/{sid}/tallies/{nid}", json={"yes": yes,

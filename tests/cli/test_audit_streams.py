@@ -26,7 +26,7 @@ from tests.conftest import FAST_HASH
 from tests.support.audit_streams import ADMIN, USER_STREAM, add_user_stream, seq_ids
 from tests.support.cli import copy_sqlite
 from web.cli import main as tdkt_main
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.actors import Actor
 from workflow.audit.chain import event_hash, use_key, verify
 from workflow.decisions import issuing as decisions
@@ -324,7 +324,7 @@ def test_an_event_written_without_the_key_after_sealed_ones_is_caught(keyed: Pat
     add = Database(f"sqlite:///{keyed}")
     with add.unit_of_work() as session:
         user = session.scalar(select(User).where(User.username == "kiemtoan"))
-        admin.update_profile(session, ADMIN, user.id, "Tên mới", None, user.unit_id)
+        administration.update_profile(session, ADMIN, user.id, "Tên mới", None, user.unit_id)
     add.dispose()
     code, output = tdkt_verify(keyed, key=KEY)
     assert code == 1, output

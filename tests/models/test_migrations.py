@@ -15,7 +15,7 @@ from models import Base
 from models.db import Database
 from models.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import PG_URL
-from workflow.accounts import login_brake as login_throttle
+from workflow.accounts import login_brake
 from workflow.accounts.tokens import create_token
 
 
@@ -105,7 +105,7 @@ def test_walking_down_and_up_keeps_the_rows_of_a_database_in_use(db, world, make
         make_proposal(state)
     with db.unit_of_work() as s:
         create_token(s, world.user_ids["unit1"], "Khoá thử")
-        login_throttle.record_failure(s, login_throttle.keys("unit1", "192.0.2.1"),
+        login_brake.record_failure(s, login_brake.keys("unit1", "192.0.2.1"),
                                       datetime.now(UTC))
     at_head = layout(db)
     full = rows(db, at_head)

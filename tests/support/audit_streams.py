@@ -7,7 +7,7 @@ from sqlalchemy import Connection, select, text
 
 from models import Unit
 from models.db import Database
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.actors import Actor
 
 
@@ -25,8 +25,8 @@ def add_user_stream(database: Database) -> None:
     """A user made and edited by the admin: a `user:` stream of two events."""
     with database.unit_of_work() as session:
         unit_id = session.scalar(select(Unit.id).order_by(Unit.id))
-        user = admin.create_user(session, ADMIN, username="kiemtoan",
+        user = administration.create_user(session, ADMIN, username="kiemtoan",
                                  full_name="Cán bộ kiểm toán", email=None, unit_id=unit_id,
                                  roles=["board_reviewer"], password="Mật-khẩu-dài-2026!")
-        admin.update_profile(session, ADMIN, user.id, "Cán bộ kiểm toán (đã sửa)", None,
+        administration.update_profile(session, ADMIN, user.id, "Cán bộ kiểm toán (đã sửa)", None,
                              unit_id)

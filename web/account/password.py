@@ -20,12 +20,12 @@ from models.base import utcnow
 from web import db
 from web.account.blueprint import bp
 from web.i18n import error_text
-from workflow.accounts import credentials as accounts
+from workflow.accounts import credentials
 
 
 def _page(error: str | None = None, status: int = 200) -> Response:
     response = make_response(render_template(
-        "account/password.html", error=error, min_length=accounts.MIN_PASSWORD,
+        "account/password.html", error=error, min_length=credentials.MIN_PASSWORD,
         idle_minutes=current_app.config["SESSION_IDLE_SECONDS"] // 60,
         session_hours=current_app.config["SESSION_MAX_SECONDS"] // 3600,
         remember_days=current_app.config["REMEMBER_COOKIE_DURATION"].days), status)
@@ -44,7 +44,7 @@ def password_page() -> Response:
 def change_password() -> Response:
     form = request.form
     with db.unit_of_work() as writer:
-        refusal = accounts.change_own_password(
+        refusal = credentials.change_own_password(
             writer, current_user.id, form.get("current_password", ""),
             form.get("new_password", ""), form.get("confirm_password", ""), utcnow())
         user = None if refusal else current_user.renewed(writer.get_one(User, current_user.id))

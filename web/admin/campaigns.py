@@ -14,7 +14,7 @@ from rules.loader import RuleSetError
 from web import db
 from web.admin.blueprint import admin_only, bp, run
 from web.i18n import error_text
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.campaigns.rulesets import LoadResult
 from workflow.errors import InvalidInput
 
@@ -24,7 +24,7 @@ Errors = list[dict[str, Any]]
 @bp.get("/campaigns")
 @admin_only
 def campaigns() -> str:
-    return render_template("admin/campaigns.html", campaigns=admin.campaigns(db.session()))
+    return render_template("admin/campaigns.html", campaigns=administration.campaigns(db.session()))
 
 
 @bp.get("/new-campaign")
@@ -47,22 +47,22 @@ def create_campaign() -> Response | tuple[str, int]:
 @bp.get("/campaigns/<code>")
 @admin_only
 def campaign(code: str) -> str:
-    active = admin.get_campaign(db.session(), code).active_ruleset
+    active = administration.get_campaign(db.session(), code).active_ruleset
     return _campaign_page(code, active.source_yaml if active else "", [])
 
 
 def _campaign_page(code: str, text: str, errors: Errors) -> str:
     session = db.session()
-    found = admin.get_campaign(session, code)
+    found = administration.get_campaign(session, code)
     return render_template("admin/campaign.html", campaign=found, text=text, errors=errors,
-                           versions=admin.versions(session, found),
-                           events=admin.history(session, f"campaign:{code}"))
+                           versions=administration.versions(session, found),
+                           events=administration.history(session, f"campaign:{code}"))
 
 
 @bp.post("/campaigns/<code>/rules")
 @admin_only
 def save_rules(code: str) -> Response | tuple[str, int]:
-    admin.get_campaign(db.session(), code)  # 404 before reading anything
+    administration.get_campaign(db.session(), code)  # 404 before reading anything
     text, result, errors = _save(code)
     if result is None:
         return _campaign_page(code, text, errors), 400
@@ -81,7 +81,7 @@ def _save(code: str | None) -> tuple[str, LoadResult | None, Errors]:
     try:
         text, filename = _submitted(text)
         with db.unit_of_work() as writer:
-            return text, admin.load_ruleset(writer, current_user.actor, text, filename,
+            return text, administration.load_ruleset(writer, current_user.actor, text, filename,
                                             campaign_code=code), []
     except RuleSetError as exc:
         lines = text.replace("\r\n", "\n").split("\n")
@@ -98,7 +98,7 @@ def _submitted(typed: str) -> tuple[str, str]:
     file = request.files.get("file")
     if file is None or not file.filename:
         return typed, "editor.yaml"
-    data = file.read(admin.MAX_RULESET_CHARS * 4 + 1)
+    data = file.read(administration.MAX_RULESET_CHARS * 4 + 1)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -109,14 +109,14 @@ def _submitted(typed: str) -> tuple[str, str]:
 @bp.get("/campaigns/<code>/versions/<id:number>")
 @admin_only
 def version(code: str, number: int) -> str:
-    found = admin.get_version(db.session(), code, number)
+    found = administration.get_version(db.session(), code, number)
     return render_template("admin/version.html", campaign=found.campaign, version=found)
 
 
 @bp.post("/campaigns/<code>/versions/<id:number>/activate")
 @admin_only
 def activate(code: str, number: int) -> Response:
-    admin.get_version(db.session(), code, number)  # 404 for a guessed URL
-    return run(lambda s: admin.activate_ruleset(s, current_user.actor, code, number),
+    administration.get_version(db.session(), code, number)  # 404 for a guessed URL
+    return run(lambda s: administration.activate_ruleset(s, current_user.actor, code, number),
                _("Đã áp dụng phiên bản %(n)d.", n=number),
                url_for("admin.campaign", code=code))

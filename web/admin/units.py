@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 
 from web import db
 from web.admin.blueprint import admin_only, bp, form_id, problems
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.errors import InvalidInput
 
 
@@ -22,7 +22,7 @@ def units() -> str:
 
 
 def _units_page(form: dict[str, Any], errors: list[str]) -> str:
-    return render_template("admin/units.html", tree=admin.unit_tree(db.session()),
+    return render_template("admin/units.html", tree=administration.unit_tree(db.session()),
                            form=form, errors=errors)
 
 
@@ -31,7 +31,7 @@ def _units_page(form: dict[str, Any], errors: list[str]) -> str:
 def create_unit() -> Response | tuple[str, int]:
     try:
         with db.unit_of_work() as writer:
-            unit = admin.create_unit(writer, current_user.actor, request.form.get("code"),
+            unit = administration.create_unit(writer, current_user.actor, request.form.get("code"),
                                      request.form.get("name"),
                                      form_id("parent_id", _("Đơn vị cấp trên")))
             code = unit.code
@@ -49,18 +49,19 @@ def unit(uid: int) -> str:
 
 def _unit_page(uid: int, form: dict[str, Any], errors: list[str]) -> str:
     session = db.session()
-    unit = admin.get_unit(session, uid)
+    unit = administration.get_unit(session, uid)
     below = _descendants(session, unit)
-    parents = [(u, depth) for u, depth in admin.unit_tree(session) if u.id not in below]
+    parents = [(u, depth) for u, depth in administration.unit_tree(session) if u.id not in below]
     return render_template("admin/unit.html", unit=unit, parents=parents, form=form,
-                           errors=errors, events=admin.history(session, f"unit:{unit.code}"),
-                           users=admin.list_users(session, unit_id=unit.id))
+                           errors=errors,
+                           events=administration.history(session, f"unit:{unit.code}"),
+                           users=administration.list_users(session, unit_id=unit.id))
 
 
 def _descendants(session: Any, unit: Any) -> set[int]:
     """The unit itself and every unit below it (not offered as its new parent)."""
     found, seen = {unit.id}, True
-    tree = admin.unit_tree(session)
+    tree = administration.unit_tree(session)
     while seen:
         seen = False
         for u, _depth in tree:
@@ -75,7 +76,7 @@ def _descendants(session: Any, unit: Any) -> set[int]:
 def update_unit(uid: int) -> Response | tuple[str, int]:
     try:
         with db.unit_of_work() as writer:
-            admin.update_unit(writer, current_user.actor, uid, request.form.get("name"),
+            administration.update_unit(writer, current_user.actor, uid, request.form.get("name"),
                               form_id("parent_id", _("Đơn vị cấp trên")))
     except InvalidInput as exc:
         return _unit_page(uid, request.form.to_dict(), problems(exc)), 400

@@ -13,8 +13,7 @@ from models.base import utcnow
 from web import db
 from web.admin.blueprint import admin_only, arg_id, bp, form_id, problems, run
 from web.labels import ROLES, TOKEN_SCOPES
-from workflow.accounts import administration as admin
-from workflow.accounts import tokens
+from workflow.accounts import administration, tokens
 from workflow.errors import InvalidInput, NotFound
 
 
@@ -26,9 +25,9 @@ def users() -> str:
     role = request.args.get("role") if request.args.get("role") in ROLES else None
     unit = arg_id("unit")
     filters = {"unit": unit, "role": role, "active": request.args.get("active", "")}
-    rows = admin.list_users(session, unit_id=unit, role=role, active=active)
+    rows = administration.list_users(session, unit_id=unit, role=role, active=active)
     return render_template("admin/users.html", users=rows, filters=filters,
-                           tree=admin.unit_tree(session), roles=ROLES)
+                           tree=administration.unit_tree(session), roles=ROLES)
 
 
 @bp.get("/users/new")
@@ -39,7 +38,7 @@ def new_user() -> str:
 
 def _new_user_page(form: dict[str, Any], errors: list[str]) -> str:
     return render_template("admin/user_new.html", form=form, errors=errors, roles=ROLES,
-                           tree=admin.unit_tree(db.session()))
+                           tree=administration.unit_tree(db.session()))
 
 
 @bp.post("/users/new")
@@ -48,7 +47,7 @@ def create_user() -> Response | tuple[str, int]:
     form = request.form
     try:
         with db.unit_of_work() as writer:
-            user = admin.create_user(
+            user = administration.create_user(
                 writer, current_user.actor, username=form.get("username"),
                 full_name=form.get("full_name"), email=form.get("email"),
                 unit_id=form_id("unit_id", _("Đơn vị")), roles=form.getlist("roles"),
@@ -65,10 +64,10 @@ def create_user() -> Response | tuple[str, int]:
 @admin_only
 def user(uid: int) -> str:
     session = db.session()
-    account = admin.get_user(session, uid)
+    account = administration.get_user(session, uid)
     return render_template("admin/user.html", user=account, roles=ROLES,
-                           tree=admin.unit_tree(session),
-                           events=admin.history(session, f"user:{account.username}"),
+                           tree=administration.unit_tree(session),
+                           events=administration.history(session, f"user:{account.username}"),
                            tokens=tokens.list_tokens(session, uid), scopes=TOKEN_SCOPES,
                            now=utcnow())
 
@@ -78,7 +77,7 @@ def user(uid: int) -> str:
 def confirm_revoke_tokens(uid: int) -> str:
     """The confirmation step before revoking one token (?token=id) or all of them."""
     session = db.session()
-    account = admin.get_user(session, uid)
+    account = administration.get_user(session, uid)
     live = [t for t in tokens.list_tokens(session, uid) if t.revoked_at is None]
     token_id = arg_id("token")
     if token_id is not None:
@@ -107,7 +106,7 @@ def revoke_tokens(uid: int) -> Response:
 @bp.post("/users/<id:uid>/profile")
 @admin_only
 def update_user(uid: int) -> Response:
-    return run(lambda s: admin.update_profile(
+    return run(lambda s: administration.update_profile(
         s, current_user.actor, uid, request.form.get("full_name"), request.form.get("email"),
         form_id("unit_id", _("Đơn vị"))), _("Đã lưu thông tin tài khoản."), _back(uid))
 
@@ -115,7 +114,7 @@ def update_user(uid: int) -> Response:
 @bp.post("/users/<id:uid>/roles")
 @admin_only
 def set_roles(uid: int) -> Response:
-    return run(lambda s: admin.set_roles(s, current_user.actor, uid,
+    return run(lambda s: administration.set_roles(s, current_user.actor, uid,
                                          request.form.getlist("roles")),
                _("Đã cập nhật vai trò."), _back(uid))
 
@@ -123,7 +122,7 @@ def set_roles(uid: int) -> Response:
 @bp.post("/users/<id:uid>/deactivate")
 @admin_only
 def deactivate(uid: int) -> Response:
-    return run(lambda s: admin.set_active(s, current_user.actor, uid, False),
+    return run(lambda s: administration.set_active(s, current_user.actor, uid, False),
                _("Đã khoá tài khoản; các phiên đăng nhập của tài khoản này đã kết thúc."),
                _back(uid))
 
@@ -131,21 +130,21 @@ def deactivate(uid: int) -> Response:
 @bp.post("/users/<id:uid>/reactivate")
 @admin_only
 def reactivate(uid: int) -> Response:
-    return run(lambda s: admin.set_active(s, current_user.actor, uid, True),
+    return run(lambda s: administration.set_active(s, current_user.actor, uid, True),
                _("Đã mở khoá tài khoản."), _back(uid))
 
 
 @bp.post("/users/<id:uid>/password")
 @admin_only
 def reset_password(uid: int) -> Response:
-    response = run(lambda s: admin.reset_password(s, current_user.actor, uid,
+    response = run(lambda s: administration.reset_password(s, current_user.actor, uid,
                                                   request.form.get("password")),
                    _("Đã đặt mật khẩu mới; các phiên đăng nhập cũ của tài khoản đã kết thúc."),
                    _back(uid))
     if uid == current_user.id:  # keep the admin's own session going under the new password
         # A fresh session: on SQLite the request's read session still sees its old snapshot.
         with db.database().session() as fresh:
-            renewed = current_user.renewed(admin.get_user(fresh, uid))
+            renewed = current_user.renewed(administration.get_user(fresh, uid))
             login_user(renewed, remember=renewed.signin is not None and renewed.signin.remembered)
     return response
 

@@ -11,7 +11,7 @@ from flask import render_template
 from web import db
 from web.admin import campaigns, units, users  # noqa: F401  (register their routes)
 from web.admin.blueprint import admin_only, bp
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 
 __all__ = ["bp"]
 
@@ -19,4 +19,4 @@ __all__ = ["bp"]
 @bp.get("/")
 @admin_only
 def index() -> str:
-    return render_template("admin/index.html", counts=admin.counts(db.session()))
+    return render_template("admin/index.html", counts=administration.counts(db.session()))

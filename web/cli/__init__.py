@@ -14,7 +14,7 @@ from web.cli.rulesets import rules
 from web.cli.safety import backup_cmd, restore_cmd, user
 from web.cli.serving import demo, serve
 from web.config import TRANSLATIONS, Settings
-from workflow.audit import chain as audit_log
+from workflow.audit import chain
 from workflow.labels import use_catalogue
 
 # Rule sets and seeding import rule-engine, whose parser takes a while to build: those
@@ -24,7 +24,7 @@ from workflow.labels import use_catalogue
 @click.group(help="tdkt — quy trình xét khen thưởng (commendation workflow engine).")
 def main() -> None:
     # Every command that writes seals its audit events with the operator's key, if set.
-    audit_log.use_key(Settings.from_env().audit_key)
+    chain.use_key(Settings.from_env().audit_key)
     # The mail a command writes (the sweep's reminders, the scheduler's) in each
     # recipient's language.
     use_catalogue(TRANSLATIONS)

@@ -11,7 +11,7 @@ from models.base import utcnow
 from rules.calendar import TZ, calendar_warnings, load_calendar
 from web.cli.common import open_database
 from web.config import Settings
-from workflow.audit import chain as audit_log
+from workflow.audit import chain
 
 
 @click.group(help="Nhật ký kiểm toán (audit log).")
@@ -24,13 +24,13 @@ def audit() -> None:
 @click.option("--require-key", is_flag=True,
               help="Coi mọi sự kiện/đầu chuỗi chưa có MAC là lỗi (cần TDKT_AUDIT_KEY).")
 def audit_verify(require_key: bool) -> None:
-    key = audit_log.current_key()
+    key = chain.current_key()
     if require_key and key is None:
         click.echo("--require-key cần khoá: hãy đặt TDKT_AUDIT_KEY (the audit key is not "
                    "set).", err=True)
         sys.exit(2)
     with open_database().session() as session:
-        report = audit_log.verify(session, key=key, require_key=require_key)
+        report = chain.verify(session, key=key, require_key=require_key)
     if report.ok:
         click.echo(f"Nhật ký toàn vẹn: {report.streams} chuỗi, {report.events} sự kiện.")
     else:
@@ -48,13 +48,13 @@ def audit_verify(require_key: bool) -> None:
                              "trước khi đặt khoá, nếu nhật ký toàn vẹn. Dừng mọi tiến trình "
                              "tdkt trước.")
 def audit_seal() -> None:
-    key = audit_log.current_key()
+    key = chain.current_key()
     if key is None:
         click.echo("Cần khoá: hãy đặt TDKT_AUDIT_KEY (the audit key is not set).", err=True)
         sys.exit(2)
     database = open_database()
     with database.unit_of_work() as session:
-        report = audit_log.seal(session, key)
+        report = chain.seal(session, key)
     if not report.verified.ok:
         click.echo(f"Không niêm phong: nhật ký bị thay đổi — {report.verified.broken}",
                    err=True)
@@ -64,7 +64,7 @@ def audit_seal() -> None:
                "bằng `tdkt audit verify --require-key`.")
 
 
-def _explain_key(report: audit_log.VerifyReport) -> None:
+def _explain_key(report: chain.VerifyReport) -> None:
     """What this run proved: the hash chain only, or the MACs too."""
     if not report.keyed:
         click.echo("Chưa đặt TDKT_AUDIT_KEY: chỉ kiểm tra chuỗi băm — người có quyền ghi CSDL "

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import Role, Unit, User, UserRole
-from workflow.accounts import login_brake as login_throttle
+from workflow.accounts import login_brake
 from workflow.actors import Actor
 from workflow.audit.chain import record_stream_event
 from workflow.errors import N_, InvalidInput
@@ -90,17 +90,17 @@ def take_sign_in_turn(session: Session, username: str, address: str,
                       now: datetime) -> SignIn | None:
     """Count an attempt to sign in before its password is tested (commit this unit of work
     first, then call `sign_in`). None: go on; else the refusal, with the lock's end."""
-    until = login_throttle.take_turn(session, login_throttle.keys(username, address), now)
+    until = login_brake.take_turn(session, login_brake.keys(username, address), now)
     return None if until is None else SignIn(None, until)
 
 
 def sign_in(session: Session, username: str, password: str, address: str) -> SignIn:
     """Test the password of an attempt `take_sign_in_turn` has counted, and settle the
     count: a failure may lock the name or the address, a success clears the name's."""
-    keys = login_throttle.keys(username, address)
+    keys = login_brake.keys(username, address)
     user = authenticate(session, username, password)
     if user is not None:  # a failure was counted by the turn
-        login_throttle.succeeded(session, username, keys)
+        login_brake.succeeded(session, username, keys)
     return SignIn(user)
 
 
@@ -137,7 +137,7 @@ def set_password(session: Session, user: User, password: str | None, actor: Acto
     id carries a fingerprint of the hash), their login brake is released, and the change
     is appended to the `user:<username>` chain — without the password or its hash."""
     user.password_hash = hash_password(check_password(password, user.username))
-    login_throttle.clear(session, user.username)
+    login_brake.clear(session, user.username)
     record_stream_event(session, f"user:{user.username}", action, actor, now, payload={})
     session.flush()
 
@@ -155,12 +155,12 @@ def change_own_password(session: Session, user_id: int, current: str, new: str,
         return InvalidInput(N_("Tài khoản đã bị khoá."))
     # Counted before the password is tested, as a sign-in is; the counter row stays locked
     # to the end of this transaction, so one user's tries run one after another.
-    keys = login_throttle.keys(user.username)
-    if login_throttle.take_turn(session, keys, now) is not None:
+    keys = login_brake.keys(user.username)
+    if login_brake.take_turn(session, keys, now) is not None:
         return InvalidInput(N_("Nhập sai mật khẩu quá nhiều lần; vui lòng thử lại sau ít phút."))
     if not password_matches(user, current or ""):  # counted by the turn
         return InvalidInput(N_("Mật khẩu hiện tại không đúng."))
-    login_throttle.succeeded(session, user.username, keys)
+    login_brake.succeeded(session, user.username, keys)
     if new != confirm:
         return InvalidInput(N_("Mật khẩu nhập lại không khớp với mật khẩu mới."))
     if new == current:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from models import Nominee, Objection, ObjectionStatus, Outcome
 from rules.calendar import TZ
-from workflow.accounts import login_brake as login_throttle
+from workflow.accounts import login_brake
 from workflow.actors import Actor
 from workflow.audit.chain import record_stream_event
 from workflow.errors import N_, InvalidInput, InvalidTransition, NotFound
@@ -64,7 +64,7 @@ def file_objection(session: Session, notice_id: int, nominee_id: int, form: Obje
     every decision by flooding the secretary with objections. `filed_by` is the signed-in
     user who sent it (the API), recorded in the audit trail; the public page has none."""
     notice = get_notice(session, notice_id)
-    if address is not None and login_throttle.count_within_day(
+    if address is not None and login_brake.count_within_day(
             session, "objectn", address, now) > OBJECTIONS_PER_DAY:
         raise InvalidTransition(
             N_("Mỗi địa chỉ mạng chỉ gửi được %(count)s ý kiến trong 24 giờ; vui lòng thử lại "

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 from models import Campaign, Document, Nominee, Outcome, Proposal
 from workflow.actors import Actor
 from workflow.audit.chain import SPLIT_ACTION
-from workflow.deadlines import tracking as deadlines
-from workflow.notifications import inbox as notifications
+from workflow.deadlines import tracking
+from workflow.notifications import inbox
 from workflow.proposals import service
 from workflow.proposals.quota_lock import hold_unit_quota
 
@@ -55,8 +55,8 @@ def split_nominee(session: Session, proposal: Proposal, nominee: Nominee, who: A
             uploaded_by_id=doc.uploaded_by_id, uploaded_at=doc.uploaded_at))
     service.record(session, proposal, "split_nominee", who, now, reason=reason,
                    payload={"nominee_id": nominee.id, "split_to_id": new.id, **extra})
-    deadlines.on_transition(session, new, None, now)  # the Board's review clock starts
-    notifications.notify_all(session, notifications.unit_clerks(session, new.unit_id),
+    tracking.on_transition(session, new, None, now)  # the Board's review clock starts
+    inbox.notify_all(session, inbox.unit_clerks(session, new.unit_id),
                              "sent_back", new, event, now, skip_user_id=who.id, reason=reason)
     service.flush(session)
     return new

@@ -44,7 +44,7 @@ from workflow.actors import Actor, as_actor
 from workflow.audit.chain import advance_chain, record_proposal_event
 from workflow.campaigns.rulesets import ActiveRules, active_from_key, active_rules
 from workflow.council import tallies
-from workflow.deadlines import tracking as deadlines
+from workflow.deadlines import tracking
 from workflow.decisions import coverage
 from workflow.errors import (
     N_,
@@ -58,7 +58,7 @@ from workflow.errors import (
 )
 from workflow.labels import term
 from workflow.notices import publication as notices
-from workflow.notifications import inbox as notifications
+from workflow.notifications import inbox
 from workflow.proposals.facts import proposal_facts
 from workflow.proposals.inputs import parse_input
 
@@ -238,7 +238,7 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
     clock and its notifications, one statement per kind of row. `current`: each
     proposal's open deadline, when the caller has read them."""
     if current is None:  # looked up before anything changes
-        current = deadlines.open_deadlines(session, [p.id for p, _ in prepared])
+        current = tracking.open_deadlines(session, [p.id for p, _ in prepared])
     changes, rows = [], []
     proposals = [p for p, _ in prepared]
     fast = fast_writes.pays(len(proposals))
@@ -253,16 +253,16 @@ def _fire(session: Session, prepared: list[tuple[Proposal, Step]], trigger: str,
             # Nothing is flushed until every proposal has changed: one flush, or one
             # statement per kind of row, for them all.
             with session.no_autoflush:
-                changes.append(deadlines.change_on_transition(
+                changes.append(tracking.change_on_transition(
                     session, proposal, from_state, current.get(proposal.id), now,
                     step.pinned, fast=fast))
         if fast and not fast_writes.update_versioned(session, proposals):
             raise ConflictError(STALE)
         events = fast_writes.add_rows(session, AuditEvent, rows)
-        deadlines.write_changes(session, changes)
+        tracking.write_changes(session, changes)
         session.flush()
     happened = list(zip(proposals, events, strict=True))
-    notifications.on_events(session, happened, now)
+    inbox.on_events(session, happened, now)
     flush(session)
     return events
 

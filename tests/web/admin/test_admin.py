@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, Campaign, RuleSetVersion, Unit, User
 from tests.web.conftest import csrf_token, login, post_form
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.actors import Actor
 from workflow.audit.chain import verify
 from workflow.errors import PermissionDenied
@@ -256,17 +256,17 @@ def test_the_operations_check_the_admin_role_themselves(world):
         locked = Actor(world.user_ids["admin"], "x", frozenset({"admin"}), active=False)
         for actor in (clerk, locked):
             calls = [
-                lambda a=actor: admin.create_unit(s, a, "X1", "x"),
-                lambda a=actor: admin.update_unit(s, a, 1, "x", None),
-                lambda a=actor: admin.create_user(
+                lambda a=actor: administration.create_unit(s, a, "X1", "x"),
+                lambda a=actor: administration.update_unit(s, a, 1, "x", None),
+                lambda a=actor: administration.create_user(
                     s, a, username="abc", full_name="x", email=None, unit_id=None,
                     roles=["admin"], password="abcdefghijkl"),
-                lambda a=actor: admin.update_profile(s, a, 1, "x", None, None),
-                lambda a=actor: admin.set_roles(s, a, 1, ["admin"]),
-                lambda a=actor: admin.set_active(s, a, 1, False),
-                lambda a=actor: admin.reset_password(s, a, 1, "abcdefghijkl"),
-                lambda a=actor: admin.load_ruleset(s, a, "campaign: X"),
-                lambda a=actor: admin.activate_ruleset(s, a, "CDS-2022", 1),
+                lambda a=actor: administration.update_profile(s, a, 1, "x", None, None),
+                lambda a=actor: administration.set_roles(s, a, 1, ["admin"]),
+                lambda a=actor: administration.set_active(s, a, 1, False),
+                lambda a=actor: administration.reset_password(s, a, 1, "abcdefghijkl"),
+                lambda a=actor: administration.load_ruleset(s, a, "campaign: X"),
+                lambda a=actor: administration.activate_ruleset(s, a, "CDS-2022", 1),
             ]
             for call in calls:
                 with pytest.raises(PermissionDenied):

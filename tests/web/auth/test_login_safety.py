@@ -13,8 +13,7 @@ from sqlalchemy import func, select
 from models import AuditEvent, LoginThrottle, User
 from tests.web.conftest import TOKEN, csrf_token, login, post_form
 from web.app import create_app
-from workflow.accounts import administration as admin
-from workflow.accounts import credentials as accounts
+from workflow.accounts import administration, credentials
 from workflow.accounts.login_brake import USER_LIMIT
 from workflow.actors import Actor
 
@@ -33,7 +32,8 @@ def page_text(response: Any) -> str:
 
 def deactivate(world: Any, username: str) -> None:
     with world.db.unit_of_work() as s:
-        admin.set_active(s, Actor.of(world.user(s, "admin")), world.user_ids[username], False)
+        administration.set_active(s, Actor.of(world.user(s, "admin")), world.user_ids[username],
+                                  False)
 
 
 def let_locks_run_out(world: Any) -> None:
@@ -54,13 +54,13 @@ def test_unknown_user_wrong_password_and_locked_account_get_the_same_answer(
         app, world, monkeypatch):
     deactivate(world, "unit2")
     checked: list[str] = []
-    real_check = accounts.check_password_hash
+    real_check = credentials.check_password_hash
 
     def counting_check(pwhash: str, password: str) -> bool:
         checked.append(password)
         return real_check(pwhash, password)
 
-    monkeypatch.setattr(accounts, "check_password_hash", counting_check)
+    monkeypatch.setattr(credentials, "check_password_hash", counting_check)
     answers = {}
     for name, username, password in [("unknown", "khong-co-ai", "tdkt-demo"),
                                      ("wrong password", "unit1", "sai-mat-khau"),

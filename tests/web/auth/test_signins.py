@@ -18,7 +18,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from tests.web.conftest import app_with, csrf_token, login, post_form
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.actors import Actor
 
 COOKIE = "session"
@@ -119,10 +119,10 @@ def test_deactivation_ends_sessions_for_good_even_after_reactivation(app, world)
     thief = copy_of(app, clerk)
     with world.db.unit_of_work() as s:
         boss = Actor.of(world.user(s, "admin"))
-        admin.set_active(s, boss, world.user_ids["unit1"], False)
+        administration.set_active(s, boss, world.user_ids["unit1"], False)
     assert not signed_in(thief)
     with world.db.unit_of_work() as s:
-        admin.set_active(s, boss, world.user_ids["unit1"], True)
+        administration.set_active(s, boss, world.user_ids["unit1"], True)
     assert not signed_in(thief) and not signed_in(clerk)
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tests.support.races import JOIN_TIMEOUT, LATER, ON_POSTGRES, REASON, person
-from workflow.accounts import administration as admin
+from workflow.accounts import administration
 from workflow.actors import Actor
 from workflow.audit.chain import verify
 from workflow.proposals import service
@@ -55,7 +55,7 @@ def test_verify_passes_every_time_while_proposals_and_users_change(
         try:
             while not stop.is_set():
                 with world.db.unit_of_work() as s:
-                    admin.update_profile(s, admin_actor, user_id, f"Cán bộ thử {n}",
+                    administration.update_profile(s, admin_actor, user_id, f"Cán bộ thử {n}",
                                          None, unit_id, now=LATER)
                 n += 1
                 actions[WRITERS] += 1

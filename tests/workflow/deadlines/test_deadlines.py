@@ -12,7 +12,7 @@ from models import AuditEvent, Deadline, DeadlineStep
 from tests.conftest import PG_URL
 from tests.workflow.conftest import CLAIM, LADDER_RULES, RETURN, SUBMIT, close_of, fire, vn
 from workflow.campaigns.rulesets import load_ruleset_text
-from workflow.deadlines import tracking as deadlines
+from workflow.deadlines import tracking
 from workflow.deadlines.tracking import board_queue, due_info, upcoming_steps
 from workflow.escalation.recompute import recompute
 from workflow.labels import text_in
@@ -268,14 +268,14 @@ def test_closing_a_deadline_cancels_a_step_added_in_the_same_unit_of_work(make_p
                                                                            world):
     pid = make_proposal("submitted")
     with world.db.unit_of_work() as session:
-        clock = deadlines.open_deadline(session, pid)
+        clock = tracking.open_deadline(session, pid)
         assert clock is not None
         added = DeadlineStep(deadline_id=clock.id, proposal_id=pid, step_index=9,
                              action="remind", recipient="assignee", reassign=False,
                              offset_days=-1, due_at=clock.due_at, status="pending",
                              attempts=0)
         session.add(added)
-        deadlines.close(session, clock, vn(2022, 12, 6))
+        tracking.close(session, clock, vn(2022, 12, 6))
     with world.db.session() as session:
         closed = session.get_one(Deadline, clock.id)
         assert closed.closed_at is not None

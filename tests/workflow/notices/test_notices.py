@@ -14,7 +14,7 @@ from tests.conftest import VN
 from tests.support.decisions import issue_for
 from tests.support.notices import MONDAY, after, entries, notice_world, person, publish
 from workflow.audit.chain import replay, verify
-from workflow.deadlines import tracking as deadlines
+from workflow.deadlines import tracking
 from workflow.errors import InvalidInput, InvalidTransition, PermissionDenied
 from workflow.notices import objections
 from workflow.notices import publication as notices
@@ -229,7 +229,7 @@ def test_upholding_splits_the_nominee_off_and_the_others_go_on(notice_world, mak
         assert session.scalar(select(Document.sha256).where(Document.proposal_id == new.id)) \
             == original.documents[0].sha256
         # The Board sees it in its queue, its review clock running.
-        queue = deadlines.board_queue(session, MONDAY + timedelta(days=2))
+        queue = tracking.board_queue(session, MONDAY + timedelta(days=2))
         row = next(r for r in queue if r.proposal.id == new.id)
         assert row.due is not None and row.due.kind == "review"
         # Both open objections on the nominee are answered: the one upheld, the other

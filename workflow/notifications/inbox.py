@@ -23,76 +23,53 @@ from sqlalchemy.orm import Session, joinedload
 from models import AuditEvent, MailStatus, Notification, OutboxMail, Proposal, Role, User, UserRole
 from rules.calendar import TZ
 from workflow.accounts.substitutes import Recipient, route, routes
-from workflow.labels import term, text_in
+from workflow.errors import N_
+from workflow.labels import term, text_in, translate
 
 MSGID_DOMAIN = "tdkt.invalid"
 
-TEMPLATES: dict[str, dict[str, tuple[str, str]]] = {
-    "remind": {
-        "vi": ("Nhắc hạn {stage}: hồ sơ {ref}",
-               "Hồ sơ “{title}” ({ref}) đến hạn {stage} lúc {due}. Đề nghị xử lý đúng hạn."),
-        "en": ("Reminder ({stage}): proposal {ref}",
-               "Proposal “{title}” ({ref}) is due for {stage} at {due}."),
-    },
-    "escalate": {
-        "vi": ("Quá hạn {stage}: hồ sơ {ref}",
-               "Hồ sơ “{title}” ({ref}) đã quá hạn {stage} (hạn {due}).{reassigned_vi}"),
-        "en": ("Overdue ({stage}): proposal {ref}",
-               "Proposal “{title}” ({ref}) is overdue for {stage} (due {due}).{reassigned_en}"),
-    },
-    "assigned": {
-        "vi": ("Được phân công thẩm định hồ sơ {ref}",
-               "{actor} đã phân công cho bạn thẩm định hồ sơ “{title}” ({ref})."),
-        "en": ("Proposal {ref} assigned to you",
-               "{actor} assigned you to review proposal “{title}” ({ref})."),
-    },
-    "returned": {
-        "vi": ("Hồ sơ {ref} bị trả lại", "Hồ sơ “{title}” ({ref}) bị trả lại để bổ sung. "
-               "Lý do: {reason}"),
-        "en": ("Proposal {ref} returned", "Proposal “{title}” ({ref}) was returned for "
-               "completion. Reason: {reason}"),
-    },
-    "forwarded": {
-        "vi": ("Hồ sơ {ref} đã trình Hội đồng",
-               "Hồ sơ “{title}” ({ref}) đã được Ban TĐKT trình Hội đồng xét."),
-        "en": ("Proposal {ref} forwarded to the Council",
-               "Proposal “{title}” ({ref}) was forwarded to the Council by the Board."),
-    },
-    "sent_back": {
-        "vi": ("Hồ sơ {ref} được chuyển lại Ban thẩm định",
-               "Hội đồng chuyển lại hồ sơ “{title}” ({ref}) để thẩm định thêm. Lý do: {reason}"),
-        "en": ("Proposal {ref} sent back to the Board",
-               "The Council sent proposal “{title}” ({ref}) back to the Board. "
-               "Reason: {reason}"),
-    },
-    "decided": {
-        "vi": ("Kết quả xét hồ sơ {ref}", "Hội đồng đã xét hồ sơ “{title}” ({ref}): {outcome}."),
-        "en": ("Decision on proposal {ref}",
-               "The Council decided on proposal “{title}” ({ref}): {outcome}."),
-    },
-    "decision_issued": {
-        "vi": ("Đã ban hành quyết định cho hồ sơ {ref}",
-               "Quyết định số {decision_number} đã được ban hành cho hồ sơ “{title}” ({ref})."),
-        "en": ("Decision issued for proposal {ref}",
-               "Decision no. {decision_number} was issued for proposal “{title}” ({ref})."),
-    },
-    "decisions_issued": {
-        "vi": ("Đã ban hành quyết định cho {count} hồ sơ của đơn vị",
-               "Quyết định số {decision_number} đã được ban hành cho {count} hồ sơ của đơn vị: "
-               "{listed}."),
-        "en": ("Decision issued for {count} of your unit's proposals",
-               "Decision no. {decision_number} was issued for {count} of your unit's "
-               "proposals: {listed}."),
-    },
-    "withdrawn": {
-        "vi": ("Hồ sơ {ref} đã bị rút tự động", "Hồ sơ “{title}” ({ref}) đã được hệ thống "
-               "rút vì quá hạn nộp lại. {reason}"),
-        "en": ("Proposal {ref} withdrawn automatically", "Proposal “{title}” ({ref}) was "
-               "withdrawn by the system: it was not resubmitted in time. {reason}"),
-    },
+# Subject and body of each kind of notification: Vietnamese message ids, English in the
+# translation catalogue (web/translations), rendered in the recipient's language.
+TEMPLATES: dict[str, tuple[str, str]] = {
+    "remind": (
+        N_("Nhắc hạn %(stage)s: hồ sơ %(ref)s"),
+        N_("Hồ sơ “%(title)s” (%(ref)s) đến hạn %(stage)s lúc %(due)s. Đề nghị xử lý đúng "
+           "hạn.")),
+    "escalate": (
+        N_("Quá hạn %(stage)s: hồ sơ %(ref)s"),
+        N_("Hồ sơ “%(title)s” (%(ref)s) đã quá hạn %(stage)s (hạn %(due)s).%(reassigned)s")),
+    "assigned": (
+        N_("Được phân công thẩm định hồ sơ %(ref)s"),
+        N_("%(actor)s đã phân công cho bạn thẩm định hồ sơ “%(title)s” (%(ref)s).")),
+    "returned": (
+        N_("Hồ sơ %(ref)s bị trả lại"),
+        N_("Hồ sơ “%(title)s” (%(ref)s) bị trả lại để bổ sung. Lý do: %(reason)s")),
+    "forwarded": (
+        N_("Hồ sơ %(ref)s đã trình Hội đồng"),
+        N_("Hồ sơ “%(title)s” (%(ref)s) đã được Ban TĐKT trình Hội đồng xét.")),
+    "sent_back": (
+        N_("Hồ sơ %(ref)s được chuyển lại Ban thẩm định"),
+        N_("Hội đồng chuyển lại hồ sơ “%(title)s” (%(ref)s) để thẩm định thêm. Lý do: "
+           "%(reason)s")),
+    "decided": (
+        N_("Kết quả xét hồ sơ %(ref)s"),
+        N_("Hội đồng đã xét hồ sơ “%(title)s” (%(ref)s): %(outcome)s.")),
+    "decision_issued": (
+        N_("Đã ban hành quyết định cho hồ sơ %(ref)s"),
+        N_("Quyết định số %(decision_number)s đã được ban hành cho hồ sơ “%(title)s” "
+           "(%(ref)s).")),
+    "decisions_issued": (
+        N_("Đã ban hành quyết định cho %(count)s hồ sơ của đơn vị"),
+        N_("Quyết định số %(decision_number)s đã được ban hành cho %(count)s hồ sơ của đơn "
+           "vị: %(listed)s.")),
+    "withdrawn": (
+        N_("Hồ sơ %(ref)s đã bị rút tự động"),
+        N_("Hồ sơ “%(title)s” (%(ref)s) đã được hệ thống rút vì quá hạn nộp lại. %(reason)s")),
 }
-FOR_NOTE = {"vi": "\n\n(Bạn nhận thông báo này thay {name} trong thời gian vắng mặt.)",
-            "en": "\n\n(You receive this for {name}, who is away.)"}
+# Added to the body when the recipient stands in for someone away, and when a rung of the
+# escalation ladder reassigned the proposal.
+FOR_NOTE = N_("\n\n(Bạn nhận thông báo này thay %(name)s trong thời gian vắng mặt.)")
+REASSIGNED = N_(" Hồ sơ đã được chuyển cho %(name)s.")
 # Triggers whose event a unit's clerks hear about, by notification kind.
 UNIT_EVENTS = {"return": "returned", "forward": "forwarded", "send_back": "sent_back",
                "decide": "decided", "issue_decision": "decision_issued"}
@@ -103,12 +80,15 @@ UNIT_EVENTS = {"return": "returned", "forward": "forwarded", "send_back": "sent_
 def render(kind: str, language: str, context: dict[str, Any]) -> tuple[str, str]:
     lang = "en" if language == "en" else "vi"
     kind_of_deadline, outcome = context.get("deadline_kind"), context.get("outcome")
+    reassigned = context.get("reassigned_to_name")
     context = {**context,
                "stage": text_in(term("deadline", kind_of_deadline), lang)
                if kind_of_deadline else "",
-               "outcome": text_in(term("state", outcome), lang) if outcome else ""}
-    subject, body = TEMPLATES[kind][lang]
-    return subject.format(**context)[:255], body.format(**context)
+               "outcome": text_in(term("state", outcome), lang) if outcome else "",
+               "reassigned": translate(REASSIGNED, lang) % {"name": reassigned}
+               if reassigned else ""}
+    subject, body = (translate(template, lang) % context for template in TEMPLATES[kind])
+    return subject[:255], body
 
 
 def notify(session: Session, to: Recipient, kind: str, proposal: Proposal,
@@ -165,8 +145,8 @@ def delivery_values(to: Recipient, kind: str, text: tuple[str, str], proposal_id
     many in one statement."""
     subject, body = text
     if to.for_user is not None:
-        body += FOR_NOTE["en" if to.user.language == "en" else "vi"].format(
-            name=to.for_user.full_name)
+        body += translate(FOR_NOTE, "en" if to.user.language == "en" else "vi") % {
+            "name": to.for_user.full_name}
     note = {"user_id": to.user.id, "for_user_id": to.for_user.id if to.for_user else None,
             "proposal_id": proposal_id, "kind": kind, "subject": subject, "body": body,
             "created_at": now}
@@ -291,8 +271,7 @@ def _context(proposal: AboutProposal, extra: dict[str, Any]) -> dict[str, Any]:
         "due": due.astimezone(TZ).strftime("%H:%M %d/%m/%Y") if due else "",
         "outcome": "approved" if passed else "rejected",  # the state it leaves the proposal in
         "decision_number": extra.get("decision_number", ""),
-        "reassigned_vi": f" Hồ sơ đã được chuyển cho {reassigned}." if reassigned else "",
-        "reassigned_en": f" The proposal was reassigned to {reassigned}." if reassigned else "",
+        "reassigned_to_name": reassigned,
     }
 
 

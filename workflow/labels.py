@@ -108,6 +108,9 @@ TABLE: Mapping[TermKind, Mapping[str, str]] = {
         "today": N_("hết hạn hôm nay"), "days_left": N_("còn %(n)d ngày làm việc"),
         "days_late": N_("quá hạn %(n)d ngày làm việc"), "late": N_("đã quá hạn"),
         "none": N_("không tính hạn"),
+        "estimated": N_("dự kiến"),
+        "estimated_why": N_("Năm này chưa có lịch nghỉ chính thức trong tệp lịch: hạn được "
+                            "tính theo lịch dự kiến và có thể đổi khi Chính phủ công bố."),
     },
 }
 

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
 import pytest
-from flask import Flask
+from flask import Flask, session
 from jinja2 import Template
 
 from models import Deadline
@@ -75,3 +75,19 @@ def test_every_submission_day_of_2025_to_2027_shows_the_calendars_due_date(page_
                     assert badge == f"quá hạn {late} ngày", (day, later)
                 checked += 1
     assert checked == 1095 * 5
+
+
+def test_a_due_date_in_a_year_without_an_official_schedule_says_it_is_estimated(page_app):
+    template = page_app.jinja_env.from_string("{% from '_macros.html' import due_badge %}"
+                                              "{{ due_badge(due) }}")
+    today = datetime(2026, 12, 7, 9, 0, tzinfo=VN)
+    firm = describe(Deadline(kind="review", due_at=datetime(2026, 12, 21, 17, tzinfo=VN)), today)
+    guessed = describe(Deadline(kind="review", due_at=datetime(2027, 1, 8, 17, tzinfo=VN)), today)
+    assert (firm.estimated, guessed.estimated) == (False, True)
+    with page_app.test_request_context("/"):
+        assert "dự kiến" not in template.render(due=firm)
+        shown = template.render(due=guessed)
+        assert ">dự kiến</span>" in shown and "chưa có lịch nghỉ chính thức" in shown
+    with page_app.test_request_context("/"):
+        session["lang"] = "en"  # as the EN switch in the top bar sets it
+        assert ">estimated</span>" in template.render(due=guessed)

@@ -253,6 +253,9 @@ class DueInfo:
     overdue: bool
     working_days_left: int  # working days after today up to the due day (0: due today)
     overdue_by: int         # working days past the due day (0 when not, or due today)
+    # The due day's year has no official schedule in the calendar file: the count of
+    # working days is the calendar's estimate (rules.calendar.WorkingCalendar.is_estimated).
+    estimated: bool = False
 
     @property
     def label(self) -> Text:
@@ -274,7 +277,8 @@ def describe(deadline: Deadline, now: datetime, cal: WorkingCalendar | None = No
     overdue = now >= deadline.due_at
     left = 0 if overdue else max(0, cal.working_days_between(today, due_day))
     late = max(0, cal.working_days_between(due_day, today)) if overdue else 0
-    return DueInfo(deadline.kind, deadline.due_at, due_day, overdue, left, late)
+    return DueInfo(deadline.kind, deadline.due_at, due_day, overdue, left, late,
+                   cal.is_estimated(due_day))
 
 
 def due_info(session: Session, proposal: Proposal | int, now: datetime) -> DueInfo | None:

@@ -21,6 +21,7 @@ def _enum(cls: type[enum.Enum]) -> Enum:
 class NomineeKind(enum.StrEnum):
     INDIVIDUAL = "individual"
     COLLECTIVE = "collective"
+    HOUSEHOLD = "household"  # hộ gia đình: a recipient since the 2022 Law, where a form allows
 
 
 class Outcome(enum.StrEnum):

@@ -152,6 +152,11 @@ def check_documents(rs: CompiledRuleSet, facts: ProposalFacts) -> list[Finding]:
             for doc in required if doc not in facts.document_types]
 
 
+_NOT_FOR = {"individual": N_("%(form)s không xét cho cá nhân"),
+            "collective": N_("%(form)s không xét cho tập thể"),
+            "household": N_("%(form)s không xét cho hộ gia đình")}
+
+
 def check_nominee(rs: CompiledRuleSet, nominee: NomineeFacts) -> list[Finding]:
     award = rs.rules.award(nominee.award_form)
     if award is None:
@@ -159,9 +164,8 @@ def check_nominee(rs: CompiledRuleSet, nominee: NomineeFacts) -> list[Finding]:
                          N_("Phong trào không xét hình thức %(form)s"), nominee,
                          form=_form(nominee.award_form))]
     if nominee.kind not in award.nominee:
-        return [_written("kind_not_allowed", Severity.BLOCKING,
-                         N_("%(form)s không xét cho cá nhân") if nominee.kind == "individual"
-                         else N_("%(form)s không xét cho tập thể"), nominee,
+        return [_written("kind_not_allowed", Severity.BLOCKING, _NOT_FOR[nominee.kind]
+                         if nominee.kind in _NOT_FOR else _NOT_FOR["collective"], nominee,
                          form=_form(award.form))]
     return [*_eligibility(rs, award, nominee), *_prior_titles(rs, award, nominee)]
 

@@ -141,7 +141,7 @@ class QuotaShare(Strict):
 
 class AwardRule(Strict):
     form: Code
-    nominee: list[Literal["individual", "collective"]] = Field(min_length=1)
+    nominee: list[Literal["individual", "collective", "household"]] = Field(min_length=1)
     quota_per_unit: Annotated[int, Field(ge=0)] | None = None
     quota_share: QuotaShare | None = None
     required_documents: list[Code] = []

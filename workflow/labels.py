@@ -86,7 +86,8 @@ TABLE: Mapping[TermKind, Mapping[str, str]] = {
         "assignee": N_("Người thụ lý"), "board_head": N_("Trưởng ban TĐKT"),
         "council_secretary": N_("Thư ký Hội đồng"), "unit_clerk": N_("Cán bộ TĐKT đơn vị"),
     },
-    "nominee_kind": {"individual": N_("Cá nhân"), "collective": N_("Tập thể")},
+    "nominee_kind": {"individual": N_("Cá nhân"), "collective": N_("Tập thể"),
+                     "household": N_("Hộ gia đình")},
     "outcome": {"pending": N_("Chưa xét"), "passed": N_("Đạt"), "rejected": N_("Không đạt")},
     "notice_stage": {
         "before_council": N_("trước khi Hội đồng xét"),

@@ -79,7 +79,7 @@ BAD_NOMINEES = {
     "years-huge": ({"years_in_service": "99"}, "Số năm công tác: không được lớn hơn 60"),
     "unknown-award": ({"award_form": "HUAN_CHUONG_VANG"},
                       "Phong trào không xét hình thức HUAN_CHUONG_VANG"),
-    "unknown-kind": ({"kind": "robot"}, "Loại: phải là “Cá nhân” hoặc “Tập thể”"),
+    "unknown-kind": ({"kind": "robot"}, "Loại: phải là “Cá nhân”, “Tập thể” hoặc “Hộ gia đình”"),
     "bad-prior-title": ({"prior_titles": "năm ngoái:CSTD_CS"},
                         "Danh hiệu đã đạt (năm): phải là số nguyên"),
 }
@@ -224,7 +224,7 @@ def test_a_workbook_with_bad_rows_imports_nothing_and_names_each_row(unit1, worl
     table = page[page.index('id="import-errors"'):]
     found = dict(re.findall(r"<tr><td>(\d+)</td><td>([^<]*)</td></tr>", table))
     assert found == {
-        "3": "Cột Loại phải là “Cá nhân” hoặc “Tập thể”",
+        "3": "Cột Loại phải là “Cá nhân”, “Tập thể” hoặc “Hộ gia đình”",
         "4": "Số năm công tác: phải là số",
         "6": "Phong trào không xét hình thức HUAN_CHUONG",
         "7": "Thông tin người được đề nghị không hợp lệ — Họ tên / Tên tập thể: không được "
@@ -248,7 +248,7 @@ def test_the_template_round_trip_imports_two_nominees(unit1, world, draft):
     wb = load_workbook(io.BytesIO(download.data))
     ws = wb.worksheets[0]
     header = [c.value for c in ws[1]]
-    assert header[:2] == ["Loại (Cá nhân/Tập thể)", "Họ và tên / Tên tập thể"]
+    assert header[:2] == ["Loại (Cá nhân/Tập thể/Hộ gia đình)", "Họ và tên / Tên tập thể"]
     ws.delete_rows(2, ws.max_row)   # the sample row
     ws.append(["Cá nhân", "Lương Văn Một", "Chuyên viên", "Phòng CNTT", "BK_CT_UBND", 6,
                "Không", "2021:CSTD_CS; 2022:CSTD_CS", "Chuyển đổi số", "Có"])

@@ -64,7 +64,7 @@ class ResolveObjectionBody(Body):
 class NoticeEntryOut(Out):
     nominee_id: int
     full_name: str
-    kind: Literal["individual", "collective"]
+    kind: Literal["individual", "collective", "household"]
     position_title: str | None
     unit_name: str
     award_form: str

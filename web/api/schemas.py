@@ -110,7 +110,7 @@ class ProposalSummary(Out):
 
 class NomineeOut(Out):
     id: int
-    kind: Literal["individual", "collective"]
+    kind: Literal["individual", "collective", "household"]
     full_name: str
     person_code: str | None = None
     award_form: str

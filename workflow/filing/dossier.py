@@ -38,7 +38,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 class NomineeInput(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    kind: Literal["individual", "collective"]
+    kind: Literal["individual", "collective", "household"]
     full_name: Name
     # Personal identification number (mã định danh / CCCD), or a collective's own code:
     # carries achievement history across units and years (workflow.history).
@@ -230,7 +230,7 @@ _LABELS = {"kind": "Loại", "full_name": "Họ tên / Tên tập thể",
 def _problem(error: Any) -> str:
     """A pydantic error in Vietnamese: the field's label, then what is wrong with it."""
     if error["type"] == "literal_error" and error["loc"][:1] == ("kind",):
-        return f"{_LABELS['kind']}: phải là “Cá nhân” hoặc “Tập thể”"
+        return f"{_LABELS['kind']}: phải là “Cá nhân”, “Tập thể” hoặc “Hộ gia đình”"
     return labelled(error, _LABELS)
 
 

@@ -24,7 +24,7 @@ from workflow.labels import term
 from workflow.proposals.service import check_version, load_for_update
 
 BASE_COLUMNS = [
-    ("kind", "Loại (Cá nhân/Tập thể)"), ("full_name", "Họ và tên / Tên tập thể"),
+    ("kind", "Loại (Cá nhân/Tập thể/Hộ gia đình)"), ("full_name", "Họ và tên / Tên tập thể"),
     ("position", "Chức vụ"), ("work_unit", "Đơn vị công tác"),
     ("award_form", "Hình thức khen thưởng (mã)"), ("years_in_service", "Số năm công tác"),
     ("disciplined", "Đang bị kỷ luật (Có/Không)"),
@@ -37,7 +37,8 @@ MAX_ROWS = 500
 # 500 rows of nominees unpack to well under 1 MB; openpyxl holds every shared string in memory.
 IMPORT_LIMITS = ArchiveLimits(max_members=200, max_total_bytes=20 * 1024 * 1024)
 KINDS = {"cá nhân": "individual", "ca nhan": "individual", "individual": "individual",
-         "tập thể": "collective", "tap the": "collective", "collective": "collective"}
+         "tập thể": "collective", "tap the": "collective", "collective": "collective",
+         "hộ gia đình": "household", "ho gia dinh": "household", "household": "household"}
 YES = {"có", "co", "x", "yes", "true", "1"}
 
 
@@ -164,7 +165,7 @@ def import_nominees(session: Session, proposal_id: int, actor: User | Actor, con
 def _row(cells: dict[str, Any], rules: RuleSet, number: int) -> tuple[int, dict[str, Any]]:
     kind = KINDS.get(str(cells.get("kind") or "").strip().lower())
     if kind is None:
-        raise InvalidInput(N_("Cột Loại phải là “Cá nhân” hoặc “Tập thể”"))
+        raise InvalidInput(N_("Cột Loại phải là “Cá nhân”, “Tập thể” hoặc “Hộ gia đình”"))
     data: dict[str, Any] = {
         "kind": kind, "full_name": _text(cells.get("full_name")),
         "position": _text(cells.get("position")) or None,

@@ -1,0 +1,1 @@
+"""Tests of the unit clerk's pages (web/clerk)."""

@@ -194,17 +194,10 @@ def test_thirty_api_submits_at_once_to_a_served_app_accept_exactly_the_quota(
     assert counted(world) == QUOTA
 
 
-SHARE_RULES = """
-campaign: SHARE-RACE
-title: Phong trào thử hạn mức theo tỉ lệ (kiểm thử)
-legal_basis: [Không — dữ liệu kiểm thử]
-kind: regular
-period: {starts: 2020-01-01, ends: 2030-12-31}
-award_year: 2022
-submission: {opens: 2020-01-01, closes: 2030-12-31}
-review_sla_working_days: 10
-council_sla_working_days: 15
-resubmission_working_days: 5
+# The race's campaign with its awards replaced: Lao động tiên tiến without a quota, and
+# Chiến sĩ thi đua cơ sở for at most 15/100 of the unit's Lao động tiên tiến nominees.
+SHARE_RULES = (RULES.replace("campaign: QUOTA-RACE", "campaign: SHARE-RACE")
+               .split("awards:")[0]) + """\
 awards:
   - form: LDTT
     nominee: [individual]

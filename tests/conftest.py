@@ -20,6 +20,7 @@ from werkzeug.security import generate_password_hash
 from models import Base, Proposal, User
 from models.db import Database
 from models.migrate import upgrade
+from tests.support.smtp import SmtpServer
 from workflow.audit.chain import use_key as use_audit_key
 from workflow.campaigns.rulesets import load_ruleset_file, shipped_ruleset_files
 from workflow.filing.dossier import add_document, add_nominee, create_proposal
@@ -268,3 +269,12 @@ def make_proposal(world: World) -> Callable[..., int]:
             return proposal.id
 
     return make
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    """A real SMTP server on loopback for this test (tests/support/smtp.py)."""
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()

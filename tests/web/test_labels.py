@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import gettext
 import re
-from collections.abc import Iterator
 from typing import Any, get_args
 
 import pytest
@@ -15,7 +14,7 @@ from models import NomineeKind, NoticeStage, ObjectionStatus, Outcome, Role, Ses
 from models.tokens import TokenScope
 from rules.schema import EscalationStep
 from tests.web.conftest import login
-from tests.workflow.conftest import SmtpServer, set_language
+from tests.workflow.conftest import set_language
 from web.config import TRANSLATIONS
 from web.errors import _HTTP_CODES
 from workflow import machine
@@ -72,14 +71,6 @@ def test_every_label_has_a_vietnamese_name_and_its_english_translation(kind):
 
 
 # --- one label, the same text everywhere ------------------------------------------------
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()
-
 
 @pytest.mark.parametrize(("language", "approved"), [("vi", "Được chấp thuận"),
                                                     ("en", "Approved")])

@@ -17,7 +17,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -30,6 +29,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from models import AuditEvent
+from tests.support.smtp import free_port
 from workflow.accounts import tokens
 from workflow.operations.doctor import examine
 
@@ -38,12 +38,6 @@ ROOT = Path(__file__).resolve().parents[2]
 REASON = "Kiểm thử máy chủ bị dừng đột ngột"
 MOVES = {"submitted": ("reviewer", "claim", False), "under_review": ("reviewer", "return", True),
          "returned": ("unit1", "resubmit", False)}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(world: Any, port: int) -> subprocess.Popen[bytes]:

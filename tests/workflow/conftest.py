@@ -1,21 +1,14 @@
 """Fixtures for deadlines, the sweep, notifications and the scheduler: a campaign with an
-escalation ladder, a settable working-day calendar, a real SMTP server on loopback, and
-helpers that drive a proposal to a state at an exact time."""
+escalation ladder, a settable working-day calendar, and helpers that drive a proposal to a
+state at an exact time. The real SMTP server on loopback is tests/support/smtp.py."""
 
 from __future__ import annotations
 
-import asyncio
-import email
-import socket
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.policy import default as default_policy
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
 
 from models import AuditEvent, DeadlineStep, Notification, OutboxMail, User
@@ -25,7 +18,6 @@ from web.config import TRANSLATIONS
 from workflow.campaigns.rulesets import load_ruleset_text
 from workflow.deadlines.tracking import use_calendar, working_calendar
 from workflow.labels import use_catalogue
-from workflow.notifications.outbox import SmtpConfig
 from workflow.proposals.service import act
 
 # The sweep's and the scheduler's mail names states and deadlines in each recipient's
@@ -138,77 +130,3 @@ def set_language(world: World, name: str, language: str) -> None:
         user.language = language
 
 
-# --- a real SMTP server on loopback ---------------------------------------------------------
-
-@dataclass
-class Received:
-    mail_from: str
-    rcpt_tos: list[str]
-    message: email.message.EmailMessage
-
-
-@dataclass
-class MailSink:
-    """aiosmtpd handler: keeps every accepted message; can refuse the next N with 451
-    (busy, try later) and some mailboxes with 550 (no such user)."""
-
-    received: list[Received] = field(default_factory=list)
-    refuse_next: int = 0
-    unknown: set[str] = field(default_factory=set)  # mailboxes answered with 550
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
-        if address in self.unknown:
-            return "550 5.1.1 Không có hộp thư này"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.lock:
-            if self.refuse_next > 0:
-                self.refuse_next -= 1
-                return "451 4.3.0 Hộp thư tạm thời bận, thử lại sau"
-            message = email.message_from_bytes(envelope.content, policy=default_policy)
-            self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos),
-                                          message))  # type: ignore[arg-type]
-        return "250 Message accepted for delivery"
-
-    def message_ids(self) -> list[str]:
-        with self.lock:
-            return [str(r.message["Message-ID"]) for r in self.received]
-
-
-class SmtpServer:
-    """An aiosmtpd Controller on 127.0.0.1 and a free port, which can go down and up."""
-
-    def __init__(self) -> None:
-        self.sink = MailSink()
-        self.port = free_port()
-        self.controller: Controller | None = None
-        self.config = SmtpConfig("127.0.0.1", self.port, "tdkt@so-noi-vu.example")
-        self.url = f"smtp://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        self.controller = Controller(self.sink, hostname="127.0.0.1", port=self.port,
-                                     loop=asyncio.new_event_loop())
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[SmtpServer]:
-    server = SmtpServer()
-    server.start()
-    yield server
-    server.stop()

@@ -6,6 +6,7 @@ the lane pays where it saves at least 15%."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from sqlalchemy import select
 
@@ -43,19 +44,32 @@ def _figure(key: str, label: str, ms: dict[str, list[float]], unit: str, note: s
                        f"plain flush median {median(ms['plain']):.3g} {unit}")
 
 
-def action(database: Database, world: World, sizes: Sizes, dialect: str) -> Figure:
-    n, submit = sizes.transitions, submitter(database, world)
+def _both_lanes(world: World, sizes: Sizes, pool: str, per: int, what: str,
+                write: Callable[[list[int]], None]) -> dict[str, list[float]]:
+    """Milliseconds of `write` over each round's share of each lane's pool, the lane that
+    goes first alternating round by round."""
     ms: dict[str, list[float]] = {lane: [] for lane in LANES}
     for r in range(sizes.repeat):
         for lane in _order(r):
-            ids = world.pools[f"lane_submit_{lane}"][r * n:(r + 1) * n]
+            ids = world.pools[f"{pool}_{lane}"][r * per:(r + 1) * per]
             with fast_writes.forced(lane == "fast"):
                 start = time.perf_counter()
-                for pid in ids:
-                    submit(pid)
-                ms[lane].append((time.perf_counter() - start) / n * 1000)
-        progress(f"fast lane, one submit {r + 1}/{sizes.repeat}: fast {ms['fast'][-1]:.2f} ms, "
-                 f"plain {ms['plain'][-1]:.2f} ms")
+                write(ids)
+                ms[lane].append((time.perf_counter() - start) * 1000)
+        progress(f"fast lane, {what} {r + 1}/{sizes.repeat}: fast {ms['fast'][-1]:.1f} ms, "
+                 f"plain {ms['plain'][-1]:.1f} ms")
+    return ms
+
+
+def action(database: Database, world: World, sizes: Sizes, dialect: str) -> Figure:
+    n, submit = sizes.transitions, submitter(database, world)
+
+    def submit_each(ids: list[int]) -> None:
+        for pid in ids:
+            submit(pid)
+
+    rounds = _both_lanes(world, sizes, "lane_submit", n, f"{n} submits", submit_each)
+    ms = {lane: [t / n for t in times] for lane, times in rounds.items()}  # per submit
     return _figure(f"fastpath.{dialect}.action", f"One submit, fast lane ÷ plain flush, "
                    f"{dialect}", ms, "ms", f"{n} submits per lane and round")
 
@@ -66,20 +80,14 @@ def decision(database: Database, world: World, sizes: Sizes, dialect: str) -> Fi
     with database.session() as session:
         secretary = as_actor(session.scalars(select(User).where(
             User.username == "secretary")).one())
-    ms: dict[str, list[float]] = {lane: [] for lane in LANES}
-    for r in range(sizes.repeat):
-        for lane in _order(r):
-            ids = world.pools[f"lane_decision_{lane}"][r * per:(r + 1) * per]
-            with fast_writes.forced(lane == "fast"):
-                start = time.perf_counter()
-                with database.unit_of_work() as session:
-                    decisions.issue(session, secretary, {
-                        "campaign_id": world.campaign_ids[0], "proposal_ids": ids,
-                        "signed_on": world.today, "signer_name": "Cán bộ ký thử"},
-                        now=world.now)
-                ms[lane].append((time.perf_counter() - start) * 1000)
-        progress(f"fast lane, one decision {r + 1}/{sizes.repeat}: fast {ms['fast'][-1]:.0f} ms, "
-                 f"plain {ms['plain'][-1]:.0f} ms")
+
+    def issue(ids: list[int]) -> None:
+        with database.unit_of_work() as session:
+            decisions.issue(session, secretary, {
+                "campaign_id": world.campaign_ids[0], "proposal_ids": ids,
+                "signed_on": world.today, "signer_name": "Cán bộ ký thử"}, now=world.now)
+
+    ms = _both_lanes(world, sizes, "lane_decision", per, "one decision", issue)
     return _figure(f"fastpath.{dialect}.decision",
                    f"One decision over {per:,} proposals, fast lane ÷ plain flush, {dialect}",
                    ms, "ms", f"{n:,} nominees on {per:,} approved proposals per decision")
